@@ -1,0 +1,488 @@
+/*
+ * NAME
+ *	address - envelope addresses as the MTA hands them over
+ * SYNOPSIS
+ *	#include "address.h"
+ *
+ *	int address_parse_sender(struct address *a, const char *text,
+ *	    struct relay_result *why);
+ *	int address_parse_rcpt(struct address *a, const char *text,
+ *	    struct relay_result *why);
+ *	int address_check_domain(const char *domain, size_t len,
+ *	    bool allow_utf8, bool *is_utf8, char *reason, size_t reason_len);
+ * DESCRIPTION
+ *	address_parse_sender() and address_parse_rcpt() check one envelope
+ *	address as the MTA passes it (Postfix ${sender} and ${recipient},
+ *	Exim $sender_address and $pipe_addresses), with or without the
+ *	angle brackets of an SMTP path, and fill *a: addr is the address
+ *	without brackets, exactly as given (it goes into MAIL FROM and
+ *	RCPT TO unchanged); domain is the domain lower-cased (ASCII letters
+ *	only); local_len is the length of the local part; is_utf8 is set
+ *	when the address has non-ASCII (UTF-8) bytes and so needs SMTPUTF8
+ *	(RFC 6531).
+ *
+ *	The syntax is RFC 5321 section 4.1.2: the local part is a dot-atom
+ *	or a quoted string (backslash escapes allowed inside the quotes),
+ *	RFC 6531 adds UTF-8 to both. The address is split at the last '@'
+ *	outside the quoted local part. The domain is dot-separated labels
+ *	of letters, digits and hyphens (not at either end of a label;
+ *	'_' is accepted, as real mail systems use it), or an address
+ *	literal "[192.0.2.1]" or "[IPv6:2001:db8::1]", or UTF-8 labels.
+ *	An address without '@' is accepted only for "postmaster" (RFC 5321
+ *	section 4.5.1, any case). The null path "" or "<>" is accepted as
+ *	a sender (is_null) and refused as a recipient.
+ *
+ *	Refused: control characters (CR, LF, TAB and the rest), unquoted
+ *	spaces, invalid UTF-8, a local part over 64 bytes, a domain over
+ *	255, an address over 254 (RFC 5321 section 4.5.3.1), empty local
+ *	parts or domains, source routes, and an address that begins with
+ *	'-', which a program could take for an option.
+ *
+ *	Both return 0, or -1 with *why set to a permanent result: "5.1.7"
+ *	(bad sender address syntax) or "5.1.3" (bad destination address
+ *	syntax), with a text like "bad address syntax: <a b@c>: unquoted
+ *	space in local part". The input is shown sanitised: control
+ *	characters and invalid UTF-8 as '?', cut at 100 bytes.
+ *
+ *	address_check_domain() checks len bytes of domain syntax as above
+ *	(config.c uses it for ehlo_name); it returns 0 and sets *is_utf8
+ *	(which may be NULL), or -1 with the reason in reason[]. With
+ *	allow_utf8 false, non-ASCII bytes are refused.
+ * SEE ALSO
+ *	RFC 5321 sections 4.1.2, 4.1.3, 4.5.1 and 4.5.3.1; RFC 6531.
+ */
+#include "autoconfig.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "address.h"
+
+#define SHOW_MAX	100	/* input bytes shown in an error */
+#define LABEL_MAX	63	/* RFC 1035 section 2.3.4 */
+
+static int parse(struct address *, const char *, bool, char *, size_t);
+static int check_local(const char *, size_t, bool *, char *, size_t);
+static int check_quoted(const char *, size_t, size_t *, bool *, char *,
+	    size_t);
+static int check_literal(const char *, size_t, char *, size_t);
+static size_t utf8_len(const unsigned char *, size_t);
+static void show(char *, size_t, const char *);
+static void show_char(char *, size_t, const char *, int);
+
+/* address_parse_sender - an envelope sender; "" and "<>" are null */
+int
+address_parse_sender(struct address *a, const char *text,
+    struct relay_result *why)
+{
+	char reason[128], shown[SHOW_MAX * 4 + 8];
+
+	if (parse(a, text, true, reason, sizeof(reason)) == 0)
+		return 0;
+	show(shown, sizeof(shown), text);
+	return relay_result_set(why, "5.1.7", "bad address syntax: <%s>: %s",
+	    shown, reason);
+}
+
+/* address_parse_rcpt - an envelope recipient; never null */
+int
+address_parse_rcpt(struct address *a, const char *text,
+    struct relay_result *why)
+{
+	char reason[128], shown[SHOW_MAX * 4 + 8];
+
+	if (parse(a, text, false, reason, sizeof(reason)) == 0)
+		return 0;
+	show(shown, sizeof(shown), text);
+	return relay_result_set(why, "5.1.3", "bad address syntax: <%s>: %s",
+	    shown, reason);
+}
+
+/* parse - split and check one path; the reason on failure */
+static int
+parse(struct address *a, const char *text, bool is_sender, char *reason,
+    size_t rlen)
+{
+	const char *p, *end, *at, *dom;
+	size_t len, n, local_len, i;
+	bool quoted, utf8 = false, dom_utf8 = false;
+
+	memset(a, 0, sizeof(*a));
+	len = strlen(text);
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (c < 0x20 || c == 0x7f) {
+			snprintf(reason, rlen, "%s in address",
+			    c == '\r' ? "carriage return" : c == '\n' ?
+			    "line feed" : "control character");
+			return -1;
+		}
+	}
+	p = text;
+	end = text + len;
+	if (len > 0 && (*p == '<' || end[-1] == '>')) {
+		if (len < 2 || *p != '<' || end[-1] != '>') {
+			snprintf(reason, rlen, "unbalanced angle brackets");
+			return -1;
+		}
+		p++;
+		end--;
+	}
+	n = (size_t)(end - p);
+	if (n == 0) {
+		if (!is_sender) {
+			snprintf(reason, rlen, "empty address");
+			return -1;
+		}
+		a->is_null = true;
+		return 0;
+	}
+	if (n > ADDRESS_MAX) {
+		snprintf(reason, rlen, "address longer than %d bytes",
+		    ADDRESS_MAX);
+		return -1;
+	}
+	if (*p == '-') {
+		snprintf(reason, rlen, "address begins with '-'");
+		return -1;
+	}
+	if (*p == '@') {
+		snprintf(reason, rlen, "%s", memchr(p, ':', n) != NULL ?
+		    "source routes are not supported" : "empty local part");
+		return -1;
+	}
+
+	/* Find the end of the local part: a quoted string, or the last @. */
+	quoted = *p == '"';
+	if (quoted) {
+		if (check_quoted(p, n, &local_len, &utf8, reason, rlen) < 0)
+			return -1;
+		at = p + local_len < end ? p + local_len : NULL;
+		if (at != NULL && *at != '@') {
+			snprintf(reason, rlen,
+			    "text after the quoted local part");
+			return -1;
+		}
+	} else {
+		at = memrchr(p, '@', n);
+		local_len = at != NULL ? (size_t)(at - p) : n;
+	}
+	if (local_len > ADDRESS_LOCAL_MAX) {
+		snprintf(reason, rlen, "local part longer than %d bytes",
+		    ADDRESS_LOCAL_MAX);
+		return -1;
+	}
+	if (!quoted && check_local(p, local_len, &utf8, reason, rlen) < 0)
+		return -1;
+
+	if (at == NULL) {
+		/* RFC 5321 4.5.1: only postmaster may go unqualified. */
+		if (quoted || n != 10 ||
+		    strncasecmp(p, "postmaster", 10) != 0) {
+			snprintf(reason, rlen, "missing domain (only "
+			    "\"postmaster\" may be unqualified)");
+			return -1;
+		}
+	} else {
+		dom = at + 1;
+		if (address_check_domain(dom, (size_t)(end - dom), true,
+		    &dom_utf8, reason, rlen) < 0)
+			return -1;
+		for (i = 0; dom + i < end; i++) {
+			char c = dom[i];
+
+			a->domain[i] = c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+		}
+		a->domain[i] = '\0';
+	}
+	memcpy(a->addr, p, n);
+	a->addr[n] = '\0';
+	a->local_len = local_len;
+	a->is_utf8 = utf8 || dom_utf8;
+	return 0;
+}
+
+/* is_atext - RFC 5321 atext, ASCII part */
+static bool
+is_atext(unsigned char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return true;
+	return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
+}
+
+/* check_local - a dot-atom local part (RFC 5321 Dot-string, RFC 6531) */
+static int
+check_local(const char *s, size_t len, bool *utf8, char *reason,
+    size_t rlen)
+{
+	size_t i, k;
+
+	if (len == 0) {
+		snprintf(reason, rlen, "empty local part");
+		return -1;
+	}
+	if (s[0] == '.' || s[len - 1] == '.') {
+		snprintf(reason, rlen, "local part %s with a dot",
+		    s[0] == '.' ? "begins" : "ends");
+		return -1;
+	}
+	for (i = 0; i < len; i += k) {
+		unsigned char c = (unsigned char)s[i];
+
+		k = 1;
+		if (c == '.') {
+			if (s[i + 1] == '.') {
+				snprintf(reason, rlen,
+				    "two dots in a row in local part");
+				return -1;
+			}
+		} else if (c == ' ') {
+			snprintf(reason, rlen, "unquoted space in local part");
+			return -1;
+		} else if (c >= 0x80) {
+			if ((k = utf8_len((const unsigned char *)s + i,
+			    len - i)) == 0) {
+				snprintf(reason, rlen,
+				    "invalid UTF-8 in local part");
+				return -1;
+			}
+			*utf8 = true;
+		} else if (!is_atext(c)) {
+			show_char(reason, rlen, "in local part (quote it)", c);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* check_quoted - a Quoted-string at s; *qlen = its length with quotes */
+static int
+check_quoted(const char *s, size_t len, size_t *qlen, bool *utf8,
+    char *reason, size_t rlen)
+{
+	size_t i, k;
+
+	for (i = 1; i < len; i += k) {
+		unsigned char c = (unsigned char)s[i];
+
+		k = 1;
+		if (c == '"') {
+			if (i == 1) {
+				snprintf(reason, rlen, "empty local part");
+				return -1;
+			}
+			*qlen = i + 1;
+			return 0;
+		}
+		if (c == '\\') {
+			/* quoted-pairSMTP: backslash and one of %d32-126. */
+			if (i + 1 >= len || (unsigned char)s[i + 1] < 0x20 ||
+			    (unsigned char)s[i + 1] > 0x7e) {
+				snprintf(reason, rlen, "bad backslash escape "
+				    "in quoted local part");
+				return -1;
+			}
+			k = 2;
+		} else if (c >= 0x80) {
+			if ((k = utf8_len((const unsigned char *)s + i,
+			    len - i)) == 0) {
+				snprintf(reason, rlen,
+				    "invalid UTF-8 in local part");
+				return -1;
+			}
+			*utf8 = true;
+		}
+		/* Every other byte here is qtextSMTP (%d32-33/35-91/93-126). */
+	}
+	snprintf(reason, rlen, "unterminated quoted local part");
+	return -1;
+}
+
+/* address_check_domain - a domain name or address literal */
+int
+address_check_domain(const char *d, size_t len, bool allow_utf8,
+    bool *is_utf8, char *reason, size_t rlen)
+{
+	size_t i, k, label = 0;
+	bool utf8 = false, label_utf8 = false;
+
+	if (len == 0) {
+		snprintf(reason, rlen, "empty domain");
+		return -1;
+	}
+	if (len > ADDRESS_DOMAIN_MAX) {
+		snprintf(reason, rlen, "domain longer than %d bytes",
+		    ADDRESS_DOMAIN_MAX);
+		return -1;
+	}
+	if (d[0] == '[') {
+		if (check_literal(d, len, reason, rlen) < 0)
+			return -1;
+		if (is_utf8 != NULL)
+			*is_utf8 = false;
+		return 0;
+	}
+	for (i = 0; i <= len; i += k) {
+		unsigned char c = i < len ? (unsigned char)d[i] : '.';
+
+		k = 1;
+		if (c == '.') {
+			if (label == 0) {
+				snprintf(reason, rlen, "empty label in domain");
+				return -1;
+			}
+			if (!label_utf8 && label > LABEL_MAX) {
+				snprintf(reason, rlen,
+				    "domain label longer than %d bytes",
+				    LABEL_MAX);
+				return -1;
+			}
+			if (d[i - label] == '-' || d[i - 1] == '-') {
+				snprintf(reason, rlen,
+				    "domain label %s with '-'",
+				    d[i - label] == '-' ? "begins" : "ends");
+				return -1;
+			}
+			label = 0;
+			label_utf8 = false;
+			continue;
+		}
+		if (c >= 0x80) {
+			if (!allow_utf8) {
+				snprintf(reason, rlen,
+				    "non-ASCII character in domain");
+				return -1;
+			}
+			if ((k = utf8_len((const unsigned char *)d + i,
+			    len - i)) == 0) {
+				snprintf(reason, rlen,
+				    "invalid UTF-8 in domain");
+				return -1;
+			}
+			utf8 = label_utf8 = true;
+		} else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_')) {
+			show_char(reason, rlen, "in domain", c);
+			return -1;
+		}
+		label += k;
+	}
+	if (is_utf8 != NULL)
+		*is_utf8 = utf8;
+	return 0;
+}
+
+/* check_literal - "[192.0.2.1]" or "[IPv6:2001:db8::1]" */
+static int
+check_literal(const char *d, size_t len, char *reason, size_t rlen)
+{
+	char text[INET6_ADDRSTRLEN + 1];
+	unsigned char bin[sizeof(struct in6_addr)];
+	const char *p = d + 1;
+	size_t n;
+	int af = AF_INET;
+
+	if (len < 3 || d[len - 1] != ']') {
+		snprintf(reason, rlen, "bad address literal in domain");
+		return -1;
+	}
+	n = len - 2;
+	if (n > 5 && strncasecmp(p, "IPv6:", 5) == 0) {
+		af = AF_INET6;
+		p += 5;
+		n -= 5;
+	}
+	if (n >= sizeof(text)) {
+		snprintf(reason, rlen, "bad address literal in domain");
+		return -1;
+	}
+	memcpy(text, p, n);
+	text[n] = '\0';
+	if (inet_pton(af, text, bin) != 1) {
+		snprintf(reason, rlen, "bad %s address literal in domain",
+		    af == AF_INET6 ? "IPv6" : "IPv4");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * utf8_len - length of the valid UTF-8 sequence at s (2 to 4 bytes),
+ * or 0: no overlong forms, no surrogates, nothing above U+10FFFF
+ * (RFC 3629 section 4).
+ */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t len, i;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+/* show - the input for an error text: printable, cut at SHOW_MAX */
+static void
+show(char *buf, size_t size, const char *text)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t len = strlen(text), i = 0, o = 0, k;
+
+	/* Show "<a@b>" as "a@b": the message adds its own brackets. */
+	if (len >= 2 && s[0] == '<' && s[len - 1] == '>') {
+		s++;
+		len -= 2;
+	}
+	while (i < len && i < SHOW_MAX && o + 8 < size) {
+		k = 1;
+		if (s[i] >= 0x80 && (k = utf8_len(s + i, len - i)) > 0) {
+			memcpy(buf + o, s + i, k);
+			o += k;
+		} else {
+			k = 1;
+			buf[o++] = s[i] < 0x20 || s[i] >= 0x7f ? '?' : s[i];
+		}
+		i += k;
+	}
+	if (i < len) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+}
+
+/* show_char - "bad character 'x' in ..." with the byte made printable */
+static void
+show_char(char *reason, size_t rlen, const char *where, int c)
+{
+	if (c >= 0x20 && c < 0x7f)
+		snprintf(reason, rlen, "bad character '%c' %s", c, where);
+	else
+		snprintf(reason, rlen, "bad character 0x%02x %s", c, where);
+}

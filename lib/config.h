@@ -1,0 +1,74 @@
+/*
+ * config.h - slimrelay.conf: defaults, parsing, overrides, dump.
+ * See config.c and slimrelay.conf(5).
+ */
+#ifndef SLIMRELAY_CONFIG_H
+#define SLIMRELAY_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "result.h"
+#include "smtp_stage.h"
+
+#define CONFIG_STR_MAX	256	/* longest string value */
+#define CONFIG_PATH_MAX	1024	/* longest path value */
+#define CONFIG_LINE_MAX	4096	/* longest config file line */
+
+enum config_addr_pref {
+	CONFIG_ADDR_ANY,	/* both families, IPv4 first */
+	CONFIG_ADDR_IPV4,	/* IPv4 before IPv6 */
+	CONFIG_ADDR_IPV6,	/* IPv6 before IPv4 */
+	CONFIG_ADDR_IPV4_ONLY,
+	CONFIG_ADDR_IPV6_ONLY,
+};
+
+struct config {
+	/* Where mail goes. */
+	char	smarthost[CONFIG_STR_MAX];	/* "" = use ${nexthop} */
+	char	ehlo_name[CONFIG_STR_MAX];	/* "" = this host's name */
+	char	source_address[CONFIG_STR_MAX];	/* "" = kernel's choice */
+	enum config_addr_pref address_preference;
+
+	/* Time limits (milliseconds). */
+	long	timeout_ms[SMTP_STAGE_COUNT];
+	long	deadline_ms;		/* whole run; < Postfix 1000 s */
+
+	/* Connection slots shared by all processes. */
+	int	pool_size;		/* 0 = unlimited */
+	long	pool_wait_ms;		/* wait for a free slot */
+	char	state_directory[CONFIG_PATH_MAX];
+
+	/* Name service. */
+	char	dns_servers[CONFIG_STR_MAX];	/* "" = resolv.conf */
+	long	dns_timeout_ms;
+	int	dns_retries;
+	bool	host_lookup_dns;	/* host_lookup = dns[, native] */
+	bool	host_lookup_native;
+
+	/* Message input. */
+	bool	skip_from_line;		/* drop a leading "From " line */
+
+	/* Logging. */
+	char	log[CONFIG_PATH_MAX];	/* "syslog", "stderr" or a path */
+	char	syslog_name[CONFIG_STR_MAX];
+	int	syslog_facility;	/* LOG_MAIL ... */
+
+	/* Bookkeeping for config_dump(): which keys were set. */
+	unsigned long long set_mask;
+};
+
+void	config_defaults(struct config *);
+int	config_load(struct config *, const char *path, bool must_exist,
+	    struct relay_result *why);
+int	config_read(struct config *, FILE *, const char *name,
+	    struct relay_result *why);
+int	config_set(struct config *, const char *key, const char *value,
+	    struct relay_result *why);
+int	config_set_option(struct config *, const char *key_eq_value,
+	    struct relay_result *why);
+void	config_dump(const struct config *, FILE *, bool only_set);
+int	config_parse_time_ms(const char *text, long *ms);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * dns.h - host address and MX lookups through ldns, with the resolver
+ * built only when a name needs resolving. See dns.c.
+ */
+#ifndef SLIMRELAY_DNS_H
+#define SLIMRELAY_DNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "config.h"
+#include "result.h"
+
+#define DNS_ADDRS_MAX	32
+#define DNS_SERVERS_MAX	8	/* name servers in dns_servers */
+#define DNS_CNAME_MAX	8	/* CNAME hops followed in an answer */
+#define DNS_ERROR_MAX	256	/* dns_last_error() text */
+#define DNS_NAME_MAX	253	/* a host name, without the final dot */
+#define DNS_MXRR_MAX	64	/* MX records kept from one answer */
+#define DNS_TTL_NONE	UINT32_MAX	/* dns_last_negative_ttl(): none */
+
+/* What one query or lookup found; dns_outcome_name() names them. */
+enum dns_outcome {
+	DNS_OUT_OK,
+	DNS_OUT_NXDOMAIN,	/* the name does not exist */
+	DNS_OUT_NODATA,		/* it exists, without such records */
+	DNS_OUT_TRYAGAIN,	/* SERVFAIL, REFUSED, no reply */
+	DNS_OUT_BADREPLY,	/* malformed or unexpected reply */
+	DNS_OUT_BADNAME,	/* malformed name: nothing asked */
+};
+
+struct dns_addr {
+	struct sockaddr_storage sa;	/* port already set */
+	socklen_t salen;
+	uint32_t ttl;			/* 0 for literals and native */
+	char	text[64];		/* numeric form, no brackets */
+};
+
+/* One MX record. */
+struct dns_mxrr {
+	unsigned pref;			/* 0..65535 */
+	uint32_t ttl;			/* with its CNAME chain's */
+	char	host[DNS_NAME_MAX + 1];	/* lower case, no final dot;
+					 * "." for the root (null MX) */
+};
+
+/* The MX records of a domain: dns_lookup_mx(). */
+struct dns_mxrrs {
+	enum dns_outcome outcome;
+	struct dns_mxrr rr[DNS_MXRR_MAX];	/* in answer order */
+	size_t	nrr;
+	size_t	nbad;		/* skipped: malformed host names */
+	uint32_t ttl;		/* see dns_lookup_mx() */
+};
+
+struct dns;
+
+struct dns *dns_new(const struct config *);
+void	dns_free(struct dns *);
+int	dns_lookup_host(struct dns *, const char *name, unsigned port,
+	    struct dns_addr *out, size_t max, size_t *count,
+	    struct relay_result *why);
+int	dns_lookup_mx(struct dns *, const char *domain, struct dns_mxrrs *,
+	    struct relay_result *why);
+unsigned dns_queries(const struct dns *);
+const char *dns_last_error(const struct dns *);
+uint32_t dns_last_negative_ttl(const struct dns *);
+enum config_addr_pref dns_address_preference(const struct dns *);
+const char *dns_outcome_name(enum dns_outcome);
+int	dns_set_resolv_conf(struct dns *, const char *path);
+
+#endif

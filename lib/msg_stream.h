@@ -1,0 +1,33 @@
+/*
+ * msg_stream.h - the message as SMTP wants it on the wire: CRLF line
+ * ends, dot-stuffed, streamed from a file descriptor with constant
+ * memory. See msg_stream.c.
+ */
+#ifndef SLIMRELAY_MSG_STREAM_H
+#define SLIMRELAY_MSG_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "result.h"
+
+#define MSG_STREAM_SKIP_FROM	0x01	/* drop a leading "From " line */
+#define MSG_STREAM_REPLAY	0x02	/* allow msg_stream_rewind() */
+
+#define MSG_STREAM_PEEK_MAX	(64 * 1024) /* read-ahead for has_8bit */
+
+struct msg_stream;
+
+struct msg_stream *msg_stream_new(int fd, unsigned flags,
+	    const char *spool_dir, struct relay_result *why);
+void	msg_stream_free(struct msg_stream *);
+int	msg_stream_peek(struct msg_stream *, struct relay_result *why);
+int	msg_stream_has_8bit(const struct msg_stream *);
+long long msg_stream_wire_size(const struct msg_stream *);
+ssize_t	msg_stream_read(struct msg_stream *, char *buf, size_t len,
+	    struct relay_result *why);
+int	msg_stream_rewind(struct msg_stream *, struct relay_result *why);
+int	msg_stream_drain(struct msg_stream *, struct relay_result *why);
+
+#endif

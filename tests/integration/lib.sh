@@ -1,0 +1,157 @@
+# lib.sh - shared helpers for the integration tests (sourced, bash).
+#
+# Every test starts real servers on loopback (127.0.0.0/8), records
+# their PIDs, and stops them by PID when it exits, however it exits.
+#
+#   need TOOL...          skip (exit 77) when a tool is missing; with
+#                         SLIMRELAY_NO_SKIP=1 (CI) a skip is a failure
+#   T                     a private temporary directory, removed at exit
+#   start_sink PORT ARGS  smtp-sink on 127.0.0.1:PORT, one dump file per
+#                         message in $T/sink-PORT/; extra ARGS go to it
+#   sink_count PORT       how many messages' content reached the sink
+#   sink_body FILE        a dump file's message, as the sink received it
+#   sink_files PORT       the dump files of the sink on PORT
+#   track PID             stop PID (and its group) at exit
+#   wait_port PORT [ADDR] wait until something listens there
+#   relay ARGS...         run $SLIMRELAY with the test's log file and state
+#                         directory; sets RC and OUT (its stdout+stderr)
+#   check NAME COND...    one assertion: "ok NAME" or "not ok NAME" + why
+#   finish                print the closing line and exit with the result
+
+set -u
+
+: "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+: "${SLIMRELAY:=$top_builddir/transport/slimrelay}"
+
+PASSED=0
+FAILED=0
+PIDS=""
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/slimrelay-test.XXXXXX")
+chmod 755 "$T"
+LOG="$T/slimrelay.log"
+STATE="$T/state"
+mkdir -p "$STATE"
+
+cleanup() {
+	local p
+	for p in $PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $PIDS; do
+		wait "$p" 2>/dev/null
+	done
+	if [ "${KEEP_TEST_DIR:-}" = "" ]; then
+		rm -rf "$T"
+	else
+		echo "# kept $T"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+skip() {
+	if [ -n "${SLIMRELAY_NO_SKIP:-}" ]; then
+		echo "not ok - would skip, but SLIMRELAY_NO_SKIP is set: $*"
+		exit 1
+	fi
+	echo "SKIP: $*"
+	exit 77
+}
+
+need() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || skip "$t is not installed"
+	done
+}
+
+track() {
+	PIDS="$PIDS $1"
+}
+
+wait_port() {
+	local port=$1 addr=${2:-127.0.0.1} i
+	for i in $(seq 1 100); do
+		if (exec 3<>"/dev/tcp/$addr/$port") 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	echo "# nothing listens on $addr:$port"
+	return 1
+}
+
+start_sink() {
+	local port=$1
+	shift
+	local dir="$T/sink-$port"
+	mkdir -p "$dir"
+	chmod 777 "$dir"
+	smtp-sink -u nobody -d "$dir/%M." "$@" "127.0.0.1:$port" 64 \
+	    >"$T/sink-$port.out" 2>&1 &
+	track $!
+	wait_port "$port"
+}
+
+sink_files() {
+	find "$T/sink-$1" -type f 2>/dev/null | sort
+}
+
+# Messages whose content reached the sink (smtp-sink opens a dump file
+# at MAIL FROM, so a transaction that failed early leaves a file
+# without content).
+sink_count() {
+	local n=0 f
+	for f in $(sink_files "$1"); do
+		if awk 'state == 0 && /^Received: / { state = 1; next }
+		    state == 1 && /^\t/ { next }
+		    state == 1 { found = 1; exit }
+		    END { exit !found }' "$f"; then
+			n=$((n + 1))
+		fi
+	done
+	echo $n
+}
+
+# The sink writes its own headers, a three-line Received: header, the
+# message, and one empty line.
+sink_body() {
+	awk 'state == 2 { print; next }
+	     state == 0 && /^Received: / { state = 1; next }
+	     state == 1 && /^\t/ { next }
+	     state == 1 { state = 2; print }' "$1" | sed '$d'
+}
+
+relay() {
+	OUT=$("$SLIMRELAY" -o log="$LOG" -o state_directory="$STATE" "$@" \
+	    2>&1 <"${RELAY_INPUT:-/dev/null}")
+	RC=$?
+}
+
+check() {
+	local name=$1
+	shift
+	if "$@"; then
+		PASSED=$((PASSED + 1))
+		echo "ok - $name"
+	else
+		FAILED=$((FAILED + 1))
+		echo "not ok - $name"
+		echo "#   command: $*"
+		echo "#   last exit status: ${RC:-}"
+		echo "#   last output: ${OUT:-}"
+	fi
+}
+
+# Assertion helpers for check.
+eq() { [ "$1" = "$2" ] || { echo "#   got '$1', want '$2'"; return 1; }; }
+has() { case "$1" in *"$2"*) return 0 ;; esac; echo "#   '$1' lacks '$2'"; return 1; }
+starts() { case "$1" in "$2"*) return 0 ;; esac; echo "#   '$1' does not start with '$2'"; return 1; }
+log_has() { grep -qF -- "$1" "$LOG" || { echo "#   log lacks '$1'"; tail -3 "$LOG" 2>/dev/null | sed 's/^/#   /'; return 1; }; }
+
+finish() {
+	echo "$PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ]
+}

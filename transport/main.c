@@ -1,0 +1,345 @@
+/*
+ * NAME
+ *	slimrelay - relay one message onward for Postfix pipe(8) or Exim
+ * SYNOPSIS
+ *	slimrelay [-c file] [-o key=value]... [-v] [-F] [-E] [-q queue_id]
+ *	    [-n nexthop] [-s size] [-f sender] [--] recipient...
+ *	slimrelay [-c file] [-o key=value]... -t
+ * DESCRIPTION
+ *	The program the host MTA runs per delivery: the envelope comes
+ *	from the command line (or, with -E, from Exim's environment), the
+ *	message from standard input. The outcome is the exit status (0,
+ *	75 EX_TEMPFAIL, or a permanent sysexits code) plus, on failure,
+ *	exactly one line on standard output that starts with the RFC 3463
+ *	status code, the only place Postfix's pipe(8) looks for one.
+ *
+ *	This file only turns arguments into an envelope and results into
+ *	an exit status; delivery is lib/'s work. Anything wrong with our
+ *	own set-up (arguments, configuration) is 4.3.5 and exit 75, so a
+ *	configuration mistake defers mail instead of bouncing it.
+ *
+ *	Mixed outcomes of several recipients (one status per run): any
+ *	transient result decides (75), else any permanent one, else
+ *	success; see slimrelay(8), MIXED RESULTS.
+ * SEE ALSO
+ *	slimrelay(8), slimrelay.conf(5), pipe(8).
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "address.h"
+#include "config.h"
+#include "log.h"
+#include "msg_stream.h"
+#include "nexthop.h"
+#include "relay_static.h"
+#include "result.h"
+#include "sysexits_map.h"
+
+#define DEFAULT_CONFIG	SYSCONFDIR "/slimrelay.conf"
+
+struct args {
+	const char *config_path;
+	bool	config_given;
+	bool	check_only;
+	bool	verbose;
+	bool	skip_from;
+	bool	from_env;
+	const char *queue_id;
+	const char *nexthop;
+	const char *size;
+	const char *sender;
+	char	**rcpt;
+	int	nrcpt;
+	char	**overrides;
+	int	noverride;
+};
+
+static void usage(FILE *);
+
+/* finish - print the status line and exit with the matching status */
+static void
+finish(const struct relay_result *r)
+{
+	if (r->class == RELAY_OK)
+		printf("%s\n", r->text);
+	else
+		printf("%s %s\n", r->status, r->text);
+	fflush(stdout);
+	exit(sysexits_map_from_status(r->status));
+}
+
+/* fail_setup - our own set-up is wrong: defer with 4.3.5 */
+static void
+fail_setup(const struct relay_result *why)
+{
+	struct relay_result r;
+
+	relay_result_init(&r);
+	relay_result_set(&r, "4.3.5", "slimrelay configuration error: %s",
+	    why->text);
+	log_err("%s", r.text);
+	finish(&r);
+}
+
+/* fail_usage - a usage error, reported the transport way */
+static void
+fail_usage(const char *msg)
+{
+	struct relay_result why;
+
+	relay_result_init(&why);
+	relay_result_set(&why, "4.3.5", "%s", msg);
+	fail_setup(&why);
+}
+
+/* parse_args - the command line into struct args */
+static void
+parse_args(int argc, char **argv, struct args *a)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	memset(a, 0, sizeof(*a));
+	a->config_path = DEFAULT_CONFIG;
+	a->overrides = calloc((size_t)argc + 1, sizeof(char *));
+	if (a->overrides == NULL)
+		fail_usage("out of memory");
+	while ((ch = getopt_long(argc, argv, "+c:o:vtFEq:n:s:f:hV", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			a->config_path = optarg;
+			a->config_given = true;
+			break;
+		case 'o':
+			a->overrides[a->noverride++] = optarg;
+			break;
+		case 'v':
+			a->verbose = true;
+			break;
+		case 't':
+			a->check_only = true;
+			break;
+		case 'F':
+			a->skip_from = true;
+			break;
+		case 'E':
+			a->from_env = true;
+			break;
+		case 'q':
+			a->queue_id = optarg;
+			break;
+		case 'n':
+			a->nexthop = optarg;
+			break;
+		case 's':
+			a->size = optarg;
+			break;
+		case 'f':
+			a->sender = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("slimrelay %s\n", PACKAGE_VERSION);
+			exit(0);
+		default:
+			fail_usage("bad command line: see slimrelay -h");
+		}
+	}
+	a->rcpt = argv + optind;
+	a->nrcpt = argc - optind;
+}
+
+/* usage - the synopsis */
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: slimrelay [-c file] [-o key=value]... [-v] [-F] [-E]\n"
+	    "                 [-q queue_id] [-n nexthop] [-s size] "
+	    "[-f sender] [--] recipient...\n"
+	    "       slimrelay [-c file] [-o key=value]... -t\n"
+	    "Relays the message on standard input; see slimrelay(8).\n");
+}
+
+/* load_config - defaults, file, then -o overrides */
+static void
+load_config(struct config *cfg, const struct args *a)
+{
+	struct relay_result why;
+	int i;
+
+	relay_result_init(&why);
+	config_defaults(cfg);
+	if (config_load(cfg, a->config_path, a->config_given, &why) != 0)
+		goto bad;
+	for (i = 0; i < a->noverride; i++)
+		if (config_set_option(cfg, a->overrides[i], &why) != 0)
+			goto bad;
+	return;
+bad:
+	if (a->check_only) {
+		fprintf(stderr, "slimrelay: %s\n", why.text);
+		exit(EX_CONFIG);
+	}
+	fail_setup(&why);
+}
+
+/* sanitize_copy - a printable, bounded copy of untrusted input for logs */
+static void
+sanitize_copy(char *dst, size_t len, const char *src)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len && src[i] != '\0'; i++)
+		dst[i] = (unsigned char)src[i] < 0x20 || src[i] == 0x7f ?
+		    '?' : src[i];
+	dst[i] = '\0';
+}
+
+/* build_envelope - sender and recipients; bad recipients fail alone */
+static void
+build_envelope(struct envelope *env, struct relay_result *results,
+    const struct args *a)
+{
+	struct relay_result why;
+	const char *sender = a->sender;
+	char *end;
+	int i;
+
+	env->queue_id = a->queue_id;
+	env->size = -1;
+	if (a->size != NULL) {
+		errno = 0;
+		env->size = strtoll(a->size, &end, 10);
+		if (errno != 0 || *end != '\0' || env->size < 0)
+			env->size = -1;	/* an estimate only: ignore junk */
+	}
+	if (a->from_env && sender == NULL)
+		sender = getenv("SENDER") != NULL ? getenv("SENDER") : "";
+	if (sender == NULL)
+		fail_usage("no envelope sender: use -f sender (Postfix: "
+		    "-f ${sender} with null_sender=) or -E (Exim)");
+	relay_result_init(&why);
+	if (address_parse_sender(&env->sender, sender, &why) != 0) {
+		for (i = 0; i < (int)env->nrcpt; i++)
+			relay_result_copy(&results[i], &why);
+	}
+	for (i = 0; i < (int)env->nrcpt; i++) {
+		const char *text = a->nrcpt > 0 ? a->rcpt[i] :
+		    getenv("RECIPIENT");
+
+		if (results[i].class == RELAY_PERMANENT)
+			;	/* the sender was bad */
+		else if (address_parse_rcpt(&env->rcpt[i], text, &results[i])
+		    == 0)
+			continue;
+		sanitize_copy(env->rcpt[i].addr, sizeof(env->rcpt[i].addr),
+		    text);
+	}
+}
+
+/* decide - the one result that speaks for the whole run */
+static const struct relay_result *
+decide(const struct relay_result *results, size_t n)
+{
+	const struct relay_result *pick = &results[0];
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (relay_result_worse(&results[i], pick) > 0)
+			pick = &results[i];
+	return pick;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config cfg;
+	struct args a;
+	struct envelope env;
+	struct relay_result *results, why;
+	struct msg_stream *ms;
+	struct nexthop nh;
+	struct deadline deadline;
+	const char *dest;
+	size_t i, n;
+	int ms_flags = 0;
+
+	/*
+	 * Postfix runs us with SIGPIPE ignored and Exim with SIGINT,
+	 * SIGTERM and SIGUSR1 ignored: set every disposition we rely on.
+	 */
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGUSR1, SIG_DFL);
+	umask(077);
+
+	parse_args(argc, argv, &a);
+	load_config(&cfg, &a);
+	free(a.overrides);
+	a.overrides = NULL;
+	if (a.check_only) {
+		config_dump(&cfg, stdout, !a.verbose);
+		return 0;
+	}
+	relay_result_init(&why);
+	if (log_open(cfg.log, cfg.syslog_name, cfg.syslog_facility,
+	    a.verbose, &why) != 0)
+		fail_setup(&why);
+	deadline_in_ms(&deadline, cfg.deadline_ms);
+
+	/* The envelope. */
+	n = a.nrcpt > 0 ? (size_t)a.nrcpt :
+	    a.from_env && getenv("RECIPIENT") != NULL ? 1 : 0;
+	if (n == 0)
+		fail_usage("no recipients given");
+	memset(&env, 0, sizeof(env));
+	env.rcpt = calloc(n, sizeof(*env.rcpt));
+	results = calloc(n, sizeof(*results));
+	if (env.rcpt == NULL || results == NULL)
+		fail_usage("out of memory");
+	env.nrcpt = n;
+	for (i = 0; i < n; i++)
+		relay_result_init(&results[i]);
+	build_envelope(&env, results, &a);
+
+	/* The destination: smarthost, else the MTA's ${nexthop}. */
+	dest = cfg.smarthost[0] != '\0' ? cfg.smarthost : a.nexthop;
+	if (dest == NULL || *dest == '\0')
+		fail_usage("no destination: set smarthost in slimrelay.conf "
+		    "or pass -n nexthop");
+	if (nexthop_parse(&nh, dest, 25, &why) != 0)
+		fail_setup(&why);
+
+	/* The message, then the delivery. */
+	if (a.skip_from || cfg.skip_from_line)
+		ms_flags |= MSG_STREAM_SKIP_FROM;
+	if ((ms = msg_stream_new(STDIN_FILENO, ms_flags, NULL, &why)) == NULL)
+		fail_setup(&why);
+	(void)relay_static_deliver(&cfg, &nh, &env, ms, &deadline, results);
+
+	/* pipe(8) and Exim expect the whole message to be read. */
+	(void)msg_stream_drain(ms, &why);
+	msg_stream_free(ms);
+	finish(decide(results, n));
+	return 0;
+}
