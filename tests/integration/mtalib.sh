@@ -355,6 +355,10 @@ postfix_setup()
 		mynetworks = 127.0.0.0/8
 		relay_domains = accept.test reject.test closed.test sender.test
 		smtpd_relay_restrictions = permit_mynetworks, reject
+		# postfix.sh case 4 uses this smtpd as slimrelay's next hop.
+		smtpd_recipient_restrictions =
+		    check_recipient_access inline:{refuse.test=REJECT}
+		message_size_limit = 1000000
 		transport_maps = texthash:$PF_DIR/etc/transport
 		maillog_file = $PF_LOG
 		maillog_file_prefixes = $PF_DIR

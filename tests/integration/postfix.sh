@@ -12,7 +12,9 @@
 #    once the next hop is up and the message is flushed;
 # 3. bounced: the next hop rejects the recipient; Postfix bounces with
 #    slimrelay's 5.1.1 status and text, and the bounce itself is relayed
-#    by slimrelay with the null sender.
+#    by slimrelay with the null sender;
+# 4. Postfix's smtpd as slimrelay's own next hop: one recipient of two
+#    refused (the other delivered), and SIZE limits before and after data.
 # Next hops are smtp-sink on 127.0.0.1:2611 (accepts), :2612 (rejects
 # RCPT) and :2613 (closed, then opened in case 2).
 . "$(dirname "$0")/lib.sh"
@@ -132,6 +134,39 @@ check "bounced: the DSN has slimrelay's text" \
     has_line "$T/bounce" "Diagnostic-Code: x-unix; $SAID"
 check "bounced: the DSN names the recipient" \
     has_line "$T/bounce" "Final-Recipient: rfc822; bob@reject.test"
+
+# --- 4. Postfix's smtpd as slimrelay's next hop ------------------------------
+# A real server that rejects one recipient of two, and announces SIZE.
+
+H="127.0.0.1[127.0.0.1]"
+printf 'Subject: mixed\n\nbody\n' >"$T/m4"
+RELAY_INPUT="$T/m4" relay -q Q4 -n "[127.0.0.1]:$SMTPD" -f a@sender.test \
+    -- ok@accept.test no@refuse.test
+check "mixed: exit 77 (the permanent result decides)" eq "$RC" 77
+check "mixed: status line from the refused recipient" starts "$OUT" \
+    "5.7.1 host $H said: 554 5.7.1 <no@refuse.test>: Recipient address rejected: Access denied (in reply to RCPT TO command)"
+check "mixed: the other recipient was delivered" grep -qF \
+    "Q4: to=<ok@accept.test>, relay=$H:$SMTPD, " "$LOG"
+check "mixed: delivered record says sent" grep -q \
+    "Q4: to=<ok@accept.test>, .*dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as " "$LOG"
+check "mixed: refused record says bounced" grep -q \
+    "Q4: to=<no@refuse.test>, .*dsn=5.7.1, status=bounced (host " "$LOG"
+check "mixed: Postfix relays the accepted copy to its next hop" \
+    wait_line 30 "$PF_LOG" "to=<ok@accept.test>, relay=slimrelay, " \
+    "status=sent ("
+
+# SIZE: for a message larger than its read-ahead (64 KiB) slimrelay
+# takes the MTA's estimate (-s): over the server's limit it bounces
+# before MAIL FROM; without an estimate, the server refuses the message
+# at end of data. (A small message's exact size is always known.)
+{ printf 'Subject: big\n\n'; head -c 1500000 /dev/zero | tr '\0' 'y' | fold -w 70; echo; } >"$T/m5"
+RELAY_INPUT="$T/m5" relay -s 1545000 -n "[127.0.0.1]:$SMTPD" -f a@sender.test -- ok@accept.test
+check "SIZE: over the announced limit: exit 69" eq "$RC" 69
+check "SIZE: 5.3.4 with Postfix's words" eq "$OUT" \
+    "5.3.4 message size 1545000 exceeds size limit 1000000 of server $H"
+RELAY_INPUT="$T/m5" relay -n "[127.0.0.1]:$SMTPD" -f a@sender.test -- ok@accept.test
+check "SIZE: too big on the wire: exit 69" eq "$RC" 69
+check "SIZE: refused at end of data" starts "$OUT" "5.3.4 host $H said: 552 5.3.4 "
 
 postfix_queue >"$T/queue-end"
 check "the queue is empty at the end" has_line "$T/queue-end" "Mail queue is empty"
