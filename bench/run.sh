@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh - measure slimrelay against msmtp on the same smtp-sink.
 #
-# Usage: bench/run.sh [-b BUILDDIR] [-n COUNT] [-r ROUNDS] [-p PORT] [-k]
+# Usage: bench/run.sh [-b BUILDDIR] [-n COUNT] [-r ROUNDS] [-p PORT] [-k] [-h]
 #
 #   -b BUILDDIR  the build directory; the program is BUILDDIR/transport/
 #                slimrelay (default: $SLIMRELAY if set, else
@@ -23,7 +23,11 @@
 #      median of 5 runs; goal >= 200 MB/s;
 #   3. peak RSS (/usr/bin/time -f %M) of slimrelay for a 1 KiB and a
 #      100 MiB message; goal: 100 MiB within 1.2x of 1 KiB and < 8 MiB.
-# Prints a summary table with PASS/MISS per goal. Exits 0 whatever the
+# Also printed, to read the goals by: CPU time per message of both
+# programs and of /bin/true started the same way (the floor for any
+# program run per message), and the CPU time smtp-sink needed per 10 MiB
+# message (its own ceiling). Prints a summary table with PASS/MISS per
+# goal. Exits 0 whatever the
 # numbers (a benchmark, not a test); 1 when something failed to run (a
 # missing tool, the sink not starting, a delivery that did not exit 0),
 # 2 on a usage error. See bench/README.md.
@@ -37,9 +41,14 @@ PORT=
 KEEP=
 BUILDDIR=
 
+# usage [STATUS] - the comment above, on stderr unless STATUS is 0
 usage() {
-	sed -n '2,16s/^# \{0,1\}//p' "$0" >&2
-	exit 2
+	if [ "${1:-2}" -eq 0 ]; then
+		sed -n '2,15s/^# \{0,1\}//p' "$0"
+	else
+		sed -n '2,15s/^# \{0,1\}//p' "$0" >&2
+	fi
+	exit "${1:-2}"
 }
 
 while getopts "b:n:r:p:kh" opt; do
@@ -49,14 +58,16 @@ while getopts "b:n:r:p:kh" opt; do
 	r) ROUNDS=$OPTARG ;;
 	p) PORT=$OPTARG ;;
 	k) KEEP=1 ;;
+	h) usage 0 ;;
 	*) usage ;;
 	esac
 done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || usage
 case $COUNT$ROUNDS in
-*[!0-9]*) usage ;;
+'' | *[!0-9]*) usage ;;
 esac
+COUNT=$((10#$COUNT)) ROUNDS=$((10#$ROUNDS))	# "010" is not octal
 if [ "$COUNT" -lt 1 ] || [ "$ROUNDS" -lt 1 ] || [ "$ROUNDS" -gt "$COUNT" ]
 then
 	usage
@@ -158,6 +169,11 @@ run_msmtp() {
 	    --from=a@b --auth=off --tls=off c@d <"$1" >"$T/last.out" 2>&1
 }
 
+# The floor: starting any process at all, the way the runs above start.
+run_true() {
+	/bin/true <"$1" >"$T/last.out" 2>&1
+}
+
 # must NAME RC - stop when a delivery failed
 must() {
 	[ "$2" -eq 0 ] || die "$1 exited $2: $(head -c 300 "$T/last.out")"
@@ -190,6 +206,11 @@ batch() {
 	t1=${EPOCHREALTIME/./}
 	times >"$T/times"
 	echo "$((t1 - t0)) $(times_cpu_us)"
+}
+
+# sink_ticks - CPU time (clock ticks) the sink has used so far, or nothing
+sink_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$SINK_PID/stat" 2>/dev/null
 }
 
 # median - the median of numbers on stdin
@@ -238,6 +259,10 @@ for ((r = 0; r < ROUNDS; r++)); do
 		add slimrelay "$n"
 	fi
 done
+out=$(batch true "$COUNT" "$T/1k.eml") || exit 1
+set -- $out
+floor_wall=$(awk -v n="$COUNT" -v us="$1" 'BEGIN { printf "%.2f", us / n / 1000 }')
+floor_cpu=$(awk -v n="$COUNT" -v us="$2" 'BEGIN { printf "%.2f", us / n / 1000 }')
 rate_s=$(awk -v n="$COUNT" -v us="$us_s" 'BEGIN { printf "%.1f", n / (us / 1e6) }')
 rate_m=$(awk -v n="$COUNT" -v us="$us_m" 'BEGIN { printf "%.1f", n / (us / 1e6) }')
 ratio=$(awk -v a="$rate_s" -v b="$rate_m" 'BEGIN { printf "%.1f", a / b }')
@@ -251,6 +276,8 @@ printf '   slimrelay %10s msgs/s  (%s ms wall, %s ms CPU per message)\n' \
 printf '   msmtp     %10s msgs/s  (%s ms wall, %s ms CPU per message)\n' \
     "$rate_m" "$lat_m" "$ms_cpu_m"
 printf '   ratio     %10sx\n' "$ratio"
+printf '   (floor: /bin/true takes %s ms wall, %s ms CPU per run here)\n' \
+    "$floor_wall" "$floor_cpu"
 echo
 
 # --- 2. throughput of one 10 MiB message ------------------------------------
@@ -258,6 +285,7 @@ size10=$(stat -c %s "$T/10m.eml")
 run_slimrelay "$T/10m.eml" || must slimrelay $?	# warm the page cache
 : >"$T/mbps"
 : >"$T/cpu"
+sink_ticks0=$(sink_ticks)
 for _ in 1 2 3 4 5; do
 	out=$(batch slimrelay 1 "$T/10m.eml") || exit 1
 	set -- $out
@@ -265,6 +293,7 @@ for _ in 1 2 3 4 5; do
 	    >>"$T/mbps"
 	echo "$2" >>"$T/cpu"
 done
+sink_ticks1=$(sink_ticks)
 mbps=$(median <"$T/mbps")
 cpu10=$(median <"$T/cpu")
 cpu_mbps=$(awk -v b="$size10" -v us="$cpu10" 'BEGIN { printf "%.0f", b / us }')
@@ -273,6 +302,15 @@ echo "   MB/s (10^6 bytes/s): $(sort -n "$T/mbps" | tr '\n' ' ')"
 echo "   median: $mbps MB/s wall clock"
 printf '   slimrelay CPU time: %s ms (median), i.e. %s MB per CPU second\n' \
     "$(awk -v us="$cpu10" 'BEGIN { printf "%.1f", us / 1000 }')" "$cpu_mbps"
+if [ -n "$sink_ticks0" ] && [ -n "$sink_ticks1" ]; then
+	awk -v t="$((sink_ticks1 - sink_ticks0))" -v hz="$(getconf CLK_TCK)" \
+	    -v b="$size10" 'BEGIN {
+		ms = t * 1000 / hz / 5
+		printf "   smtp-sink CPU time: %.0f ms per message", ms
+		if (ms > 0)
+			printf ", so it cannot take more than ~%.0f MB/s", b / ms / 1000
+		printf "\n" }'
+fi
 echo
 
 # --- 3. peak RSS ------------------------------------------------------------
