@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# bench/run.sh - measure slimrelay against msmtp on the same smtp-sink.
+# bench/run.sh - measure slimrelay against msmtp on the same smtp-sink,
+# and the cost of an MX cache miss against a hit.
 #
-# Usage: bench/run.sh [-b BUILDDIR] [-n COUNT] [-r ROUNDS] [-p PORT] [-k] [-h]
+# Usage: bench/run.sh [-b BUILDDIR] [-n COUNT] [-r ROUNDS] [-m COUNT]
+#                     [-p PORT] [-k] [-h]
 #
 #   -b BUILDDIR  the build directory; the program is BUILDDIR/transport/
 #                slimrelay (default: $SLIMRELAY if set, else
 #                ../transport/slimrelay relative to the current directory,
 #                i.e. run it from BUILDDIR/bench or BUILDDIR/tests)
 #   -n COUNT     messages per program in the rate test (default 200)
-#   -r ROUNDS    the rate test alternates the two programs in this many
-#                rounds of COUNT/ROUNDS messages each (default 10)
+#   -r ROUNDS    the rate and MX cache tests alternate their two kinds
+#                of run in this many rounds (default 10)
+#   -m COUNT     deliveries of each kind, miss and hit, in the MX cache
+#                test (default 100; 0 skips that test)
 #   -p PORT      smtp-sink port on 127.0.0.1 (default: the first free
 #                port from 2750 up)
 #   -k           keep the temporary directory
@@ -22,21 +26,28 @@
 #   2. MB/s (10^6 bytes of message per second) of one 10 MiB message,
 #      median of 5 runs; goal >= 200 MB/s;
 #   3. peak RSS (/usr/bin/time -f %M) of slimrelay for a 1 KiB and a
-#      100 MiB message; goal: 100 MiB within 1.2x of 1 KiB and < 8 MiB.
+#      100 MiB message; goal: 100 MiB within 1.2x of 1 KiB and < 8 MiB;
+#   4. MX relaying (root only: the mail exchanger is a second smtp-sink
+#      on 127.0.0.11:25, the name server ldns-testns on 127.0.0.1 with
+#      tests/data/dns/mxrelay.data): the time of a delivery to
+#      bob@mx.test with an empty MX cache (miss) against one with a warm
+#      cache (hit), and the DNS queries the hits made; goal: none.
 # Also printed, to read the goals by: CPU time per message of both
 # programs and of /bin/true started the same way (the floor for any
 # program run per message), and the CPU time smtp-sink needed per 10 MiB
 # message (its own ceiling). Prints a summary table with PASS/MISS per
-# goal. Exits 0 whatever the
-# numbers (a benchmark, not a test); 1 when something failed to run (a
-# missing tool, the sink not starting, a delivery that did not exit 0),
-# 2 on a usage error. See bench/README.md.
+# goal (SKIP when test 4 cannot run: not root, no ldns-testns, or
+# 127.0.0.11:25 taken). Exits 0 whatever the numbers (a benchmark, not a
+# test); 1 when something failed to run (a missing tool, the sink not
+# starting, a delivery that did not exit 0), 2 on a usage error. See
+# bench/README.md.
 
 set -u
 export LC_ALL=C
 
 COUNT=200
 ROUNDS=10
+MX_COUNT=100
 PORT=
 KEEP=
 BUILDDIR=
@@ -44,18 +55,19 @@ BUILDDIR=
 # usage [STATUS] - the comment above, on stderr unless STATUS is 0
 usage() {
 	if [ "${1:-2}" -eq 0 ]; then
-		sed -n '2,15s/^# \{0,1\}//p' "$0"
+		sed -n '2,19s/^# \{0,1\}//p' "$0"
 	else
-		sed -n '2,15s/^# \{0,1\}//p' "$0" >&2
+		sed -n '2,19s/^# \{0,1\}//p' "$0" >&2
 	fi
 	exit "${1:-2}"
 }
 
-while getopts "b:n:r:p:kh" opt; do
+while getopts "b:n:r:m:p:kh" opt; do
 	case $opt in
 	b) BUILDDIR=$OPTARG ;;
 	n) COUNT=$OPTARG ;;
 	r) ROUNDS=$OPTARG ;;
+	m) MX_COUNT=$OPTARG ;;
 	p) PORT=$OPTARG ;;
 	k) KEEP=1 ;;
 	h) usage 0 ;;
@@ -64,10 +76,11 @@ while getopts "b:n:r:p:kh" opt; do
 done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || usage
-case $COUNT$ROUNDS in
-'' | *[!0-9]*) usage ;;
-esac
-COUNT=$((10#$COUNT)) ROUNDS=$((10#$ROUNDS))	# "010" is not octal
+case $COUNT in '' | *[!0-9]*) usage ;; esac
+case $ROUNDS in '' | *[!0-9]*) usage ;; esac
+case $MX_COUNT in '' | *[!0-9]*) usage ;; esac
+# "010" is not octal
+COUNT=$((10#$COUNT)) ROUNDS=$((10#$ROUNDS)) MX_COUNT=$((10#$MX_COUNT))
 if [ "$COUNT" -lt 1 ] || [ "$ROUNDS" -lt 1 ] || [ "$ROUNDS" -gt "$COUNT" ]
 then
 	usage
@@ -95,12 +108,21 @@ MSMTP=$(command -v msmtp)
 # --- temporary directory and the sink ---------------------------------------
 T=$(mktemp -d "${TMPDIR:-/tmp}/slimrelay-bench.XXXXXX") || die "mktemp failed"
 SINK_PID=
+MX_SINK_PID=
+DNS_PID=
+
+# stop PID - end a server this script started, and wait for it
+stop() {
+	if [ -n "$1" ]; then
+		kill "$1" 2>/dev/null
+		wait "$1" 2>/dev/null
+	fi
+}
 
 cleanup() {
-	if [ -n "$SINK_PID" ]; then
-		kill "$SINK_PID" 2>/dev/null
-		wait "$SINK_PID" 2>/dev/null
-	fi
+	stop "$SINK_PID"
+	stop "$MX_SINK_PID"
+	stop "$DNS_PID"
 	if [ -n "$KEEP" ]; then
 		echo "bench: kept $T" >&2
 	else
@@ -110,9 +132,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# port_busy PORT - whether something listens on 127.0.0.1:PORT
+# port_busy PORT [ADDRESS] - whether something listens on ADDRESS:PORT
+# (default 127.0.0.1)
 port_busy() {
-	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+	(exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null
 }
 
 if [ -z "$PORT" ]; then
@@ -330,6 +353,167 @@ echo "   100 MiB message: $rss_100m KiB"
 echo "   ratio:           ${rss_ratio}x"
 echo
 
+# --- 4. MX cache: a delivery with a cache miss against one with a hit -------
+# In mxrelay.data, mx.test has two MX hosts: mx1.hosts.test (preference
+# 10, 127.0.0.11) and mx2.hosts.test (20, 127.0.0.12). Every delivery
+# here must go to mx1, where this script's own sink listens.
+MX_DATA=$(cd "$(dirname "$0")/.." && pwd)/tests/data/dns/mxrelay.data
+MX_ADDR=127.0.0.11
+MX_LOG=$T/mx.log
+
+# mx_skip_reason - why test 4 cannot run here; nothing when it can
+mx_skip_reason() {
+	if [ "$MX_COUNT" -eq 0 ]; then
+		echo "-m 0"
+	elif [ "$(id -u)" -ne 0 ]; then
+		echo "needs root: the mail exchanger listens on $MX_ADDR:25"
+	elif ! command -v ldns-testns >/dev/null 2>&1 ||
+	    ! command -v drill >/dev/null 2>&1; then
+		echo "ldns-testns and drill are not installed (Debian: ldnsutils)"
+	elif [ ! -r "$MX_DATA" ]; then
+		echo "cannot read $MX_DATA"
+	elif port_busy 25 "$MX_ADDR"; then
+		echo "$MX_ADDR:25 is in use (is tests/integration/mx.sh running?)"
+	fi
+}
+
+# dns_start - ldns-testns with mxrelay.data on the first free port from
+# 53900 up (it exits at once when the port is taken); sets DNS_PORT
+dns_start() {
+	local port i
+	for ((port = 53900; port < 53950; port++)); do
+		ldns-testns -v -p "$port" "$MX_DATA" >"$T/dns.log" 2>&1 &
+		DNS_PID=$!
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$DNS_PID" 2>/dev/null || break
+			if grep -q "^Listening on port $port\$" "$T/dns.log" &&
+			    drill -p "$port" probe.test @127.0.0.1 A 2>/dev/null |
+			    grep -q 'rcode: NOERROR'; then
+				DNS_PORT=$port
+				return 0
+			fi
+			sleep 0.05
+		done
+		stop "$DNS_PID"
+		DNS_PID=
+	done
+	return 1
+}
+
+# dns_count - how many queries the name server has logged so far
+dns_count() {
+	grep -c '^query [0-9]*:' "$T/dns.log"
+}
+
+# One delivery to bob@mx.test by MX, with the MX cache in STATEDIR/mx.
+run_mx() {
+	"$SLIMRELAY" -c "$T/slimrelay.conf" -o log="$MX_LOG" \
+	    -o "dns_servers=127.0.0.1:$DNS_PORT" -o "state_directory=$1" \
+	    -f a@b -- bob@mx.test <"$T/1k.eml" >"$T/last.out" 2>&1
+}
+# A warm cache, filled before the test.
+run_mxhit() {
+	run_mx "$T/mx-hit"
+}
+# An empty cache each time: run number MISS_N gets a state directory of
+# its own, made before the test, so that no rm runs between deliveries.
+run_mxmiss() {
+	MISS_N=$((MISS_N + 1))
+	run_mx "$T/mx-miss/$MISS_N"
+}
+
+mx_skip=$(mx_skip_reason)
+if [ -z "$mx_skip" ]; then
+	"$SINK" "${SINK_USER[@]}" "$MX_ADDR:25" 256 >"$T/mxsink.out" 2>&1 &
+	MX_SINK_PID=$!
+	for _ in $(seq 1 100); do
+		port_busy 25 "$MX_ADDR" && break
+		kill -0 "$MX_SINK_PID" 2>/dev/null ||
+		    die "smtp-sink exited: $(cat "$T/mxsink.out")"
+		sleep 0.05
+	done
+	port_busy 25 "$MX_ADDR" || die "smtp-sink did not start on $MX_ADDR:25"
+	dns_start || die "ldns-testns did not start (see $T/dns.log)"
+
+	dirs=()
+	for ((i = 1; i <= MX_COUNT; i++)); do
+		dirs+=("$T/mx-miss/$i/mx")
+	done
+	# Only the mx directories need mode 0700 (slimrelay ignores a cache
+	# directory that others may write); their parents may have any mode.
+	# shellcheck disable=SC2174
+	mkdir -p -m 700 "${dirs[@]}" "$T/mx-hit/mx" "$T"/mx-warm/{1,2,3}/mx ||
+	    die "cannot make the MX cache directories"
+	# Warm up (misses), then fill the cache of the hit runs.
+	for i in 1 2 3; do
+		run_mx "$T/mx-warm/$i" || must "slimrelay (MX)" $?
+	done
+	run_mxhit || must "slimrelay (MX)" $?
+	[ -s "$T/mx-hit/mx/mx.test" ] ||
+	    die "no MX cache file after a delivery: $T/mx-hit/mx/mx.test"
+
+	mx_rounds=$ROUNDS
+	[ "$mx_rounds" -le "$MX_COUNT" ] || mx_rounds=$MX_COUNT
+	per_round=$((MX_COUNT / mx_rounds))
+	extra=$((MX_COUNT - per_round * mx_rounds))
+	MISS_N=0
+	us_miss=0 us_hit=0 cpu_miss=0 cpu_hit=0 q_miss=0 q_hit=0
+	# mx_add KIND N - one batch of N runs of KIND, added to its totals
+	mx_add() {
+		local out q0 q1
+		q0=$(dns_count)
+		out=$(batch "$1" "$2" "$T/1k.eml") || exit 1
+		q1=$(dns_count)
+		set -- "$1" "$2" $out
+		if [ "$1" = mxmiss ]; then
+			MISS_N=$((MISS_N + $2))
+			us_miss=$((us_miss + $3)) cpu_miss=$((cpu_miss + $4))
+			q_miss=$((q_miss + q1 - q0))
+		else
+			us_hit=$((us_hit + $3)) cpu_hit=$((cpu_hit + $4))
+			q_hit=$((q_hit + q1 - q0))
+		fi
+	}
+	for ((r = 0; r < mx_rounds; r++)); do
+		n=$per_round
+		[ "$r" -lt "$extra" ] && n=$((n + 1))
+		if ((r % 2 == 0)); then
+			mx_add mxmiss "$n"
+			mx_add mxhit "$n"
+		else
+			mx_add mxhit "$n"
+			mx_add mxmiss "$n"
+		fi
+	done
+	# Every delivery went to our sink, the best MX, and nowhere else.
+	runs=$((2 * MX_COUNT + 4))
+	to_mx1=$(grep -c 'to=<bob@mx.test>, relay=mx1\.hosts\.test\[127\.0\.0\.11\]:25, .*status=sent' "$MX_LOG")
+	[ "$to_mx1" -eq "$runs" ] ||
+	    die "$to_mx1 of $runs MX deliveries went to mx1.hosts.test[$MX_ADDR]:25 (see $MX_LOG)"
+
+	per_msg() {	# per_msg MICROSECONDS - milliseconds per delivery
+		awk -v n="$MX_COUNT" -v us="$1" 'BEGIN { printf "%.2f", us / n / 1000 }'
+	}
+	lat_miss=$(per_msg "$us_miss") lat_hit=$(per_msg "$us_hit")
+	ms_cpu_miss=$(per_msg "$cpu_miss") ms_cpu_hit=$(per_msg "$cpu_hit")
+	mx_ratio=$(awk -v a="$us_miss" -v b="$us_hit" 'BEGIN { printf "%.2f", a / b }')
+	mx_diff=$(awk -v a="$us_miss" -v b="$us_hit" -v n="$MX_COUNT" \
+	    'BEGIN { printf "%+.2f", (a - b) / n / 1000 }')
+	q_per_miss=$(awk -v q="$q_miss" -v n="$MX_COUNT" 'BEGIN { printf "%.1f", q / n }')
+	echo "4. MX relaying to bob@mx.test: $MX_COUNT deliveries with a cache miss," \
+	    "$MX_COUNT with a hit, $mx_rounds alternating rounds"
+	printf '   miss %10s ms wall, %s ms CPU per message, %s DNS queries each\n' \
+	    "$lat_miss" "$ms_cpu_miss" "$q_per_miss"
+	printf '   hit  %10s ms wall, %s ms CPU per message, %s DNS queries in all\n' \
+	    "$lat_hit" "$ms_cpu_hit" "$q_hit"
+	printf '   a miss takes %sx the time of a hit (%s ms)\n' "$mx_ratio" "$mx_diff"
+	[ "$q_miss" -gt 0 ] ||
+	    echo "   (the misses made no DNS query: the test measured nothing)"
+else
+	echo "4. MX relaying: skipped ($mx_skip)"
+fi
+echo
+
 # --- summary ----------------------------------------------------------------
 verdict() {
 	if awk "BEGIN { exit !($1) }"; then echo PASS; else echo MISS; fi
@@ -344,4 +528,11 @@ printf '  %-34s %-16s %-14s %s\n' "RSS 100 MiB / RSS 1 KiB" "<= 1.2x" \
     "${rss_ratio}x" "$(verdict "$rss_ratio <= 1.2")"
 printf '  %-34s %-16s %-14s %s\n' "RSS with a 100 MiB message" "< 8192 KiB" \
     "$rss_100m KiB" "$(verdict "$rss_100m < 8192")"
+if [ -z "$mx_skip" ]; then
+	printf '  %-34s %-16s %-14s %s\n' "DNS queries of MX cache hits" "0" \
+	    "$q_hit" "$(verdict "$q_hit == 0 && $q_miss > 0")"
+else
+	printf '  %-34s %-16s %-14s %s\n' "DNS queries of MX cache hits" "0" \
+	    "-" SKIP
+fi
 exit 0

@@ -31,7 +31,9 @@
  *	after a value is part of the value); a line that starts with
  *	whitespace continues the previous parameter line, joined with one
  *	space; leading and trailing whitespace of keys and values is
- *	removed. A later setting of a key replaces an earlier one. A file
+ *	removed. A later setting of a key replaces an earlier one, except
+ *	for "route": each route line adds a rule to cfg->routes (see
+ *	route.c), and an empty "route =" drops the rules before it. A file
  *	that does not exist is not an error unless must_exist is set.
  *	config_read() does the same with an open stream, and uses name in
  *	messages.
@@ -100,6 +102,7 @@ enum param_type {
 	P_TIME,			/* long milliseconds in [min, max] */
 	P_ENUM,			/* int, one of names[] */
 	P_LOOKUP,		/* host_lookup: two bools */
+	P_ROUTE,		/* route: appends to cfg->routes */
 };
 
 struct name_value {
@@ -182,6 +185,10 @@ static const struct param params[] = {
 	STAGE(SMTP_STAGE_RSET),
 	STAGE(SMTP_STAGE_QUIT),
 	TIME("deadline", deadline_ms, "900s", 1),
+	{ .key = "mx_address_limit", .type = P_INT,
+	    .offset = OFF(mx_address_limit), .def = "5", .min = 1, .max = 50 },
+	{ .key = "mx_session_limit", .type = P_INT,
+	    .offset = OFF(mx_session_limit), .def = "2", .min = 1, .max = 50 },
 	{ .key = "pool_size", .type = P_INT, .offset = OFF(pool_size),
 	    .def = "0", .min = 0, .max = 1000 },
 	TIME("pool_wait", pool_wait_ms, "60s", 0),
@@ -200,6 +207,7 @@ static const struct param params[] = {
 	{ .key = "syslog_facility", .type = P_ENUM,
 	    .offset = OFF(syslog_facility), .def = "mail",
 	    .names = facilities },
+	{ .key = "route", .type = P_ROUTE, .def = "" },
 };
 
 #define NPARAMS	(sizeof(params) / sizeof(params[0]))
@@ -235,6 +243,10 @@ config_defaults(struct config *cfg)
 		if (p->is_stage) {
 			cfg->timeout_ms[p->stage] =
 			    smtp_stage_default_timeout_ms(p->stage);
+			continue;
+		}
+		if (p->type == P_ROUTE) {
+			route_table_init(&cfg->routes);
 			continue;
 		}
 		/* A default that does not parse is a bug in the table. */
@@ -489,6 +501,14 @@ config_dump(const struct config *cfg, FILE *fp, bool only_set)
 	for (i = 0; i < NPARAMS; i++) {
 		if (only_set && (cfg->set_mask & (1ULL << i)) == 0)
 			continue;
+		if (params[i].type == P_ROUTE) {
+			size_t r;
+
+			for (r = 0; r < cfg->routes.count; r++)
+				fprintf(fp, "%s = %s\n", param_key(&params[i]),
+				    cfg->routes.route[r].text);
+			continue;
+		}
 		format_value(&params[i], cfg, value, sizeof(value));
 		fprintf(fp, "%s =%s%s\n", param_key(&params[i]),
 		    *value != '\0' ? " " : "", value);
@@ -630,6 +650,7 @@ parse_value(const struct param *p, struct config *cfg, const char *text,
 {
 	char *field = (char *)cfg + p->offset;
 	const struct name_value *nv;
+	struct relay_result r;
 	char lo[32], hi[32];
 	bool b, b2;
 	long v;
@@ -706,6 +727,18 @@ parse_value(const struct param *p, struct config *cfg, const char *text,
 		cfg->host_lookup_dns = b;
 		cfg->host_lookup_native = b2;
 		return 0;
+	case P_ROUTE:
+		/* Each line adds a rule; an empty value drops them all. */
+		if (*text == '\0') {
+			route_table_init(&cfg->routes);
+			return 0;
+		}
+		relay_result_init(&r);
+		if (route_table_add(&cfg->routes, text, &r) < 0) {
+			snprintf(err, errlen, "%s", r.text);
+			return -1;
+		}
+		return 0;
 	}
 	snprintf(err, errlen, "unknown parameter type");
 	return -1;
@@ -746,6 +779,8 @@ format_value(const struct param *p, const struct config *cfg, char *buf,
 		snprintf(buf, len, "%s", cfg->host_lookup_dns ?
 		    cfg->host_lookup_native ? "dns, native" : "dns" : "native");
 		return;
+	case P_ROUTE:		/* one line per rule: see config_dump() */
+		break;
 	}
 	buf[0] = '\0';
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "result.h"
+#include "route.h"
 #include "smtp_stage.h"
 
 #define CONFIG_STR_MAX	256	/* longest string value */
@@ -35,6 +36,10 @@ struct config {
 	long	timeout_ms[SMTP_STAGE_COUNT];
 	long	deadline_ms;		/* whole run; < Postfix 1000 s */
 
+	/* Fallback through hosts in one run (Postfix smtp_mx_*_limit). */
+	int	mx_address_limit;	/* addresses tried */
+	int	mx_session_limit;	/* sessions that completed EHLO */
+
 	/* Connection slots shared by all processes. */
 	int	pool_size;		/* 0 = unlimited */
 	long	pool_wait_ms;		/* wait for a free slot */
@@ -54,6 +59,9 @@ struct config {
 	char	log[CONFIG_PATH_MAX];	/* "syslog", "stderr" or a path */
 	char	syslog_name[CONFIG_STR_MAX];
 	int	syslog_facility;	/* LOG_MAIL ... */
+
+	/* route lines: force_mx rules and other per-domain routes. */
+	struct route_table routes;
 
 	/* Bookkeeping for config_dump(): which keys were set. */
 	unsigned long long set_mask;

@@ -1018,7 +1018,7 @@ extract_mx(struct dns *d, const char *name, const ldns_pkt *ans,
 {
 	const ldns_rr_list *rrs = ldns_pkt_answer(ans);
 	const ldns_rdf *cur, *pref, *exchange;
-	char host[DNS_NAME_MAX + 2];
+	char host[DNS_NAME_MAX + 1];
 	uint32_t chain_ttl, ttl;
 	enum dns_outcome out;
 	const ldns_rr *rr;
@@ -1074,6 +1074,8 @@ dns_lookup_mx(struct dns *d, const char *domain, struct dns_mxrrs *set,
 	enum dns_outcome out;
 	ldns_rdf *qname = NULL;
 	ldns_pkt *ans = NULL;
+	bool has_why = false;	/* why says it already */
+	int ret = -1;
 
 	if (set != NULL) {
 		set->outcome = DNS_OUT_TRYAGAIN;
@@ -1101,9 +1103,9 @@ dns_lookup_mx(struct dns *d, const char *domain, struct dns_mxrrs *set,
 		goto out;
 	}
 	if (d->res == NULL && build_resolver(d, why) != 0) {
-		set->outcome = DNS_OUT_TRYAGAIN;
-		ldns_rdf_deep_free(qname);
-		return -1;
+		out = DNS_OUT_TRYAGAIN;
+		has_why = true;
+		goto out;
 	}
 	reset_servers(d->res);
 	out = send_query(d, domain, qname, LDNS_RR_TYPE_MX, &ans);
@@ -1120,12 +1122,15 @@ out:
 		set->ttl = 0;
 	if (out == DNS_OUT_BADNAME && set->nbad == 0)
 		set->ttl = 0;
+	if (out == DNS_OUT_OK)
+		ret = 0;
+	else
+		set->nrr = 0;
+	if (out != DNS_OUT_OK && !has_why)
+		fail(out, domain, "MX", why);
 	ldns_pkt_free(ans);
 	ldns_rdf_deep_free(qname);
-	if (out == DNS_OUT_OK)
-		return 0;
-	set->nrr = 0;
-	return fail(out, domain, "MX", why);
+	return ret;
 }
 
 /* Native lookup errors that mean "no such host"; any other may pass,

@@ -13,6 +13,7 @@
  *	ssize_t msg_stream_read(struct msg_stream *ms, char *buf, size_t len,
  *	    struct relay_result *why);
  *	int msg_stream_rewind(struct msg_stream *ms, struct relay_result *why);
+ *	bool msg_stream_started(const struct msg_stream *ms);
  *	int msg_stream_drain(struct msg_stream *ms, struct relay_result *why);
  * DESCRIPTION
  *	A msg_stream reads the message the MTA writes to fd (pipe(8) and
@@ -55,7 +56,10 @@
  *	(NULL: $TMPDIR, else /tmp), opened when the stream is created so
  *	that a bad spool directory shows at once. A rewind in the middle
  *	first copies the rest of the input. Without MSG_STREAM_REPLAY,
- *	msg_stream_rewind() fails with "4.3.0".
+ *	msg_stream_rewind() fails with "4.3.0". msg_stream_started() tells
+ *	whether msg_stream_read() was called since the stream was made or
+ *	last rewound, that is whether a rewind is needed before the next
+ *	transaction.
  *
  *	msg_stream_drain() reads and discards the rest of the input (an MTA
  *	pipe must be read to its end before the program exits 0); after it
@@ -109,6 +113,7 @@ struct msg_stream {
 	bool	replaying;	/* input comes from the spool, not fd */
 	bool	input_eof;	/* the current input is at its end */
 	bool	failed;		/* error holds the result to repeat */
+	bool	started;	/* read from since creation or rewind */
 	struct relay_result error;
 	int	known_8bit;	/* -1 unknown, 0 no, 1 yes */
 	long long known_wire;	/* -1 unknown */
@@ -183,6 +188,7 @@ msg_stream_read(struct msg_stream *ms, char *buf, size_t len,
 		return repeat_error(ms, why);
 	if (len > SSIZE_MAX)
 		len = SSIZE_MAX;
+	ms->started = true;
 	while (total < len && !ms->conv.done) {
 		total += convert(&ms->conv, ms->ibuf + ms->ipos,
 		    ms->ilen - ms->ipos, &used, buf + total, len - total,
@@ -279,7 +285,15 @@ msg_stream_rewind(struct msg_stream *ms, struct relay_result *why)
 		ms->ipos = 0;
 	}
 	conv_reset(&ms->conv, ms->flags);
+	ms->started = false;
 	return 0;
+}
+
+/* msg_stream_started - has the message been read since the start? */
+bool
+msg_stream_started(const struct msg_stream *ms)
+{
+	return ms->started;
 }
 
 /* msg_stream_drain - read and discard the rest of the input */

@@ -28,6 +28,7 @@ long long msg_stream_wire_size(const struct msg_stream *);
 ssize_t	msg_stream_read(struct msg_stream *, char *buf, size_t len,
 	    struct relay_result *why);
 int	msg_stream_rewind(struct msg_stream *, struct relay_result *why);
+bool	msg_stream_started(const struct msg_stream *);
 int	msg_stream_drain(struct msg_stream *, struct relay_result *why);
 
 #endif

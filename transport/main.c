@@ -5,6 +5,7 @@
  *	slimrelay [-c file] [-o key=value]... [-v] [-F] [-E] [-q queue_id]
  *	    [-n nexthop] [-s size] [-f sender] [--] recipient...
  *	slimrelay [-c file] [-o key=value]... -t
+ *	slimrelay [-c file] [-o key=value]... [-n nexthop] --route address...
  * DESCRIPTION
  *	The program the host MTA runs per delivery: the envelope comes
  *	from the command line (or, with -E, from Exim's environment), the
@@ -41,7 +42,7 @@
 #include "log.h"
 #include "msg_stream.h"
 #include "nexthop.h"
-#include "relay_static.h"
+#include "relay.h"
 #include "result.h"
 #include "sysexits_map.h"
 
@@ -51,6 +52,7 @@ struct args {
 	const char *config_path;
 	bool	config_given;
 	bool	check_only;
+	bool	route_only;
 	bool	verbose;
 	bool	skip_from;
 	bool	from_env;
@@ -109,11 +111,13 @@ parse_args(int argc, char **argv, struct args *a)
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "route", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
 
 	memset(a, 0, sizeof(*a));
+	opterr = 0;	/* our own message: nothing before the status line */
 	a->config_path = DEFAULT_CONFIG;
 	a->overrides = calloc((size_t)argc + 1, sizeof(char *));
 	if (a->overrides == NULL)
@@ -133,6 +137,9 @@ parse_args(int argc, char **argv, struct args *a)
 			break;
 		case 't':
 			a->check_only = true;
+			break;
+		case 'R':
+			a->route_only = true;
 			break;
 		case 'F':
 			a->skip_from = true;
@@ -175,6 +182,8 @@ usage(FILE *fp)
 	    "                 [-q queue_id] [-n nexthop] [-s size] "
 	    "[-f sender] [--] recipient...\n"
 	    "       slimrelay [-c file] [-o key=value]... -t\n"
+	    "       slimrelay [-c file] [-o key=value]... [-n nexthop] "
+	    "--route address...\n"
 	    "Relays the message on standard input; see slimrelay(8).\n");
 }
 
@@ -268,6 +277,26 @@ decide(const struct relay_result *results, size_t n)
 	return pick;
 }
 
+/* explain - --route: how each address would be delivered */
+static int
+explain(const struct config *cfg, const struct args *a,
+    const struct deadline *deadline)
+{
+	struct relay_ctx ctx;
+	int i, ret = 0;
+
+	if (a->nrcpt == 0) {
+		fprintf(stderr, "slimrelay: --route needs addresses\n");
+		return EX_USAGE;
+	}
+	relay_ctx_init(&ctx, cfg, deadline);
+	for (i = 0; i < a->nrcpt; i++)
+		if (relay_explain(&ctx, a->nexthop, a->rcpt[i], stdout) != 0)
+			ret = 1;
+	relay_ctx_fini(&ctx);
+	return ret;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -276,11 +305,10 @@ main(int argc, char **argv)
 	struct envelope env;
 	struct relay_result *results, why;
 	struct msg_stream *ms;
-	struct nexthop nh;
+	struct relay_ctx ctx;
 	struct deadline deadline;
-	const char *dest;
 	size_t i, n;
-	int ms_flags = 0;
+	int ms_flags;
 
 	/*
 	 * Postfix runs us with SIGPIPE ignored and Exim with SIGINT,
@@ -302,10 +330,12 @@ main(int argc, char **argv)
 		return 0;
 	}
 	relay_result_init(&why);
-	if (log_open(cfg.log, cfg.syslog_name, cfg.syslog_facility,
-	    a.verbose, &why) != 0)
+	if (log_open(a.route_only ? "stderr" : cfg.log, cfg.syslog_name,
+	    cfg.syslog_facility, a.verbose, &why) != 0)
 		fail_setup(&why);
 	deadline_in_ms(&deadline, cfg.deadline_ms);
+	if (a.route_only)
+		return explain(&cfg, &a, &deadline);
 
 	/* The envelope. */
 	n = a.nrcpt > 0 ? (size_t)a.nrcpt :
@@ -322,20 +352,20 @@ main(int argc, char **argv)
 		relay_result_init(&results[i]);
 	build_envelope(&env, results, &a);
 
-	/* The destination: smarthost, else the MTA's ${nexthop}. */
-	dest = cfg.smarthost[0] != '\0' ? cfg.smarthost : a.nexthop;
-	if (dest == NULL || *dest == '\0')
-		fail_usage("no destination: set smarthost in slimrelay.conf "
-		    "or pass -n nexthop");
-	if (nexthop_parse(&nh, dest, 25, &why) != 0)
-		fail_setup(&why);
-
-	/* The message, then the delivery. */
+	/*
+	 * The message, then the deliveries. The message may be sent more
+	 * than once (several destinations, the next MX after a failure
+	 * during the data): it is kept for replay, in memory up to 64 KiB,
+	 * beyond that in an unlinked temporary file.
+	 */
+	ms_flags = MSG_STREAM_REPLAY;
 	if (a.skip_from || cfg.skip_from_line)
 		ms_flags |= MSG_STREAM_SKIP_FROM;
 	if ((ms = msg_stream_new(STDIN_FILENO, ms_flags, NULL, &why)) == NULL)
 		fail_setup(&why);
-	(void)relay_static_deliver(&cfg, &nh, &env, ms, &deadline, results);
+	relay_ctx_init(&ctx, &cfg, &deadline);
+	(void)relay_deliver(&ctx, a.nexthop, &env, ms, results);
+	relay_ctx_fini(&ctx);
 
 	/* pipe(8) and Exim expect the whole message to be read. */
 	(void)msg_stream_drain(ms, &why);

@@ -7,6 +7,9 @@
 #                         server answers, non-zero if it never does
 #   dns_stop              stop it (by PID) and wait for it
 #   dns_servers_option    "-o dns_servers=127.0.0.1:$DNS_PORT", for relay
+#   dns_queries NAME TYPE how many NAME/TYPE queries the server received
+#                         (start it with DNS_TESTNS_ARGS=-v: it then logs
+#                         every query to $DNS_LOG)
 #
 # The data file must answer "probe.test. IN A" (tests/data/dns/hosts.data
 # does): that is how dns_start knows the server is up. Call "need
@@ -32,7 +35,9 @@ dns_start() {
 	fi
 	for tries in $(seq 1 20); do
 		log="${T:-/tmp}/ldns-testns.$port.log"
-		ldns-testns -p "$port" "$datafile" >"$log" 2>&1 &
+		# shellcheck disable=SC2086
+		ldns-testns ${DNS_TESTNS_ARGS:-} -p "$port" "$datafile" \
+		    >"$log" 2>&1 &
 		DNS_PID=$!
 		for i in $(seq 1 100); do
 			if ! kill -0 "$DNS_PID" 2>/dev/null; then
@@ -43,6 +48,7 @@ dns_start() {
 			if grep -q "^Listening on port $port\$" "$log" &&
 			    dns_answers "$port"; then
 				DNS_PORT=$port
+				DNS_LOG=$log
 				if declare -F track >/dev/null; then
 					track "$DNS_PID"
 				fi
@@ -71,4 +77,8 @@ dns_stop() {
 
 dns_servers_option() {
 	echo "-o dns_servers=127.0.0.1:$DNS_PORT"
+}
+
+dns_queries() {
+	grep -c "^query [0-9]*: id [0-9]*: [A-Z]* [0-9]* bytes: $1\.[[:space:]]*IN[[:space:]]*$2\$" "$DNS_LOG"
 }

@@ -8,6 +8,7 @@
 #   T                     a private temporary directory, removed at exit
 #   start_sink PORT ARGS  smtp-sink on 127.0.0.1:PORT, one dump file per
 #                         message in $T/sink-PORT/; extra ARGS go to it
+#   start_sink_at ADDR PORT ARGS   the same on another loopback address
 #   sink_count PORT       how many messages' content reached the sink
 #   sink_body FILE        a dump file's message, as the sink received it
 #   sink_files PORT       the dump files of the sink on PORT
@@ -86,13 +87,24 @@ wait_port() {
 start_sink() {
 	local port=$1
 	shift
-	local dir="$T/sink-$port"
+	start_sink_at 127.0.0.1 "$port" "$@"
+}
+
+# start_sink_at ADDR PORT ARGS: like start_sink, on ADDR; its key for
+# sink_count and sink_files is ADDR_PORT ("127.0.0.11_25"), or PORT
+# alone for 127.0.0.1.
+start_sink_at() {
+	local addr=$1 port=$2 key
+	shift 2
+	key=$port
+	[ "$addr" = 127.0.0.1 ] || key=${addr}_$port
+	local dir="$T/sink-$key"
 	mkdir -p "$dir"
 	chmod 777 "$dir"
-	smtp-sink -u nobody -d "$dir/%M." "$@" "127.0.0.1:$port" 64 \
-	    >"$T/sink-$port.out" 2>&1 &
+	smtp-sink -u nobody -d "$dir/%M." "$@" "$addr:$port" 64 \
+	    >"$T/sink-$key.out" 2>&1 &
 	track $!
-	wait_port "$port"
+	wait_port "$port" "$addr"
 }
 
 sink_files() {

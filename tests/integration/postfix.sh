@@ -19,7 +19,8 @@
 # RCPT) and :2613 (closed, then opened in case 2).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mtalib.sh"
-need postfix postconf postqueue smtp-sink swaks script
+. "$(dirname "$0")/dnslib.sh"
+need postfix postconf postqueue smtp-sink swaks script ldns-testns drill
 mta_init postfix
 
 SMTPD=2610
@@ -31,6 +32,11 @@ REFUSED="connect to 127.0.0.1[127.0.0.1]:$CLOSED: Connection refused"
 
 mta_users
 mta_transport
+# Case 5: MX lookups go to a name server of the test's own.
+DNS_BASE_PORT=53750 dns_start "$top_srcdir/tests/data/dns/mxrelay.data" ||
+    fatal "ldns-testns starts"
+echo "dns_servers = 127.0.0.1:$DNS_PORT" >>"$MTA_CONF"
+start_sink_at 127.0.0.81 25 || fatal "smtp-sink on 127.0.0.81:25"
 mta_sink $ACCEPT
 mta_sink $REJECT -f RCPT \
     -B "550 5.1.1 <bob@reject.test>: Recipient address rejected: User unknown"
@@ -167,6 +173,24 @@ check "SIZE: 5.3.4 with Postfix's words" eq "$OUT" \
 RELAY_INPUT="$T/m5" relay -n "[127.0.0.1]:$SMTPD" -f a@sender.test -- ok@accept.test
 check "SIZE: too big on the wire: exit 69" eq "$RC" 69
 check "SIZE: refused at end of data" starts "$OUT" "5.3.4 host $H said: 552 5.3.4 "
+
+# --- 5. MX relaying: default_transport = slimrelay, no transport_maps ----
+# Postfix passes the recipient domain as ${nexthop}; slimrelay finds its
+# MX host in DNS (pfmx.test MX 10 pf.hosts.test = 127.0.0.81).
+
+mta_message "$T/m6" m6.postfix@sender.test bob@pfmx.test
+postfix_send a@sender.test bob@pfmx.test "$T/m6"
+Q6=$QID
+check "MX: Postfix logs the delivery via slimrelay" \
+    wait_line 30 "$PF_LOG" "$Q6: to=<bob@pfmx.test>, relay=slimrelay, " \
+    "dsn=2.0.0, status=sent (delivered via slimrelay service (250 2.0.0 Ok"
+check "MX: slimrelay found the MX host" \
+    has_line "$RLOG" "$Q6: to=<bob@pfmx.test>, " \
+    "relay=pf.hosts.test[127.0.0.81]:25, " "status=sent"
+check "MX: the MX host's sink got it" eq "$(sink_count 127.0.0.81_25)" 1
+d=$(mta_sink_file 127.0.0.81_25 "Message-ID: <m6.postfix@sender.test>") ||
+    fatal "MX: the message reached the MX host"
+check "MX: byte for byte" mta_same_message "$d" "$T/m6"
 
 postfix_queue >"$T/queue-end"
 check "the queue is empty at the end" has_line "$T/queue-end" "Mail queue is empty"

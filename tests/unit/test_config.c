@@ -596,6 +596,8 @@ test_config_dump_all(void)
 	    "rset_timeout = 20s\n"
 	    "quit_timeout = 300s\n"
 	    "deadline = 900s\n"
+	    "mx_address_limit = 5\n"
+	    "mx_session_limit = 2\n"
 	    "pool_size = 0\n"
 	    "pool_wait = 60s\n"
 	    "state_directory = " LOCALSTATEDIR "/lib/slimrelay\n"

@@ -26,7 +26,7 @@
 #include "msg_stream.h"
 #include "nexthop.h"
 #include "pool.h"
-#include "relay_static.h"
+#include "relay.h"
 #include "unit.h"
 
 static char tmpdir[] = "/tmp/test_relay_static.XXXXXX";
@@ -155,23 +155,33 @@ envelope(struct envelope *env, struct address *rcpt, const char **to,
 	}
 }
 
-/* deliver - run the relay to 127.0.0.1:port */
+/* relay_to - run the relays for nexthop spec */
+static int
+relay_to(struct config *cfg, const char *spec, struct envelope *env,
+    struct relay_result *res)
+{
+	struct relay_ctx ctx;
+	struct deadline d;
+	struct msg_stream *ms = message();
+	int ret;
+
+	deadline_in_ms(&d, 10000);
+	relay_ctx_init(&ctx, cfg, &d);
+	ret = relay_deliver(&ctx, spec, env, ms, res);
+	relay_ctx_fini(&ctx);
+	msg_stream_free(ms);
+	return ret;
+}
+
+/* deliver - run the relays to [127.0.0.1]:port */
 static int
 deliver(struct config *cfg, unsigned port, struct envelope *env,
     struct relay_result *res)
 {
-	struct nexthop nh;
-	struct deadline d;
-	struct msg_stream *ms = message();
 	char spec[64];
-	int ret;
 
 	snprintf(spec, sizeof(spec), "[127.0.0.1]:%u", port);
-	CU_ASSERT_EQUAL(nexthop_parse(&nh, spec, 25, NULL), 0);
-	deadline_in_ms(&d, 10000);
-	ret = relay_static_deliver(cfg, &nh, env, ms, &d, res);
-	msg_stream_free(ms);
-	return ret;
+	return relay_to(cfg, spec, env, res);
 }
 
 static void
@@ -290,9 +300,6 @@ test_relay_static_dns_failure_reaches_all(void)
 	struct address rcpt[2];
 	struct envelope env;
 	struct config cfg;
-	struct nexthop nh;
-	struct deadline d;
-	struct msg_stream *ms;
 
 	setup(&cfg);
 	/* A resolver that does not answer: transient for everyone. */
@@ -300,13 +307,8 @@ test_relay_static_dns_failure_reaches_all(void)
 	cfg.dns_timeout_ms = 200;
 	cfg.dns_retries = 0;
 	envelope(&env, rcpt, to, 2, res);
-	CU_ASSERT_EQUAL(nexthop_parse(&nh, "[mail.example.invalid]", 25,
-	    NULL), 0);
-	deadline_in_ms(&d, 10000);
-	ms = message();
-	UNIT_ASSERT_INT_EQ(relay_static_deliver(&cfg, &nh, &env, ms, &d, res),
+	UNIT_ASSERT_INT_EQ(relay_to(&cfg, "[mail.example.invalid]", &env, res),
 	    -1);
-	msg_stream_free(ms);
 	UNIT_ASSERT_STR_EQ(res[0].status, "4.4.3");
 	UNIT_ASSERT_STR_EQ(res[1].status, "4.4.3");
 }

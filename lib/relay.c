@@ -1,0 +1,279 @@
+/*
+ * NAME
+ *	relay - one run's deliveries: route, group, deliver, log
+ * SYNOPSIS
+ *	#include "relay.h"
+ *
+ *	void relay_ctx_init(struct relay_ctx *ctx, const struct config *cfg,
+ *	    const struct deadline *deadline);
+ *	void relay_ctx_fini(struct relay_ctx *ctx);
+ *	struct dns *relay_ctx_dns(struct relay_ctx *ctx);
+ *	int relay_deliver(struct relay_ctx *ctx, const char *mta_nexthop,
+ *	    const struct envelope *env, struct msg_stream *ms,
+ *	    struct relay_result *results);
+ *	int relay_explain(struct relay_ctx *ctx, const char *mta_nexthop,
+ *	    const char *address, FILE *fp);
+ * DESCRIPTION
+ *	relay_ctx holds what the deliveries of one run share: the
+ *	configuration, the run's deadline, and the name service and MX
+ *	cache handles, made at first use (nothing slow happens for mail
+ *	that needs no lookup). relay_ctx_fini() frees them.
+ *
+ *	relay_deliver() routes every recipient (route_decide(): route
+ *	rule, smarthost, the MTA's ${nexthop}, MX of the recipient
+ *	domain), delivers the recipients of each destination together in
+ *	their own transaction (bracketed: the smart-host relay; otherwise
+ *	MX relaying), and logs one delivery record per recipient
+ *	(log_delivery), including those refused before any delivery.
+ *	Recipients whose results[i] is already permanent on entry (bad
+ *	address syntax) are not sent. The message is read again for each
+ *	destination after the first (MSG_STREAM_REPLAY). It returns 0
+ *	when every recipient was delivered, -1 otherwise.
+ *
+ *	relay_explain() is "slimrelay --route": it prints, without
+ *	sending anything, how mail for one address would be delivered:
+ *	the rule that decided, the hosts with preferences, addresses and
+ *	TTLs, whether the MX answer came from the cache, or the failure
+ *	with its status. It returns 0, or -1 when the address could not
+ *	be routed.
+ * SEE ALSO
+ *	route.c, relay_static.c, relay_mx.c, relay_smtp.c, log.c.
+ */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "pool.h"
+#include "relay.h"
+
+/* relay_ctx_init - a run's shared state; nothing is looked up yet */
+void
+relay_ctx_init(struct relay_ctx *ctx, const struct config *cfg,
+    const struct deadline *deadline)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->cfg = cfg;
+	ctx->deadline = *deadline;
+	ctx->start_ms = deadline_now_ms();
+}
+
+/* relay_ctx_fini - free the lookup handles */
+void
+relay_ctx_fini(struct relay_ctx *ctx)
+{
+	dns_free(ctx->dns);
+	mx_cache_free(ctx->mx_cache);
+	ctx->dns = NULL;
+	ctx->mx_cache = NULL;
+}
+
+/* relay_ctx_dns - the name service handle, made at first use */
+struct dns *
+relay_ctx_dns(struct relay_ctx *ctx)
+{
+	if (ctx->dns == NULL)
+		ctx->dns = dns_new(ctx->cfg);
+	return ctx->dns;
+}
+
+/* smtp_group - targets, a connection slot, then the connection loop */
+static void
+smtp_group(struct relay_ctx *ctx, const struct nexthop *nh,
+    const struct envelope *env, bool *pending, struct msg_stream *ms,
+    struct relay_result *results, struct relay_smtp_stats *stats)
+{
+	struct dns_mx_list *list;
+	struct pool_slot *slot = NULL;
+	struct relay_result why;
+	struct deadline wait;
+	char dest[NEXTHOP_FORMAT_MAX];
+	long t0 = deadline_now_ms();
+	bool hit;
+	size_t i;
+	int rc;
+
+	relay_result_init(&why);
+	if ((list = malloc(sizeof(*list))) == NULL) {
+		relay_result_set(&why, "4.3.0", "out of memory");
+		goto out;
+	}
+	rc = nh->want_mx ? relay_mx_targets(ctx, nh, list, &hit, &why) :
+	    relay_static_targets(ctx, nh, list, &why);
+	stats->delays.dns_s = (deadline_now_ms() - t0) / 1000.0;
+	if (rc != 0)
+		goto out;
+	nexthop_format(nh, dest, sizeof(dest));
+	deadline_in_ms(&wait, ctx->cfg->pool_wait_ms);
+	wait = deadline_earliest(&wait, &ctx->deadline);
+	if (pool_acquire(ctx->cfg->state_directory, dest, ctx->cfg->pool_size,
+	    &wait, &slot, &why) != 0)
+		goto out;
+	relay_smtp_deliver(ctx->cfg, list, env, pending, ms, &ctx->deadline,
+	    results, stats);
+	pool_release(slot);
+out:
+	/* Whatever stopped us before the loop is every recipient's result. */
+	for (i = 0; i < env->nrcpt; i++) {
+		if (!pending[i])
+			continue;
+		relay_result_copy(&results[i], &why);
+		pending[i] = false;
+	}
+	free(list);
+}
+
+/* deliver_group - the recipients of one destination, then their records */
+static void
+deliver_group(struct relay_ctx *ctx, const struct route_decision *d,
+    const struct envelope *env, bool *pending, struct msg_stream *ms,
+    struct relay_result *results)
+{
+	struct relay_smtp_stats stats;
+	bool *mine;
+	double delay;
+	size_t i;
+
+	memset(&stats, 0, sizeof(stats));
+	/* pending[] is cleared as recipients finish: remember who is ours. */
+	if ((mine = calloc(env->nrcpt, sizeof(bool))) != NULL)
+		memcpy(mine, pending, env->nrcpt * sizeof(bool));
+	smtp_group(ctx, &d->nh, env, pending, ms, results, &stats);
+	delay = (deadline_now_ms() - ctx->start_ms) / 1000.0;
+	for (i = 0; i < env->nrcpt; i++)
+		if (mine == NULL || mine[i])
+			log_delivery(env->queue_id, env->rcpt[i].addr,
+			    &results[i], stats.conn_use, delay,
+			    &stats.delays);
+	free(mine);
+}
+
+/* relay_deliver - route, group by destination, deliver, log */
+int
+relay_deliver(struct relay_ctx *ctx, const char *mta_nexthop,
+    const struct envelope *env, struct msg_stream *ms,
+    struct relay_result *results)
+{
+	struct route_decision *dec = NULL;
+	bool *todo = NULL, *pending = NULL, *sent = NULL;
+	struct relay_result oom;
+	size_t i, j, n = env->nrcpt;
+	int ret = 0;
+
+	dec = calloc(n ? n : 1, sizeof(*dec));
+	todo = calloc(n ? n : 1, sizeof(bool));
+	pending = calloc(n ? n : 1, sizeof(bool));
+	sent = calloc(n ? n : 1, sizeof(bool));
+	if (dec == NULL || todo == NULL || pending == NULL || sent == NULL) {
+		relay_result_init(&oom);
+		relay_result_set(&oom, "4.3.0", "out of memory");
+		for (i = 0; i < n; i++)
+			if (results[i].class != RELAY_PERMANENT)
+				relay_result_copy(&results[i], &oom);
+		goto out;
+	}
+	/* Route each recipient; a routing failure is its result. */
+	for (i = 0; i < n; i++) {
+		if (results[i].class == RELAY_PERMANENT)
+			continue;
+		if (route_decide(&ctx->cfg->routes, ctx->cfg->smarthost,
+		    mta_nexthop, env->rcpt[i].domain, &dec[i], &results[i]) != 0)
+			continue;
+		todo[i] = true;
+	}
+	/* One delivery per destination, in recipient order. */
+	for (i = 0; i < n; i++) {
+		if (!todo[i])
+			continue;
+		memset(pending, 0, n * sizeof(bool));
+		for (j = i; j < n; j++) {
+			if (todo[j] && route_decision_same(&dec[i], &dec[j])) {
+				pending[j] = sent[j] = true;
+				todo[j] = false;
+			}
+		}
+		deliver_group(ctx, &dec[i], env, pending, ms, results);
+	}
+out:
+	for (i = 0; i < n; i++) {
+		if (results[i].class != RELAY_OK)
+			ret = -1;
+		/* Refused before any delivery: logged here, relay=none. */
+		if (sent == NULL || !sent[i])
+			log_delivery(env->queue_id, env->rcpt[i].addr,
+			    &results[i], 0,
+			    (deadline_now_ms() - ctx->start_ms) / 1000.0,
+			    NULL);
+	}
+	free(dec);
+	free(todo);
+	free(pending);
+	free(sent);
+	return ret;
+}
+
+/* explain_list - the hosts and addresses of a target list */
+static void
+explain_list(const struct dns_mx_list *list, bool is_mx, FILE *fp)
+{
+	char text[8192];
+
+	if (is_mx) {
+		dns_mx_format(list, text, sizeof(text));
+		fputs(text, fp);
+		if (*text != '\0' && text[strlen(text) - 1] != '\n')
+			fputc('\n', fp);
+		return;
+	}
+	for (size_t k = 0; k < list->naddr; k++)
+		fprintf(fp, "  host %s address %s ttl %u\n", list->host[0].name,
+		    list->addr[k].text, (unsigned)list->addr[k].ttl);
+}
+
+/* relay_explain - how mail for one address would be delivered */
+int
+relay_explain(struct relay_ctx *ctx, const char *mta_nexthop,
+    const char *text, FILE *fp)
+{
+	struct route_decision d;
+	struct dns_mx_list *list = NULL;
+	struct relay_result why;
+	struct address a;
+	char dest[NEXTHOP_FORMAT_MAX];
+	bool hit = false;
+	int ret = -1;
+
+	relay_result_init(&why);
+	fprintf(fp, "%s\n", text);
+	if (address_parse_rcpt(&a, text, &why) != 0 ||
+	    route_decide(&ctx->cfg->routes, ctx->cfg->smarthost, mta_nexthop,
+	    a.domain, &d, &why) != 0)
+		goto out;
+	nexthop_format(&d.nh, dest, sizeof(dest));
+	fprintf(fp, "  route: %s%s%s%s\n", route_source_name(d.source),
+	    d.rule != NULL ? " \"" : "", d.rule != NULL ? d.rule->text : "",
+	    d.rule != NULL ? "\"" : "");
+	fprintf(fp, "  destination: %s (%s)\n", dest, d.nh.want_mx ?
+	    "MX lookup" : "this host, no MX lookup");
+	if ((list = malloc(sizeof(*list))) == NULL) {
+		relay_result_set(&why, "4.3.0", "out of memory");
+		goto out;
+	}
+	if (d.nh.want_mx ? relay_mx_targets(ctx, &d.nh, list, &hit, &why) :
+	    relay_static_targets(ctx, &d.nh, list, &why))
+		goto out;
+	if (d.nh.want_mx)
+		fprintf(fp, "  MX cache: %s\n", hit ? "hit" : "miss");
+	explain_list(list, d.nh.want_mx, fp);
+	ret = 0;
+out:
+	if (ret != 0) {
+		if (d.nh.want_mx && hit)
+			fprintf(fp, "  MX cache: hit\n");
+		fprintf(fp, "  result: %s %s\n", why.status, why.text);
+	}
+	free(list);
+	return ret;
+}

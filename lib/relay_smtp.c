@@ -1,0 +1,286 @@
+/*
+ * NAME
+ *	relay_smtp - deliver to an ordered list of SMTP hosts
+ * SYNOPSIS
+ *	#include "relay_smtp.h"
+ *
+ *	void relay_smtp_deliver(const struct config *cfg,
+ *	    const struct dns_mx_list *hosts, const struct envelope *env,
+ *	    bool *pending, struct msg_stream *ms,
+ *	    const struct deadline *deadline, struct relay_result *results,
+ *	    struct relay_smtp_stats *stats);
+ * DESCRIPTION
+ *	The connection loop both SMTP relays share (the smart host is a
+ *	list of one host; MX delivery a list sorted by preference), after
+ *	Postfix's smtp_connect.c:
+ *
+ *	Hosts are tried in order, and each host's addresses in order, up
+ *	to mx_address_limit addresses and mx_session_limit sessions in
+ *	all; only sessions that completed the greeting and EHLO count as
+ *	sessions. A connection that fails before the transaction (refused,
+ *	timed out, a greeting or EHLO refusal, a lost connection) moves on
+ *	to the next address. In a session, every recipient still pending
+ *	is sent; a delivered or permanently refused recipient is final,
+ *	and a transient result is final only on the last address that may
+ *	be tried: otherwise the recipient is sent again to the next host,
+ *	with the message replayed from the start (msg_stream_rewind; the
+ *	stream must be opened with MSG_STREAM_REPLAY when hosts hold more
+ *	than one address). That includes a connection lost after the final
+ *	dot: the next host may then get a second copy, but a duplicate is
+ *	better than a loss.
+ *
+ *	When no address is left, a recipient keeps the last answer a
+ *	server gave it, which says more than a later connection failure;
+ *	one that no server answered gets the last connection failure.
+ *
+ *	On entry pending[i] marks the recipients to deliver; on return
+ *	each of them has its result in results[i] and pending[i] is false.
+ *	Nothing is logged per recipient here: the caller writes the
+ *	delivery records. stats collects the phases' times and counts.
+ * SEE ALSO
+ *	Postfix smtp_connect.c and smtp_trouble.c, RFC 5321 5.1.
+ */
+#include "autoconfig.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "relay_smtp.h"
+#include "smtp_client.h"
+
+struct loop {
+	const struct config *cfg;
+	const struct envelope *env;
+	bool	*pending;
+	bool	*answered;		/* a server gave this recipient a result */
+	struct relay_result *results;
+	struct relay_smtp_stats *stats;
+	struct msg_stream *ms;
+};
+
+/* elapsed_s - seconds since a monotonic millisecond stamp */
+static double
+elapsed_s(long start_ms)
+{
+	return (double)(deadline_now_ms() - start_ms) / 1000.0;
+}
+
+/* count_pending - recipients still without a final result */
+static size_t
+count_pending(const struct loop *lp)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < lp->env->nrcpt; i++)
+		n += lp->pending[i];
+	return n;
+}
+
+/* source_sockaddr - the configured source address for this family */
+static int
+source_sockaddr(const struct config *cfg, int family,
+    struct sockaddr_storage *ss, socklen_t *len, struct relay_result *why)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	*len = 0;
+	if (cfg->source_address[0] == '\0')
+		return 0;
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET &&
+	    inet_pton(AF_INET, cfg->source_address, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		*len = sizeof(*sin);
+		return 0;
+	}
+	if (family == AF_INET6 &&
+	    inet_pton(AF_INET6, cfg->source_address, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		*len = sizeof(*sin6);
+		return 0;
+	}
+	if (inet_pton(AF_INET, cfg->source_address, &sin->sin_addr) == 1 ||
+	    inet_pton(AF_INET6, cfg->source_address, &sin6->sin6_addr) == 1)
+		return 0;	/* the other family: the kernel chooses */
+	return relay_result_set(why, "4.3.5", "bad source_address \"%s\"",
+	    cfg->source_address);
+}
+
+/* transaction - send the message to the pending recipients */
+static void
+transaction(struct loop *lp, struct smtp_client *cl, bool is_last)
+{
+	struct envelope sub = *lp->env;
+	struct relay_result *res = NULL, why;
+	struct address *rcpt = NULL;
+	size_t i, n = 0, npend = count_pending(lp);
+	long t0 = deadline_now_ms();
+
+	relay_result_init(&why);
+	rcpt = calloc(npend, sizeof(*rcpt));
+	res = calloc(npend, sizeof(*res));
+	if (rcpt == NULL || res == NULL) {
+		relay_result_set(&why, "4.3.0", "out of memory");
+		goto fail;
+	}
+	/* A second transaction (here or at another destination) replays. */
+	if (msg_stream_started(lp->ms) && msg_stream_rewind(lp->ms, &why) != 0)
+		goto fail;
+	for (i = 0; i < lp->env->nrcpt; i++) {
+		if (!lp->pending[i])
+			continue;
+		rcpt[n] = lp->env->rcpt[i];
+		relay_result_init(&res[n]);
+		n++;
+	}
+	sub.rcpt = rcpt;
+	sub.nrcpt = n;
+	(void)smtp_client_send(cl, &sub, lp->ms, res, &why);
+	lp->stats->conn_use = smtp_client_messages(cl);
+	for (i = 0, n = 0; i < lp->env->nrcpt; i++) {
+		if (!lp->pending[i])
+			continue;
+		relay_result_copy(&lp->results[i], &res[n++]);
+		lp->answered[i] = true;
+		/* Soft errors go on to the next host, if there is one. */
+		if (lp->results[i].class != RELAY_TRANSIENT || is_last)
+			lp->pending[i] = false;
+	}
+	lp->stats->delays.xfer_s += elapsed_s(t0);
+	free(rcpt);
+	free(res);
+	return;
+fail:
+	/* We cannot send at all: every pending recipient is done here. */
+	for (i = 0; i < lp->env->nrcpt; i++) {
+		if (!lp->pending[i])
+			continue;
+		relay_result_copy(&lp->results[i], &why);
+		lp->answered[i] = true;
+		lp->pending[i] = false;
+	}
+	free(rcpt);
+	free(res);
+}
+
+/*
+ * try_address - one connection attempt: 0 when a session happened, -1
+ * when the connection failed, -2 for our own trouble (configuration,
+ * memory), which the next address will not cure
+ */
+static int
+try_address(struct loop *lp, const struct smtp_options *opt,
+    const char *host, const struct dns_addr *a, bool is_last,
+    struct relay_result *why)
+{
+	struct smtp_client *cl;
+	struct sockaddr_storage src;
+	socklen_t srclen;
+	long t0 = deadline_now_ms();
+
+	if (source_sockaddr(lp->cfg, a->sa.ss_family, &src, &srclen,
+	    why) != 0)
+		return -2;
+	if ((cl = smtp_client_new(opt)) == NULL) {
+		relay_result_set(why, "4.3.0", "out of memory");
+		return -2;
+	}
+	relay_result_init(why);
+	if (smtp_client_connect(cl, host, (const struct sockaddr *)&a->sa,
+	    a->salen, srclen ? (const struct sockaddr *)&src : NULL, srclen,
+	    why) != 0) {
+		lp->stats->delays.conn_s += elapsed_s(t0);
+		if (why->stage != NULL && strcmp(why->stage, "CONNECT") == 0)
+			relay_result_set_relay(why, "none");
+		log_info("relay_smtp: %s", why->text);
+		smtp_client_free(cl);
+		return -1;
+	}
+	lp->stats->delays.conn_s += elapsed_s(t0);
+	lp->stats->sessions++;
+	transaction(lp, cl, is_last);
+	smtp_client_quit(cl);
+	smtp_client_free(cl);
+	return 0;
+}
+
+/* relay_smtp_deliver - Postfix's connection loop over hosts */
+void
+relay_smtp_deliver(const struct config *cfg, const struct dns_mx_list *list,
+    const struct envelope *env, bool *pending, struct msg_stream *ms,
+    const struct deadline *deadline, struct relay_result *results,
+    struct relay_smtp_stats *stats)
+{
+	struct smtp_options opt;
+	struct relay_result why;
+	struct loop lp;
+	char ehlo_name[256];
+	size_t h, k, i, limit;
+	int s;
+
+	memset(&lp, 0, sizeof(lp));
+	lp.cfg = cfg;
+	lp.env = env;
+	lp.pending = pending;
+	lp.results = results;
+	lp.stats = stats;
+	lp.ms = ms;
+	relay_result_init(&why);
+	lp.answered = calloc(env->nrcpt ? env->nrcpt : 1, sizeof(bool));
+	if (lp.answered == NULL) {
+		relay_result_set(&why, "4.3.0", "out of memory");
+		goto out;
+	}
+	if (cfg->ehlo_name[0] != '\0')
+		snprintf(ehlo_name, sizeof(ehlo_name), "%s", cfg->ehlo_name);
+	else if (gethostname(ehlo_name, sizeof(ehlo_name)) != 0)
+		snprintf(ehlo_name, sizeof(ehlo_name), "localhost");
+	ehlo_name[sizeof(ehlo_name) - 1] = '\0';
+	opt.ehlo_name = ehlo_name;
+	for (s = 0; s < SMTP_STAGE_COUNT; s++)
+		opt.timeout_ms[s] = cfg->timeout_ms[s];
+	opt.deadline = *deadline;
+
+	limit = list->naddr < (size_t)cfg->mx_address_limit ? list->naddr :
+	    (size_t)cfg->mx_address_limit;
+	relay_result_set(&why, "4.4.1", "no address of %s could be tried",
+	    list->domain);
+	for (h = 0; h < list->nhost; h++) {
+		const struct dns_mx_host *mh = &list->host[h];
+
+		for (k = 0; k < mh->naddr; k++) {
+			bool is_last;
+
+			if ((size_t)stats->addresses >= limit ||
+			    stats->sessions >= cfg->mx_session_limit ||
+			    count_pending(&lp) == 0 ||
+			    deadline_expired(deadline))
+				goto out;
+			stats->addresses++;
+			is_last = (size_t)stats->addresses == limit ||
+			    stats->sessions + 1 >= cfg->mx_session_limit;
+			/*
+			 * is_last with sessions counts the session about to
+			 * start: the last one allowed keeps soft errors.
+			 */
+			if (try_address(&lp, &opt, mh->name,
+			    &list->addr[mh->first + k], is_last, &why) == -2)
+				goto out;
+		}
+	}
+out:
+	/* No address left: the best answer each recipient got. */
+	for (i = 0; i < env->nrcpt; i++) {
+		if (!pending[i])
+			continue;
+		if (lp.answered == NULL || !lp.answered[i])
+			relay_result_copy(&results[i], &why);
+		pending[i] = false;
+	}
+	free(lp.answered);
+}

@@ -1,0 +1,30 @@
+/*
+ * relay_smtp.h - deliver to an ordered list of SMTP hosts, falling back
+ * from one to the next like Postfix's smtp(8). See relay_smtp.c.
+ */
+#ifndef SLIMRELAY_RELAY_SMTP_H
+#define SLIMRELAY_RELAY_SMTP_H
+
+#include <stdbool.h>
+
+#include "address.h"
+#include "config.h"
+#include "deadline.h"
+#include "dns_mx.h"
+#include "log.h"
+#include "msg_stream.h"
+#include "result.h"
+
+struct relay_smtp_stats {
+	struct log_delays delays;	/* conn_s and xfer_s are added */
+	int	conn_use;		/* messages the last session carried */
+	int	sessions;		/* sessions that completed EHLO */
+	int	addresses;		/* addresses tried */
+};
+
+void	relay_smtp_deliver(const struct config *, const struct dns_mx_list *,
+	    const struct envelope *, bool *pending, struct msg_stream *,
+	    const struct deadline *, struct relay_result *results,
+	    struct relay_smtp_stats *);
+
+#endif
