@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dnslib.sh"
 need smtp-sink ldns-testns drill
-P=2540
+P=2590
 start_sink $P || exit 1
 DNS_BASE_PORT=53600 dns_start "$top_srcdir/tests/data/dns/relay.data" || exit 1
 printf 'Subject: dns\n\nbody\n' >"$T/msg"
