@@ -373,7 +373,7 @@ mx_skip_reason() {
 	elif [ ! -r "$MX_DATA" ]; then
 		echo "cannot read $MX_DATA"
 	elif port_busy 25 "$MX_ADDR"; then
-		echo "$MX_ADDR:25 is in use (is tests/integration/mx.sh running?)"
+		echo "$MX_ADDR:25 is in use; is tests/integration/mx.sh running?"
 	fi
 }
 
