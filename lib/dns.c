@@ -873,6 +873,7 @@ send_query(struct dns *d, const char *name, const ldns_rdf *qname,
 	const char *t = rr_type_name(type);
 	enum dns_outcome out;
 	ldns_pkt *q = NULL, *ans = NULL;
+	ldns_rdf *qcopy = NULL;
 	ldns_status st;
 
 	*ansp = NULL;
@@ -883,12 +884,22 @@ send_query(struct dns *d, const char *name, const ldns_rdf *qname,
 		    name, t, servers);
 		return DNS_OUT_TRYAGAIN;
 	}
-	if (ldns_resolver_prepare_query_pkt(&q, d->res, qname, type,
-	    LDNS_RR_CLASS_IN, LDNS_RD) != LDNS_STATUS_OK || q == NULL) {
+	/*
+	 * Not ldns_resolver_prepare_query_pkt(): it takes the query ID from
+	 * OpenSSL's RAND_bytes(), whose first use seeds a DRBG and costs
+	 * milliseconds of CPU in every run. arc4random() (getrandom(2))
+	 * gives an unpredictable ID as well.
+	 */
+	if ((qcopy = ldns_rdf_clone(qname)) == NULL ||
+	    (q = ldns_pkt_query_new(qcopy, type, LDNS_RR_CLASS_IN,
+	    LDNS_RD)) == NULL) {
+		if (q == NULL)
+			ldns_rdf_deep_free(qcopy);
 		set_error(d, "%.*s/%s: cannot make a query", DNS_NAME_SHOWN,
 		    name, t);
 		return DNS_OUT_TRYAGAIN;
 	}
+	ldns_pkt_set_id(q, (uint16_t)arc4random());
 	d->queries++;
 	st = ldns_resolver_send_pkt(&ans, d->res, q);
 	if (st != LDNS_STATUS_OK || ans == NULL) {
