@@ -70,6 +70,7 @@
 #include "autoconfig.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -83,6 +84,7 @@
 
 #include "address.h"
 #include "config.h"
+#include "macro.h"
 #include "nexthop.h"
 
 #ifndef LOCALSTATEDIR
@@ -130,6 +132,10 @@ static int check_ip(const char *, char *, size_t);
 static int check_dns_servers(const char *, char *, size_t);
 static int check_log(const char *, char *, size_t);
 static int check_syslog_name(const char *, char *, size_t);
+static int check_optional_path(const char *, char *, size_t);
+static int check_fingerprints(const char *, char *, size_t);
+static int check_mechanism(const char *, char *, size_t);
+static int check_macros(const char *, char *, size_t);
 
 static const struct name_value addr_prefs[] = {
 	{ "any", CONFIG_ADDR_ANY },
@@ -137,6 +143,21 @@ static const struct name_value addr_prefs[] = {
 	{ "ipv6", CONFIG_ADDR_IPV6 },
 	{ "ipv4_only", CONFIG_ADDR_IPV4_ONLY },
 	{ "ipv6_only", CONFIG_ADDR_IPV6_ONLY },
+	{ NULL, 0 },
+};
+
+static const struct name_value tls_levels[] = {
+	{ "none", CONFIG_TLS_NONE },
+	{ "may", CONFIG_TLS_MAY },
+	{ "encrypt", CONFIG_TLS_ENCRYPT },
+	{ "verify", CONFIG_TLS_VERIFY },
+	{ "fingerprint", CONFIG_TLS_FINGERPRINT },
+	{ NULL, 0 },
+};
+
+static const struct name_value on_error[] = {
+	{ "tempfail", 0 },
+	{ "accept", 1 },
 	{ NULL, 0 },
 };
 
@@ -177,6 +198,8 @@ static const struct param params[] = {
 	STAGE(SMTP_STAGE_GREETING),
 	STAGE(SMTP_STAGE_EHLO),
 	STAGE(SMTP_STAGE_HELO),
+	STAGE(SMTP_STAGE_STARTTLS),
+	STAGE(SMTP_STAGE_AUTH),
 	STAGE(SMTP_STAGE_MAIL),
 	STAGE(SMTP_STAGE_RCPT),
 	STAGE(SMTP_STAGE_DATA),
@@ -200,6 +223,43 @@ static const struct param params[] = {
 	{ .key = "dns_retries", .type = P_INT, .offset = OFF(dns_retries),
 	    .def = "2", .min = 0, .max = 10 },
 	{ .key = "host_lookup", .type = P_LOOKUP, .def = "dns" },
+	{ .key = "tls_level", .type = P_ENUM, .offset = OFF(tls_level),
+	    .def = "may", .names = tls_levels },
+	{ .key = "smarthost_tls_level", .type = P_ENUM,
+	    .offset = OFF(smarthost_tls_level), .def = "may",
+	    .names = tls_levels },
+	{ .key = "smarthost_tls_wrappermode", .type = P_BOOL,
+	    .offset = OFF(smarthost_tls_wrappermode), .def = "no" },
+	STR("tls_ca_file", tls_ca_file, "", check_optional_path),
+	STR("tls_ca_path", tls_ca_path, "/etc/ssl/certs", check_optional_path),
+	STR("tls_fingerprints", tls_fingerprints, "", check_fingerprints),
+	{ .key = "tls_session_cache", .type = P_BOOL,
+	    .offset = OFF(tls_session_cache), .def = "yes" },
+	STR("auth_secrets_file", auth_secrets_file, "", check_optional_path),
+	STR("auth_mechanism", auth_mechanism, "", check_mechanism),
+	{ .key = "auth_allow_plaintext", .type = P_BOOL,
+	    .offset = OFF(auth_allow_plaintext), .def = "no" },
+	{ .key = "maildrop_path", .type = P_PATH,
+	    .offset = OFF(maildrop_path), .size = SZ(maildrop_path),
+	    .def = "/usr/bin/maildrop" },
+	STR("maildrop_args", maildrop_args, "-f ${sender} -d ${user}",
+	    check_macros),
+	TIME("maildrop_timeout", maildrop_timeout_ms, "10s", 1),
+	{ .key = "dovecot_lda_path", .type = P_PATH,
+	    .offset = OFF(dovecot_lda_path), .size = SZ(dovecot_lda_path),
+	    .def = "/usr/lib/dovecot/dovecot-lda" },
+	STR("dovecot_lda_args", dovecot_lda_args,
+	    "-f ${sender} -d ${recipient}", check_macros),
+	STR("pipe_command", pipe_command, "", check_macros),
+	TIME("pipe_timeout", pipe_timeout_ms, "60s", 1),
+	STR("routing_key_file", routing_key_file, "", check_optional_path),
+	TIME("routing_header_max_age", routing_header_max_age_ms, "7d", 1),
+	STR("milter_socket", milter_socket,
+	    "unix:" LOCALSTATEDIR "/run/slimrelay-milter/milter.sock", NULL),
+	{ .key = "milter_on_error", .type = P_ENUM,
+	    .offset = OFF(milter_on_error), .def = "tempfail",
+	    .names = on_error },
+	STR("milter_user", milter_user, "", NULL),
 	{ .key = "skip_from_line", .type = P_BOOL,
 	    .offset = OFF(skip_from_line), .def = "no" },
 	STR("log", log, "syslog", check_log),
@@ -952,6 +1012,69 @@ check_syslog_name(const char *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* check_optional_path - empty, or an absolute path */
+static int
+check_optional_path(const char *s, char *err, size_t errlen)
+{
+	if (*s != '\0' && *s != '/') {
+		snprintf(err, errlen, "not an absolute path");
+		return -1;
+	}
+	return 0;
+}
+
+/* check_fingerprints - SHA-256 digests: 64 hex digits, colons allowed */
+static int
+check_fingerprints(const char *s, char *err, size_t errlen)
+{
+	size_t digits = 0;
+
+	for (;; s++) {
+		if (*s == '\0' || *s == ',' || *s == ' ' || *s == '\t') {
+			if (digits != 0 && digits != 64) {
+				snprintf(err, errlen, "a SHA-256 fingerprint has "
+				    "64 hex digits");
+				return -1;
+			}
+			digits = 0;
+			if (*s == '\0')
+				return 0;
+			continue;
+		}
+		if (*s == ':')
+			continue;
+		if (!isxdigit((unsigned char)*s)) {
+			snprintf(err, errlen, "expected hex digits");
+			return -1;
+		}
+		digits++;
+	}
+}
+
+/* check_macros - arguments whose macros macro.c knows ("": not set) */
+static int
+check_macros(const char *s, char *err, size_t errlen)
+{
+	struct relay_result r;
+
+	relay_result_init(&r);
+	if (*s == '\0' || macro_check(s, &r) == 0)
+		return 0;
+	snprintf(err, errlen, "%s", r.text);
+	return -1;
+}
+
+/* check_mechanism - empty, or a SASL mechanism slimrelay speaks */
+static int
+check_mechanism(const char *s, char *err, size_t errlen)
+{
+	if (*s == '\0' || strcasecmp(s, "PLAIN") == 0 ||
+	    strcasecmp(s, "LOGIN") == 0 || strcasecmp(s, "CRAM-MD5") == 0)
+		return 0;
+	snprintf(err, errlen, "expected PLAIN, LOGIN or CRAM-MD5");
+	return -1;
+}
+
 /* trim - remove leading and trailing whitespace in place */
 static char *
 trim(char *s)
@@ -973,7 +1096,7 @@ show(char *buf, size_t size, const char *s)
 {
 	size_t i;
 
-	for (i = 0; s[i] != '\0' && i < SHOW_MAX && i + 4 < size; i++)
+	for (i = 0; i < SHOW_MAX && i + 4 < size && s[i] != '\0'; i++)
 		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' :
 		    s[i];
 	if (s[i] != '\0' && i + 4 < size) {

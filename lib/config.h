@@ -25,6 +25,15 @@ enum config_addr_pref {
 	CONFIG_ADDR_IPV6_ONLY,
 };
 
+/* Postfix's smtp_tls_security_level, the levels slimrelay has. */
+enum config_tls_level {
+	CONFIG_TLS_NONE,	/* never STARTTLS */
+	CONFIG_TLS_MAY,		/* when offered; no certificate check */
+	CONFIG_TLS_ENCRYPT,	/* required; no certificate check */
+	CONFIG_TLS_VERIFY,	/* required; chain and host name checked */
+	CONFIG_TLS_FINGERPRINT,	/* required; certificate pinned */
+};
+
 struct config {
 	/* Where mail goes. */
 	char	smarthost[CONFIG_STR_MAX];	/* "" = use ${nexthop} */
@@ -51,6 +60,34 @@ struct config {
 	int	dns_retries;
 	bool	host_lookup_dns;	/* host_lookup = dns[, native] */
 	bool	host_lookup_native;
+
+	/* TLS and AUTH (issue: TLS and AUTH for every SMTP hop). */
+	enum config_tls_level tls_level;	/* MX delivery */
+	enum config_tls_level smarthost_tls_level; /* [host] destinations */
+	bool	smarthost_tls_wrappermode;	/* implicit TLS (SMTPS) */
+	char	tls_ca_file[CONFIG_PATH_MAX];	/* "" = none */
+	char	tls_ca_path[CONFIG_PATH_MAX];	/* "" = none */
+	char	tls_fingerprints[CONFIG_STR_MAX * 4]; /* SHA-256, hex */
+	bool	tls_session_cache;		/* in state_directory */
+	char	auth_secrets_file[CONFIG_PATH_MAX]; /* "" = no AUTH */
+	char	auth_mechanism[CONFIG_STR_MAX];	/* "" = server's choice */
+	bool	auth_allow_plaintext;		/* AUTH without TLS */
+
+	/* Local delivery (maildrop, dovecot-lda, a pipe command). */
+	char	maildrop_path[CONFIG_PATH_MAX];
+	char	maildrop_args[CONFIG_STR_MAX * 4];
+	long	maildrop_timeout_ms;
+	char	dovecot_lda_path[CONFIG_PATH_MAX];
+	char	dovecot_lda_args[CONFIG_STR_MAX * 4];
+	char	pipe_command[CONFIG_STR_MAX * 4];	/* argv with macros */
+	long	pipe_timeout_ms;
+
+	/* Routing headers (slimrelay-milter, and the transport). */
+	char	routing_key_file[CONFIG_PATH_MAX];	/* "" = none */
+	long	routing_header_max_age_ms;
+	char	milter_socket[CONFIG_PATH_MAX];	/* libmilter syntax */
+	int	milter_on_error;	/* 0 tempfail, 1 accept (enum) */
+	char	milter_user[CONFIG_STR_MAX];	/* drop root to this */
 
 	/* Message input. */
 	bool	skip_from_line;		/* drop a leading "From " line */

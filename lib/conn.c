@@ -3,6 +3,7 @@
  *	conn - a non-blocking TCP connection with deadline-bound I/O
  * SYNOPSIS
  *	#include "conn.h"
+#include "tls.h"
  *
  *	struct conn *conn_new(void);
  *	void conn_free(struct conn *c);
@@ -24,6 +25,11 @@
  *	void conn_wbuf_commit(struct conn *c, size_t n);
  *	void conn_close(struct conn *c);
  *	const char *conn_status_name(enum conn_status s);
+ *	bool conn_has_buffered_input(const struct conn *c);
+ *	enum conn_status conn_tls_start(struct conn *c,
+ *	    struct tls_session *s, const struct deadline *d);
+ *	struct tls_session *conn_tls(const struct conn *c);
+ *	void conn_wipe_output(struct conn *c);
  * DESCRIPTION
  *	conn_new() returns a connection without a socket (NULL when out of
  *	memory); conn_free() closes and frees it (NULL is a no-op). All
@@ -69,8 +75,21 @@
  *	conn_close() closes the socket and empties both buffers; it may be
  *	called any number of times. conn_fd() is -1 without a socket.
  *
- *	Only raw_read() and raw_write() touch the socket's data; TLS goes
- *	there.
+ *	Only raw_read() and raw_write() touch the socket's data; with TLS
+ *	they go through the tls_session. conn_tls_start() flushes pending
+ *	output, takes s over (conn_close() and conn_free() free it) and
+ *	runs its non-blocking handshake on the socket until the deadline:
+ *	CONN_OK, CONN_TIMEOUT, or CONN_ERROR with conn_errno() EPROTO (the
+ *	reason is tls_session_error(conn_tls(c))) or the socket's error.
+ *	From then on every read and write is encrypted, waiting for the
+ *	direction TLS asks for. OpenSSL writes with write(2), so a peer
+ *	that has gone raises SIGPIPE: a program that uses TLS ignores it
+ *	(transport/main.c does; Postfix runs pipe(8) commands so anyway). conn_tls() is the session, or NULL.
+ *	conn_has_buffered_input() tells whether bytes were read but not
+ *	yet returned: after a reply to STARTTLS there must be none (RFC
+ *	3207 section 6: such bytes were injected before TLS, and the caller
+ *	refuses to go on). conn_wipe_output() overwrites the write buffer
+ *	once a secret (AUTH) has been sent.
  * SEE ALSO
  *	poll(2), send(2), deadline(3).
  */
@@ -88,6 +107,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "tls.h"
 
 struct conn {
 	int	fd;			/* -1: not connected */
@@ -96,6 +116,8 @@ struct conn {
 	size_t	rpos;			/* first unread byte in rbuf */
 	size_t	rlen;			/* bytes in rbuf */
 	size_t	wlen;			/* bytes waiting in wbuf */
+	struct tls_session *tls;	/* NULL: plaintext */
+	short	want;			/* poll event TLS waits for */
 	char	rbuf[CONN_RBUF_SIZE];
 	char	wbuf[CONN_WBUF_SIZE];
 };
@@ -119,6 +141,8 @@ conn_new(void)
 	c->err = 0;
 	c->is_skipping = false;
 	c->rpos = c->rlen = c->wlen = 0;
+	c->tls = NULL;
+	c->want = 0;
 	return c;
 }
 
@@ -136,6 +160,8 @@ conn_free(struct conn *c)
 void
 conn_close(struct conn *c)
 {
+	tls_session_free(c->tls);
+	c->tls = NULL;
 	if (c->fd >= 0)
 		(void)close(c->fd);
 	c->fd = -1;
@@ -161,6 +187,9 @@ conn_errno(const struct conn *c)
 static ssize_t
 raw_read(struct conn *c, void *buf, size_t len)
 {
+	if (c->tls != NULL)
+		return tls_session_read(c->tls, buf, len, &c->want);
+	c->want = POLLIN;
 	return recv(c->fd, buf, len, 0);
 }
 
@@ -168,6 +197,9 @@ raw_read(struct conn *c, void *buf, size_t len)
 static ssize_t
 raw_write(struct conn *c, const void *buf, size_t len)
 {
+	if (c->tls != NULL)
+		return tls_session_write(c->tls, buf, len, &c->want);
+	c->want = POLLOUT;
 	return send(c->fd, buf, len, MSG_NOSIGNAL);
 }
 
@@ -284,7 +316,7 @@ fill(struct conn *c, const struct deadline *d)
 			c->err = errno;
 			return CONN_ERROR;
 		}
-		if ((st = wait_fd(c, POLLIN, d)) != CONN_OK)
+		if ((st = wait_fd(c, c->want, d)) != CONN_OK)
 			return st;
 	}
 }
@@ -366,11 +398,14 @@ bool
 conn_has_input(struct conn *c)
 {
 	struct pollfd pfd;
+	ssize_t ssz;
 	int n;
 
 	if (c->fd < 0)
 		return false;
 	if (c->rpos < c->rlen)
+		return true;
+	if (c->tls != NULL && tls_session_pending(c->tls))
 		return true;
 	pfd.fd = c->fd;
 	pfd.events = POLLIN;
@@ -378,7 +413,71 @@ conn_has_input(struct conn *c)
 	do
 		n = poll(&pfd, 1, 0);
 	while (n < 0 && errno == EINTR);
-	return n > 0;
+	if (n <= 0 || c->tls == NULL)
+		return n > 0;
+	/* A TLS record may carry no data (a session ticket): look. */
+	if (c->rpos > 0) {
+		memmove(c->rbuf, c->rbuf + c->rpos, c->rlen - c->rpos);
+		c->rlen -= c->rpos;
+		c->rpos = 0;
+	}
+	if (c->rlen == sizeof(c->rbuf))
+		return true;
+	ssz = raw_read(c, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen);
+	if (ssz > 0)
+		c->rlen += (size_t)ssz;
+	return !(ssz < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+}
+
+/* conn_has_buffered_input - bytes read from the socket, not yet returned */
+bool
+conn_has_buffered_input(const struct conn *c)
+{
+	return c->rpos < c->rlen;
+}
+
+/* conn_tls - the TLS session, NULL for plaintext */
+struct tls_session *
+conn_tls(const struct conn *c)
+{
+	return c->tls;
+}
+
+/* conn_tls_start - take s over and run its handshake until the deadline */
+enum conn_status
+conn_tls_start(struct conn *c, struct tls_session *s,
+    const struct deadline *d)
+{
+	enum conn_status st;
+	short want = POLLOUT;
+	int r;
+
+	if (c->fd < 0) {
+		tls_session_free(s);
+		c->err = EBADF;
+		return CONN_ERROR;
+	}
+	if (c->wlen > 0 && (st = conn_flush(c, d)) != CONN_OK) {
+		tls_session_free(s);
+		return st;
+	}
+	tls_session_free(c->tls);
+	c->tls = s;
+	while ((r = tls_session_handshake(s, c->fd, &want)) == 0)
+		if ((st = wait_fd(c, want, d)) != CONN_OK)
+			return st;
+	if (r < 0) {
+		c->err = EPROTO;
+		return CONN_ERROR;
+	}
+	return CONN_OK;
+}
+
+/* conn_wipe_output - overwrite the write buffer (after a secret was sent) */
+void
+conn_wipe_output(struct conn *c)
+{
+	explicit_bzero(c->wbuf + c->wlen, sizeof(c->wbuf) - c->wlen);
 }
 
 /* conn_flush - write everything buffered, before the deadline */
@@ -407,7 +506,7 @@ conn_flush(struct conn *c, const struct deadline *d)
 			st = CONN_ERROR;
 			break;
 		}
-		if ((st = wait_fd(c, POLLOUT, d)) != CONN_OK)
+		if ((st = wait_fd(c, c->want, d)) != CONN_OK)
 			break;
 	}
 	if (st == CONN_ERROR) {

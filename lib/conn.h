@@ -24,6 +24,7 @@ enum conn_status {
 };
 
 struct conn;
+struct tls_session;
 
 struct conn *conn_new(void);
 void	conn_free(struct conn *);
@@ -43,6 +44,11 @@ size_t	conn_wbuf_space(const struct conn *);
 char	*conn_wbuf_tail(struct conn *);
 void	conn_wbuf_commit(struct conn *, size_t n);
 void	conn_close(struct conn *);
+bool	conn_has_buffered_input(const struct conn *);
+enum conn_status conn_tls_start(struct conn *, struct tls_session *,
+	    const struct deadline *);
+struct tls_session *conn_tls(const struct conn *);
+void	conn_wipe_output(struct conn *);
 const char *conn_status_name(enum conn_status);
 
 #endif

@@ -14,6 +14,9 @@
  *	    struct relay_result *why);
  *	int msg_stream_rewind(struct msg_stream *ms, struct relay_result *why);
  *	bool msg_stream_started(const struct msg_stream *ms);
+ *	int msg_stream_filter_headers(struct msg_stream *ms,
+ *	    bool (*remove)(const char *field, size_t len, void *arg),
+ *	    void *arg, struct relay_result *why);
  *	int msg_stream_drain(struct msg_stream *ms, struct relay_result *why);
  * DESCRIPTION
  *	A msg_stream reads the message the MTA writes to fd (pipe(8) and
@@ -60,6 +63,17 @@
  *	whether msg_stream_read() was called since the stream was made or
  *	last rewound, that is whether a rewind is needed before the next
  *	transaction.
+ *
+ *	msg_stream_filter_headers() shows each header field of the message
+ *	(with its continuation lines, without the final line end) to
+ *	remove(), and deletes from the message every field for which
+ *	remove() returns true, in every pass. It must be called after
+ *	msg_stream_peek() and before the first msg_stream_read(): it works
+ *	on the read-ahead, so it sees the header fields in the first
+ *	MSG_STREAM_PEEK_MAX bytes only. It returns 0 when it saw the whole
+ *	header, 1 when the header goes on beyond the read-ahead (the
+ *	fields there are neither shown nor removed), -1 on error. A
+ *	leading "From " line (MSG_STREAM_SKIP_FROM) is not a header field.
  *
  *	msg_stream_drain() reads and discards the rest of the input (an MTA
  *	pipe must be read to its end before the program exits 0); after it
@@ -294,6 +308,80 @@ bool
 msg_stream_started(const struct msg_stream *ms)
 {
 	return ms->started;
+}
+
+/* field_end - the end of the header field at p: after its line end and
+ * its continuation lines; NULL when it may go on past the buffer */
+static const char *
+field_end(const char *p, const char *end, bool eof)
+{
+	const char *nl;
+
+	for (;;) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			return eof ? end : NULL;
+		p = nl + 1;
+		if (p == end)
+			return eof ? end : NULL;
+		if (*p != ' ' && *p != '\t')
+			return p;
+	}
+}
+
+/* msg_stream_filter_headers - show header fields, remove some */
+int
+msg_stream_filter_headers(struct msg_stream *ms,
+    bool (*remove)(const char *field, size_t len, void *arg), void *arg,
+    struct relay_result *why)
+{
+	char *p, *end, *next;
+	size_t len;
+	bool removed = false;
+	int ret = 0;
+
+	if (ms->failed)
+		return repeat_error(ms, why);
+	if (ms->started || ms->spooling || ms->replaying || ms->ipos != 0)
+		return relay_result_set(why, "4.3.0", "message header "
+		    "filtered after the message was read (bug)");
+	p = ms->ibuf;
+	end = ms->ibuf + ms->ilen;
+	/* Exim's "From " line, when we drop it, is not a header field. */
+	if ((ms->flags & MSG_STREAM_SKIP_FROM) != 0 &&
+	    (size_t)(end - p) >= 5 && memcmp(p, "From ", 5) == 0) {
+		if ((next = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			return ms->input_eof ? 0 : 1;
+		p = next + 1;
+	}
+	while (p < end) {
+		/* An empty line (LF or CRLF) ends the header. */
+		if (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n'))
+			break;
+		if ((next = (char *)field_end(p, end, ms->input_eof)) == NULL) {
+			ret = 1;	/* the header goes on past the buffer */
+			break;
+		}
+		len = (size_t)(next - p);
+		/* The field without its final line end. */
+		if (!remove(p, len - (len > 0 && p[len - 1] == '\n') -
+		    (len > 1 && p[len - 1] == '\n' && p[len - 2] == '\r'),
+		    arg)) {
+			p = next;
+			continue;
+		}
+		memmove(p, next, (size_t)(end - next));
+		end -= len;
+		ms->ilen -= len;
+		removed = true;
+	}
+	if (removed) {
+		/* Sizes and 8-bit were learned with the fields still there. */
+		ms->known_wire = -1;
+		ms->known_8bit = -1;
+		if (msg_stream_peek(ms, why) < 0)
+			return -1;
+	}
+	return ret;
 }
 
 /* msg_stream_drain - read and discard the rest of the input */

@@ -29,6 +29,9 @@ ssize_t	msg_stream_read(struct msg_stream *, char *buf, size_t len,
 	    struct relay_result *why);
 int	msg_stream_rewind(struct msg_stream *, struct relay_result *why);
 bool	msg_stream_started(const struct msg_stream *);
+int	msg_stream_filter_headers(struct msg_stream *,
+	    bool (*remove)(const char *field, size_t len, void *arg),
+	    void *arg, struct relay_result *why);
 int	msg_stream_drain(struct msg_stream *, struct relay_result *why);
 
 #endif

@@ -81,13 +81,15 @@ relay_ctx_dns(struct relay_ctx *ctx)
 
 /* smtp_group - targets, a connection slot, then the connection loop */
 static void
-smtp_group(struct relay_ctx *ctx, const struct nexthop *nh,
+smtp_group(struct relay_ctx *ctx, const struct route_decision *d,
     const struct envelope *env, bool *pending, struct msg_stream *ms,
     struct relay_result *results, struct relay_smtp_stats *stats)
 {
+	const struct nexthop *nh = &d->nh;
 	struct dns_mx_list *list;
 	struct pool_slot *slot = NULL;
 	struct relay_result why;
+	struct relay_smtp_dest sd;
 	struct deadline wait;
 	char dest[NEXTHOP_FORMAT_MAX];
 	long t0 = deadline_now_ms();
@@ -111,8 +113,9 @@ smtp_group(struct relay_ctx *ctx, const struct nexthop *nh,
 	if (pool_acquire(ctx->cfg->state_directory, dest, ctx->cfg->pool_size,
 	    &wait, &slot, &why) != 0)
 		goto out;
-	relay_smtp_deliver(ctx->cfg, list, env, pending, ms, &ctx->deadline,
-	    results, stats);
+	relay_smtp_dest_init(&sd, ctx->cfg, d);
+	relay_smtp_deliver(ctx->cfg, &sd, list, env, pending, ms,
+	    &ctx->deadline, results, stats);
 	pool_release(slot);
 out:
 	/* Whatever stopped us before the loop is every recipient's result. */
@@ -140,7 +143,10 @@ deliver_group(struct relay_ctx *ctx, const struct route_decision *d,
 	/* pending[] is cleared as recipients finish: remember who is ours. */
 	if ((mine = calloc(env->nrcpt, sizeof(bool))) != NULL)
 		memcpy(mine, pending, env->nrcpt * sizeof(bool));
-	smtp_group(ctx, &d->nh, env, pending, ms, results, &stats);
+	if (d->transport == ROUTE_SMTP)
+		smtp_group(ctx, d, env, pending, ms, results, &stats);
+	else
+		relay_local_deliver(ctx, d, env, pending, ms, results, &stats);
 	delay = (deadline_now_ms() - ctx->start_ms) / 1000.0;
 	for (i = 0; i < env->nrcpt; i++)
 		if (mine == NULL || mine[i])
@@ -221,10 +227,12 @@ explain_list(const struct dns_mx_list *list, bool is_mx, FILE *fp)
 	char text[8192];
 
 	if (is_mx) {
+		char *line, *save = NULL;
+
 		dns_mx_format(list, text, sizeof(text));
-		fputs(text, fp);
-		if (*text != '\0' && text[strlen(text) - 1] != '\n')
-			fputc('\n', fp);
+		for (line = strtok_r(text, "\n", &save); line != NULL;
+		    line = strtok_r(NULL, "\n", &save))
+			fprintf(fp, "  %s\n", line);
 		return;
 	}
 	for (size_t k = 0; k < list->naddr; k++)
@@ -238,6 +246,7 @@ relay_explain(struct relay_ctx *ctx, const char *mta_nexthop,
     const char *text, FILE *fp)
 {
 	struct route_decision d;
+	struct relay_smtp_dest sd;
 	struct dns_mx_list *list = NULL;
 	struct relay_result why;
 	struct address a;
@@ -251,12 +260,21 @@ relay_explain(struct relay_ctx *ctx, const char *mta_nexthop,
 	    route_decide(&ctx->cfg->routes, ctx->cfg->smarthost, mta_nexthop,
 	    a.domain, &d, &why) != 0)
 		goto out;
-	nexthop_format(&d.nh, dest, sizeof(dest));
 	fprintf(fp, "  route: %s%s%s%s\n", route_source_name(d.source),
 	    d.rule != NULL ? " \"" : "", d.rule != NULL ? d.rule->text : "",
 	    d.rule != NULL ? "\"" : "");
+	if (d.transport != ROUTE_SMTP) {
+		fprintf(fp, "  transport: %s (final delivery on this host)\n",
+		    route_transport_name(d.transport));
+		ret = 0;
+		goto out;
+	}
+	nexthop_format(&d.nh, dest, sizeof(dest));
 	fprintf(fp, "  destination: %s (%s)\n", dest, d.nh.want_mx ?
 	    "MX lookup" : "this host, no MX lookup");
+	relay_smtp_dest_init(&sd, ctx->cfg, &d);
+	fprintf(fp, "  tls: %s%s\n", relay_smtp_tls_level_name(sd.tls_level),
+	    sd.tls_wrappermode ? " (implicit TLS, wrappermode)" : "");
 	if ((list = malloc(sizeof(*list))) == NULL) {
 		relay_result_set(&why, "4.3.0", "out of memory");
 		goto out;

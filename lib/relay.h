@@ -39,6 +39,11 @@ int	relay_deliver(struct relay_ctx *, const char *mta_nexthop,
 int	relay_explain(struct relay_ctx *, const char *mta_nexthop,
 	    const char *address, FILE *);
 
+/* Final delivery here: maildrop, dovecot-lda, pipe (relay_local.c). */
+void	relay_local_deliver(struct relay_ctx *, const struct route_decision *,
+	    const struct envelope *, bool *pending, struct msg_stream *,
+	    struct relay_result *results, struct relay_smtp_stats *);
+
 /* Where the two SMTP relays send (relay_static.c, relay_mx.c). */
 int	relay_static_targets(struct relay_ctx *, const struct nexthop *,
 	    struct dns_mx_list *, struct relay_result *why);

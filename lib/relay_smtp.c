@@ -4,7 +4,11 @@
  * SYNOPSIS
  *	#include "relay_smtp.h"
  *
+ *	void relay_smtp_dest_init(struct relay_smtp_dest *dest,
+ *	    const struct config *cfg, const struct route_decision *d);
+ *	const char *relay_smtp_tls_level_name(enum config_tls_level l);
  *	void relay_smtp_deliver(const struct config *cfg,
+ *	    const struct relay_smtp_dest *dest,
  *	    const struct dns_mx_list *hosts, const struct envelope *env,
  *	    bool *pending, struct msg_stream *ms,
  *	    const struct deadline *deadline, struct relay_result *results,
@@ -33,6 +37,24 @@
  *	server gave it, which says more than a later connection failure;
  *	one that no server answered gets the last connection failure.
  *
+ *	relay_smtp_dest_init() decides TLS for a routed destination: a
+ *	route's tls= and wrappermode= win; else MX delivery has tls_level
+ *	(no implicit TLS), a bracketed destination (smarthost, [host]
+ *	route, the MTA's [nexthop]) smarthost_tls_level and
+ *	smarthost_tls_wrappermode; level "none" means no implicit TLS
+ *	either. relay_smtp_tls_level_name() is the
+ *	level's name in slimrelay.conf.
+ *
+ *	TLS and AUTH follow dest: its level and implicit TLS for every
+ *	host; the name checked in the certificate (and sent as SNI) is the
+ *	next hop's host for a bracketed destination, else the MX host's
+ *	name; TLS sessions are cached in state_directory/tls when
+ *	tls_session_cache is on. With auth_secrets_file, the credentials
+ *	are those of the first of "[host]:port", "[host]", "host:port",
+ *	"host" (the next hop as written, bracketed or not) and, for MX
+ *	delivery, the MX host's name, that has a line; none: no AUTH. A
+ *	secrets file that cannot be used defers every recipient (4.3.5).
+ *
  *	On entry pending[i] marks the recipients to deliver; on return
  *	each of them has its result in results[i] and pending[i] is false.
  *	Nothing is logged per recipient here: the caller writes the
@@ -49,11 +71,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
+#include "auth.h"
+#include "log.h"
 #include "relay_smtp.h"
 #include "smtp_client.h"
 
 struct loop {
 	const struct config *cfg;
+	const struct relay_smtp_dest *dest;
+	char	tls_dir[CONFIG_PATH_MAX + 8];	/* "" = no session cache */
 	const struct envelope *env;
 	bool	*pending;
 	bool	*answered;		/* a server gave this recipient a result */
@@ -61,6 +89,38 @@ struct loop {
 	struct relay_smtp_stats *stats;
 	struct msg_stream *ms;
 };
+
+/* relay_smtp_dest_init - the TLS level and mode of a destination */
+void
+relay_smtp_dest_init(struct relay_smtp_dest *dest, const struct config *cfg,
+    const struct route_decision *d)
+{
+	const struct route *r = d->source == ROUTE_FROM_RULE ? d->rule : NULL;
+
+	dest->nh = &d->nh;
+	dest->tls_level = d->nh.want_mx ? cfg->tls_level :
+	    cfg->smarthost_tls_level;
+	dest->tls_wrappermode = !d->nh.want_mx &&
+	    cfg->smarthost_tls_wrappermode;
+	if (r != NULL && r->tls_level >= 0)
+		dest->tls_level = (enum config_tls_level)r->tls_level;
+	if (r != NULL && r->tls_wrappermode >= 0)
+		dest->tls_wrappermode = r->tls_wrappermode == 1;
+	/* Implicit TLS is TLS: level "none" turns it off too. */
+	if (dest->tls_level == CONFIG_TLS_NONE)
+		dest->tls_wrappermode = false;
+}
+
+/* relay_smtp_tls_level_name - "none", "may", ... */
+const char *
+relay_smtp_tls_level_name(enum config_tls_level l)
+{
+	static const char *names[] = { "none", "may", "encrypt", "verify",
+	    "fingerprint" };
+
+	return (unsigned)l < sizeof(names) / sizeof(names[0]) ? names[l] :
+	    "unknown";
+}
 
 /* elapsed_s - seconds since a monotonic millisecond stamp */
 static double
@@ -168,25 +228,69 @@ fail:
 	free(res);
 }
 
+/* auth_lookup - the credentials for this hop, if any; -1 on trouble */
+static int
+auth_lookup(const struct loop *lp, const char *host,
+    struct auth_secret *sec, bool *found, struct relay_result *why)
+{
+	const struct nexthop *nh = lp->dest->nh;
+	struct auth_keys k;
+	char key[AUTH_KEY_MAX];
+
+	*found = false;
+	if (lp->cfg->auth_secrets_file[0] == '\0')
+		return 0;
+	auth_keys_init(&k);
+	if (nh != NULL) {
+		snprintf(key, sizeof(key), "[%s]:%u", nh->host, nh->port);
+		auth_keys_add(&k, key);
+		snprintf(key, sizeof(key), "[%s]", nh->host);
+		auth_keys_add(&k, key);
+		snprintf(key, sizeof(key), "%s:%u", nh->host, nh->port);
+		auth_keys_add(&k, key);
+		auth_keys_add(&k, nh->host);
+	}
+	if (nh == NULL || nh->want_mx)
+		auth_keys_add(&k, host);
+	if (auth_secrets_lookup(lp->cfg->auth_secrets_file, &k, sec, found,
+	    why) != 0)
+		return -1;
+	if (log_verbose())
+		log_debug("relay_smtp: %s credentials for %s%s%s",
+		    *found ? "using" : "no", host, *found ? " from " : "",
+		    *found ? sec->key : "");
+	return 0;
+}
+
 /*
  * try_address - one connection attempt: 0 when a session happened, -1
  * when the connection failed, -2 for our own trouble (configuration,
  * memory), which the next address will not cure
  */
 static int
-try_address(struct loop *lp, const struct smtp_options *opt,
+try_address(struct loop *lp, const struct smtp_options *base,
     const char *host, const struct dns_addr *a, bool is_last,
     struct relay_result *why)
 {
 	struct smtp_client *cl;
+	struct smtp_options opt = *base;
+	struct auth_secret sec;
 	struct sockaddr_storage src;
 	socklen_t srclen;
 	long t0 = deadline_now_ms();
+	bool found;
+	int ret = 0;
 
 	if (source_sockaddr(lp->cfg, a->sa.ss_family, &src, &srclen,
 	    why) != 0)
 		return -2;
-	if ((cl = smtp_client_new(opt)) == NULL) {
+	if (auth_lookup(lp, host, &sec, &found, why) != 0)
+		return -2;
+	opt.auth = found ? &sec : NULL;
+	opt.tls.verify_name = lp->dest->nh != NULL &&
+	    !lp->dest->nh->want_mx ? lp->dest->nh->host : host;
+	if ((cl = smtp_client_new(&opt)) == NULL) {
+		auth_secret_wipe(&sec);
 		relay_result_set(why, "4.3.0", "out of memory");
 		return -2;
 	}
@@ -198,20 +302,23 @@ try_address(struct loop *lp, const struct smtp_options *opt,
 		if (why->stage != NULL && strcmp(why->stage, "CONNECT") == 0)
 			relay_result_set_relay(why, "none");
 		log_info("relay_smtp: %s", why->text);
-		smtp_client_free(cl);
-		return -1;
+		ret = -1;
+		goto out;
 	}
 	lp->stats->delays.conn_s += elapsed_s(t0);
 	lp->stats->sessions++;
 	transaction(lp, cl, is_last);
 	smtp_client_quit(cl);
+out:
 	smtp_client_free(cl);
-	return 0;
+	auth_secret_wipe(&sec);
+	return ret;
 }
 
 /* relay_smtp_deliver - Postfix's connection loop over hosts */
 void
-relay_smtp_deliver(const struct config *cfg, const struct dns_mx_list *list,
+relay_smtp_deliver(const struct config *cfg,
+    const struct relay_smtp_dest *dest, const struct dns_mx_list *list,
     const struct envelope *env, bool *pending, struct msg_stream *ms,
     const struct deadline *deadline, struct relay_result *results,
     struct relay_smtp_stats *stats)
@@ -224,7 +331,12 @@ relay_smtp_deliver(const struct config *cfg, const struct dns_mx_list *list,
 	int s;
 
 	memset(&lp, 0, sizeof(lp));
+	memset(&opt, 0, sizeof(opt));
 	lp.cfg = cfg;
+	lp.dest = dest;
+	if (cfg->tls_session_cache && cfg->state_directory[0] != '\0')
+		snprintf(lp.tls_dir, sizeof(lp.tls_dir), "%s/tls",
+		    cfg->state_directory);
 	lp.env = env;
 	lp.pending = pending;
 	lp.results = results;
@@ -245,6 +357,14 @@ relay_smtp_deliver(const struct config *cfg, const struct dns_mx_list *list,
 	for (s = 0; s < SMTP_STAGE_COUNT; s++)
 		opt.timeout_ms[s] = cfg->timeout_ms[s];
 	opt.deadline = *deadline;
+	opt.tls.level = dest->tls_level;
+	opt.tls.wrappermode = dest->tls_wrappermode;
+	opt.tls.ca_file = cfg->tls_ca_file;
+	opt.tls.ca_path = cfg->tls_ca_path;
+	opt.tls.fingerprints = cfg->tls_fingerprints;
+	opt.tls.cache_dir = lp.tls_dir;
+	opt.auth_mechanism = cfg->auth_mechanism;
+	opt.auth_allow_plaintext = cfg->auth_allow_plaintext;
 
 	limit = list->naddr < (size_t)cfg->mx_address_limit ? list->naddr :
 	    (size_t)cfg->mx_address_limit;

@@ -13,7 +13,16 @@
 #include "dns_mx.h"
 #include "log.h"
 #include "msg_stream.h"
+#include "nexthop.h"
+#include "route.h"
 #include "result.h"
+
+/* What the route decided for the destination's TLS and AUTH. */
+struct relay_smtp_dest {
+	enum config_tls_level tls_level;
+	bool	tls_wrappermode;	/* implicit TLS (SMTPS) */
+	const struct nexthop *nh;	/* AUTH lookup; [host] name checked */
+};
 
 struct relay_smtp_stats {
 	struct log_delays delays;	/* conn_s and xfer_s are added */
@@ -22,7 +31,11 @@ struct relay_smtp_stats {
 	int	addresses;		/* addresses tried */
 };
 
-void	relay_smtp_deliver(const struct config *, const struct dns_mx_list *,
+void	relay_smtp_dest_init(struct relay_smtp_dest *, const struct config *,
+	    const struct route_decision *);
+const char *relay_smtp_tls_level_name(enum config_tls_level);
+void	relay_smtp_deliver(const struct config *,
+	    const struct relay_smtp_dest *, const struct dns_mx_list *,
 	    const struct envelope *, bool *pending, struct msg_stream *,
 	    const struct deadline *, struct relay_result *results,
 	    struct relay_smtp_stats *);

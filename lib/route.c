@@ -7,8 +7,14 @@
  *	void route_table_init(struct route_table *t);
  *	int route_table_add(struct route_table *t, const char *spec,
  *	    struct relay_result *why);
+ *	int route_table_prepend(struct route_table *t, const struct route *r,
+ *	    struct relay_result *why);
  *	const struct route *route_table_lookup(const struct route_table *t,
  *	    const char *domain);
+ *	const struct route *route_table_match(const struct route_table *t,
+ *	    const char *domain, const struct route_session *s);
+ *	bool route_conditions_hold(const struct route *r,
+ *	    const struct route_session *s);
  *	int route_decide(const struct route_table *t, const char *smarthost,
  *	    const char *mta_nexthop, const char *domain,
  *	    struct route_decision *d, struct relay_result *why);
@@ -24,7 +30,9 @@
  *
  *	DOMAIN is a domain (exact match), ".domain" (every subdomain of
  *	domain, not domain itself) or "*" (any domain). TRANSPORT is
- *	"smtp" (the only one so far); NEXTHOP uses Postfix's syntax:
+ *	"smtp", "maildrop" (courier maildrop), "dovecot" (dovecot-lda) or
+ *	"pipe" (pipe_command), the last three for final delivery on this
+ *	host and without a next hop. For smtp, NEXTHOP uses Postfix's syntax:
  *	"[host]" or "[host]:port" pins the host (no MX lookup, the
  *	seed's force_mx), "domain" or "domain:port" sends to the MX hosts
  *	of that domain, and an empty NEXTHOP ("smtp:" or "smtp") means
@@ -32,11 +40,27 @@
  *	"smtp:" ("[host]:port") is accepted as shorthand. Errors are 4.3.5
  *	(a configuration problem defers mail).
  *
+ *	After an smtp destination, options may follow: tls=LEVEL and
+ *	wrappermode=yes|no, and conditions on the SMTP session that only
+ *	slimrelay-milter can evaluate (it writes a signed routing header
+ *	when they hold): client=ADDRESS[/PREFIX] (IPv4 or IPv6 client
+ *	network), sasl=LOGIN (exact SASL login; sasl=* any login),
+ *	sender=ADDRESS, sender=@DOMAIN (the envelope sender's domain) or
+ *	sender=<> (the null sender); addresses and domains compare without
+ *	regard to case. A rule with conditions needs a next hop. Several
+ *	conditions must all hold.
+ *
  *	route_table_lookup() finds the rule for a domain: an exact entry
  *	first, then the nearest ".parent" entry, then "*"; the first of
  *	several equal entries wins. Domains compare without regard to
- *	case. It returns NULL when no rule matches; the pointer stays
- *	valid as long as the table.
+ *	case. Rules with conditions are skipped: the transport cannot
+ *	evaluate them and honours them only through a routing header. It
+ *	returns NULL when no rule matches; the pointer stays valid as long
+ *	as the table.
+ *
+ *	route_table_match() is the milter's lookup: the same order, but a
+ *	rule with conditions takes part when route_conditions_hold() for
+ *	the session s; the first rule that holds wins.
  *
  *	route_decide() decides where mail for one recipient domain goes,
  *	in this order: a route rule; the smarthost parameter; the MTA's
@@ -51,8 +75,13 @@
  */
 #include "autoconfig.h"
 
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -91,14 +120,181 @@ lower(char *buf, size_t len, const char *s)
 	return true;
 }
 
-/* route_table_add - parse "DOMAIN [smtp:]NEXTHOP" into the table */
+/* parse_client - "192.0.2.0/24", "2001:db8::/32" or one address */
+static bool
+parse_client(struct route *r, const char *v)
+{
+	char addr[INET6_ADDRSTRLEN + 1], *slash, *end;
+	unsigned max;
+	long bits;
+	size_t i;
+
+	if (strlen(v) >= sizeof(addr))
+		return false;
+	snprintf(addr, sizeof(addr), "%s", v);
+	if ((slash = strchr(addr, '/')) != NULL)
+		*slash++ = '\0';
+	if (inet_pton(AF_INET, addr, r->client_net) == 1) {
+		r->client_family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, addr, r->client_net) == 1) {
+		r->client_family = AF_INET6;
+		max = 128;
+	} else
+		return false;
+	bits = max;
+	if (slash != NULL) {
+		if (!isdigit((unsigned char)*slash))
+			return false;
+		bits = strtol(slash, &end, 10);
+		if (*end != '\0' || bits < 0 || bits > (long)max)
+			return false;
+	}
+	r->client_prefix = (unsigned)bits;
+	/* Host bits must be zero, as in Postfix's cidr tables. */
+	for (i = r->client_prefix; i < max; i++)
+		if (r->client_net[i / 8] & (0x80 >> (i % 8)))
+			return false;
+	r->has_client = true;
+	return true;
+}
+
+/* parse_condition - client=, sasl= or sender=, each at most once */
+static int
+parse_condition(struct route *r, const char *opt, const char *spec,
+    struct relay_result *why)
+{
+	const char *v = strchr(opt, '=') + 1;
+	char *dst;
+	size_t i;
+
+	if (*v == '\0')
+		goto bad;
+	if (strncasecmp(opt, "client=", 7) == 0) {
+		if (r->has_client || !parse_client(r, v))
+			goto bad;
+	} else {
+		dst = strncasecmp(opt, "sasl=", 5) == 0 ? r->sasl : r->sender;
+		if (*dst != '\0' || strlen(v) >= ROUTE_COND_MAX)
+			goto bad;
+		if (dst == r->sender && strcmp(v, "<>") != 0 &&
+		    (strchr(v, '@') == NULL || strchr(v, '@')[1] == '\0' ||
+		    strchr(v, '<') != NULL || strchr(v, '>') != NULL))
+			goto bad;
+		for (i = 0; v[i] != '\0'; i++)
+			dst[i] = dst == r->sender ?
+			    (char)tolower((unsigned char)v[i]) : v[i];
+		dst[i] = '\0';
+	}
+	r->has_conditions = true;
+	return 0;
+bad:
+	return relay_result_set(why, "4.3.5", "route \"%.300s\": bad "
+	    "condition \"%.300s\" (expected one each of client=ADDRESS[/BITS], "
+	    "sasl=LOGIN|*, sender=ADDRESS|@DOMAIN|<>)", spec, opt);
+}
+
+/* parse_option - "tls=LEVEL", "wrappermode=yes|no" or a condition */
+static int
+parse_option(struct route *r, const char *opt, const char *spec,
+    struct relay_result *why)
+{
+	static const char *const levels[] = { "none", "may", "encrypt",
+	    "verify", "fingerprint" };
+	size_t i;
+
+	if (r->transport != ROUTE_SMTP)
+		goto bad;
+	if (strncasecmp(opt, "tls=", 4) == 0) {
+		for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+			if (strcasecmp(opt + 4, levels[i]) == 0) {
+				r->tls_level = (int)i;
+				return 0;
+			}
+		}
+	} else if (strcasecmp(opt, "wrappermode=yes") == 0) {
+		r->tls_wrappermode = 1;
+		return 0;
+	} else if (strcasecmp(opt, "wrappermode=no") == 0) {
+		r->tls_wrappermode = 0;
+		return 0;
+	} else if (strncasecmp(opt, "client=", 7) == 0 ||
+	    strncasecmp(opt, "sasl=", 5) == 0 ||
+	    strncasecmp(opt, "sender=", 7) == 0)
+		return parse_condition(r, opt, spec, why);
+bad:
+	return relay_result_set(why, "4.3.5", "route \"%.300s\": bad option "
+	    "\"%.100s\" (expected tls=LEVEL, wrappermode=yes, client=, sasl= "
+	    "or sender= after an smtp destination)", spec, opt);
+}
+
+/* parse_destination - "smtp:NEXTHOP", "[host]:port", "maildrop", ... */
+static int
+parse_destination(struct route *r, const char *dest, const char *spec,
+    struct relay_result *why)
+{
+	static const struct {
+		const char *name;
+		enum route_transport t;
+	} local[] = {
+		{ "maildrop", ROUTE_MAILDROP },
+		{ "dovecot", ROUTE_DOVECOT },
+		{ "pipe", ROUTE_PIPE },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(local) / sizeof(local[0]); i++) {
+		if (strcasecmp(dest, local[i].name) == 0) {
+			r->transport = local[i].t;
+			return 0;
+		}
+	}
+	r->transport = ROUTE_SMTP;
+	if (strncasecmp(dest, "smtp:", 5) == 0)
+		dest += 5;
+	else if (strcasecmp(dest, "smtp") == 0)
+		dest += 4;
+	else if (dest[0] != '[')
+		return relay_result_set(why, "4.3.5", "route \"%.300s\": "
+		    "unknown transport in \"%.300s\" (expected smtp:NEXTHOP, "
+		    "[host]:port, maildrop, dovecot or pipe)", spec, dest);
+	if (*dest == '\0')
+		return 0;
+	if (nexthop_parse(&r->nh, dest, 25, why) != 0)
+		return -1;
+	r->has_nexthop = true;
+	return 0;
+}
+
+/* format_conditions - " client=... sasl=... sender=..." */
+static void
+format_conditions(const struct route *r, char *buf, size_t len)
+{
+	char addr[INET6_ADDRSTRLEN];
+	size_t used = 0;
+
+	buf[0] = '\0';
+	if (r->has_client && inet_ntop(r->client_family, r->client_net, addr,
+	    sizeof(addr)) != NULL)
+		used += (size_t)snprintf(buf, len, " client=%s/%u", addr,
+		    r->client_prefix);
+	if (r->sasl[0] != '\0' && used < len)
+		used += (size_t)snprintf(buf + used, len - used, " sasl=%s",
+		    r->sasl);
+	if (r->sender[0] != '\0' && used < len)
+		snprintf(buf + used, len - used, " sender=%s", r->sender);
+}
+
+/* route_table_add - parse "DOMAIN DESTINATION [OPTION...]" */
 int
 route_table_add(struct route_table *t, const char *spec,
     struct relay_result *why)
 {
-	char buf[2 * ROUTE_DOMAIN_MAX + 32], nh_text[ROUTE_DOMAIN_MAX + 16];
-	char *pattern, *dest, *extra, *save = NULL;
+	char buf[2 * ROUTE_DOMAIN_MAX + 64], nh_text[NEXTHOP_FORMAT_MAX];
+	char text[sizeof(((struct route *)0)->text)];
+	char *pattern, *dest, *opt, *save = NULL;
 	struct route *r;
+	size_t used;
 
 	if (t->count >= ROUTE_TABLE_MAX)
 		return relay_result_set(why, "4.3.5", "more than %d route "
@@ -108,56 +304,89 @@ route_table_add(struct route_table *t, const char *spec,
 	snprintf(buf, sizeof(buf), "%s", spec);
 	pattern = strtok_r(buf, " \t", &save);
 	dest = strtok_r(NULL, " \t", &save);
-	extra = strtok_r(NULL, " \t", &save);
-	if (pattern == NULL || dest == NULL || extra != NULL)
+	if (pattern == NULL || dest == NULL)
 		return relay_result_set(why, "4.3.5", "route \"%.300s\": "
 		    "expected \"DOMAIN smtp:NEXTHOP\"", spec);
 	r = &t->route[t->count];
 	memset(r, 0, sizeof(*r));
+	r->tls_level = -1;
+	r->tls_wrappermode = -1;
 	if (!lower(r->pattern, sizeof(r->pattern), pattern) ||
 	    !valid_pattern(r->pattern))
 		return relay_result_set(why, "4.3.5", "route \"%.300s\": bad "
 		    "domain \"%.300s\"", spec, pattern);
-	r->transport = ROUTE_SMTP;
-	if (strncasecmp(dest, "smtp:", 5) == 0)
-		dest += 5;
-	else if (strcasecmp(dest, "smtp") == 0)
-		dest += 4;
-	else if (dest[0] != '[')
-		return relay_result_set(why, "4.3.5", "route \"%.300s\": "
-		    "unknown transport in \"%.300s\" (expected smtp:NEXTHOP "
-		    "or [host]:port)", spec, dest);
-	if (*dest != '\0') {
-		if (nexthop_parse(&r->nh, dest, 25, why) != 0)
+	if (parse_destination(r, dest, spec, why) != 0)
+		return -1;
+	while ((opt = strtok_r(NULL, " \t", &save)) != NULL)
+		if (parse_option(r, opt, spec, why) != 0)
 			return -1;
-		r->has_nexthop = true;
+	if (r->has_conditions && !r->has_nexthop)
+		return relay_result_set(why, "4.3.5", "route \"%.300s\": a "
+		    "rule with conditions needs a next hop (smtp:[host]:port "
+		    "or smtp:domain)", spec);
+
+	/* The normalised text, for config_dump() and --route. */
+	nh_text[0] = '\0';
+	if (r->has_nexthop)
 		nexthop_format(&r->nh, nh_text, sizeof(nh_text));
-	} else {
-		nh_text[0] = '\0';
-	}
-	snprintf(buf, sizeof(buf), "%s smtp:%s", r->pattern, nh_text);
-	memcpy(r->text, buf, sizeof(r->text) < sizeof(buf) ? sizeof(r->text) :
-	    sizeof(buf));
-	r->text[sizeof(r->text) - 1] = '\0';
+	if (r->transport == ROUTE_SMTP)
+		used = (size_t)snprintf(text, sizeof(text), "%s smtp:%s",
+		    r->pattern, nh_text);
+	else
+		used = (size_t)snprintf(text, sizeof(text), "%s %s",
+		    r->pattern, route_transport_name(r->transport));
+	if (r->tls_level >= 0 && used < sizeof(text))
+		used += (size_t)snprintf(text + used, sizeof(text) - used,
+		    " tls=%s", (const char *[]){ "none", "may", "encrypt",
+		    "verify", "fingerprint" }[r->tls_level]);
+	if (r->tls_wrappermode >= 0 && used < sizeof(text))
+		used += (size_t)snprintf(text + used, sizeof(text) - used,
+		    " wrappermode=%s", r->tls_wrappermode ? "yes" : "no");
+	if (used < sizeof(text))
+		format_conditions(r, text + used, sizeof(text) - used);
+	memcpy(r->text, text, sizeof(text));
 	t->count++;
 	return 0;
 }
 
-/* find - the first rule whose pattern is exactly p */
-static const struct route *
-find(const struct route_table *t, const char *p)
+/* route_table_prepend - put a rule before all others */
+int
+route_table_prepend(struct route_table *t, const struct route *r,
+    struct relay_result *why)
 {
+	if (t->count >= ROUTE_TABLE_MAX)
+		return relay_result_set(why, "4.3.5", "more than %d routes",
+		    ROUTE_TABLE_MAX);
+	memmove(&t->route[1], &t->route[0], t->count * sizeof(t->route[0]));
+	t->route[0] = *r;
+	t->count++;
+	return 0;
+}
+
+/* find - the first usable rule whose pattern is exactly p */
+static const struct route *
+find(const struct route_table *t, const char *p, const struct route_session *s)
+{
+	const struct route *r;
 	size_t i;
 
-	for (i = 0; i < t->count; i++)
-		if (strcmp(t->route[i].pattern, p) == 0)
-			return &t->route[i];
+	for (i = 0; i < t->count; i++) {
+		r = &t->route[i];
+		if (strcmp(r->pattern, p) != 0)
+			continue;
+		/* Without a session (the transport), skip conditional rules. */
+		if (r->has_conditions && (s == NULL ||
+		    !route_conditions_hold(r, s)))
+			continue;
+		return r;
+	}
 	return NULL;
 }
 
-/* route_table_lookup - exact, then nearest .parent, then "*" */
-const struct route *
-route_table_lookup(const struct route_table *t, const char *domain)
+/* lookup - exact, then nearest .parent, then "*" */
+static const struct route *
+lookup(const struct route_table *t, const char *domain,
+    const struct route_session *s)
 {
 	char d[ROUTE_DOMAIN_MAX + 2];
 	const struct route *r;
@@ -165,13 +394,104 @@ route_table_lookup(const struct route_table *t, const char *domain)
 
 	if (t->count == 0 || !lower(d, sizeof(d), domain))
 		return NULL;
-	if (*d != '\0' && (r = find(t, d)) != NULL)
+	if (*d != '\0' && (r = find(t, d, s)) != NULL)
 		return r;
 	/* ".example.com" matches a.example.com and a.b.example.com. */
 	for (dot = strchr(d, '.'); dot != NULL; dot = strchr(dot + 1, '.'))
-		if ((r = find(t, dot)) != NULL)
+		if ((r = find(t, dot, s)) != NULL)
 			return r;
-	return find(t, "*");
+	return find(t, "*", s);
+}
+
+/* route_table_lookup - the transport's lookup: unconditional rules */
+const struct route *
+route_table_lookup(const struct route_table *t, const char *domain)
+{
+	return lookup(t, domain, NULL);
+}
+
+/* route_table_match - the milter's lookup: conditions evaluated */
+const struct route *
+route_table_match(const struct route_table *t, const char *domain,
+    const struct route_session *s)
+{
+	return lookup(t, domain, s);
+}
+
+/* client_in_net - is the client address inside the rule's network? */
+static bool
+client_in_net(const struct route *r, const struct sockaddr *sa)
+{
+	const unsigned char *a;
+	unsigned char mapped[16];
+	unsigned i;
+
+	if (sa == NULL)
+		return false;
+	if (sa->sa_family == AF_INET) {
+		a = (const unsigned char *)
+		    &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+		if (r->client_family == AF_INET6) {
+			/* IPv4 client, IPv6 rule: as ::ffff:a.b.c.d */
+			memset(mapped, 0, 10);
+			mapped[10] = mapped[11] = 0xff;
+			memcpy(mapped + 12, a, 4);
+			a = mapped;
+		}
+	} else if (sa->sa_family == AF_INET6) {
+		a = (const unsigned char *)
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		if (r->client_family == AF_INET) {
+			/* An IPv4-mapped IPv6 client against an IPv4 rule. */
+			if (!IN6_IS_ADDR_V4MAPPED(
+			    &((const struct sockaddr_in6 *)(const void *)sa)
+			    ->sin6_addr))
+				return false;
+			a += 12;
+		}
+	} else
+		return false;
+	for (i = 0; i < r->client_prefix / 8; i++)
+		if (a[i] != r->client_net[i])
+			return false;
+	if (r->client_prefix % 8 != 0 && ((a[i] ^ r->client_net[i]) &
+	    (0xff << (8 - r->client_prefix % 8)) & 0xff) != 0)
+		return false;
+	return true;
+}
+
+/* sender_matches - "<>", "@domain" or a whole address, any case */
+static bool
+sender_matches(const char *cond, const char *sender)
+{
+	const char *at;
+
+	if (sender == NULL)
+		return false;
+	if (strcmp(cond, "<>") == 0)
+		return *sender == '\0';
+	if (cond[0] == '@')
+		return (at = strrchr(sender, '@')) != NULL &&
+		    strcasecmp(at, cond) == 0;
+	return strcasecmp(sender, cond) == 0;
+}
+
+/* route_conditions_hold - every condition of r holds for session s */
+bool
+route_conditions_hold(const struct route *r, const struct route_session *s)
+{
+	if (r->has_client && !client_in_net(r, s->client))
+		return false;
+	if (r->sasl[0] != '\0') {
+		if (s->sasl_login == NULL || s->sasl_login[0] == '\0')
+			return false;
+		if (strcmp(r->sasl, "*") != 0 &&
+		    strcmp(r->sasl, s->sasl_login) != 0)
+			return false;
+	}
+	if (r->sender[0] != '\0' && !sender_matches(r->sender, s->sender))
+		return false;
+	return true;
 }
 
 /* route_decide - rule, smarthost, ${nexthop}, then MX of the domain */
@@ -188,6 +508,8 @@ route_decide(const struct route_table *t, const char *smarthost,
 		d->source = ROUTE_FROM_RULE;
 		d->rule = r;
 		d->transport = r->transport;
+		if (r->transport != ROUTE_SMTP)
+			return 0;	/* final delivery here: no next hop */
 		if (r->has_nexthop) {
 			d->nh = r->nh;
 			return 0;
@@ -223,9 +545,27 @@ bool
 route_decision_same(const struct route_decision *a,
     const struct route_decision *b)
 {
-	return a->transport == b->transport &&
-	    a->nh.port == b->nh.port && a->nh.want_mx == b->nh.want_mx &&
+	if (a->transport != ROUTE_SMTP || b->transport != ROUTE_SMTP)
+		return a->transport == b->transport;
+	return a->nh.port == b->nh.port && a->nh.want_mx == b->nh.want_mx &&
 	    strcasecmp(a->nh.host, b->nh.host) == 0;
+}
+
+/* route_transport_name - "smtp", "maildrop", "dovecot", "pipe" */
+const char *
+route_transport_name(enum route_transport t)
+{
+	switch (t) {
+	case ROUTE_SMTP:
+		return "smtp";
+	case ROUTE_MAILDROP:
+		return "maildrop";
+	case ROUTE_DOVECOT:
+		return "dovecot";
+	case ROUTE_PIPE:
+		return "pipe";
+	}
+	return "unknown";
 }
 
 /* route_source_name - for slimrelay --route */

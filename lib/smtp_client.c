@@ -24,6 +24,9 @@
  *	unsigned long long smtp_client_size_limit(const struct smtp_client *cl);
  *	const char *smtp_client_auth_mechs(const struct smtp_client *cl);
  *	int smtp_client_messages(const struct smtp_client *cl);
+ *	bool smtp_client_is_tls(const struct smtp_client *cl);
+ *	const char *smtp_client_tls_info(const struct smtp_client *cl);
+ *	const char *smtp_client_auth_used(const struct smtp_client *cl);
  * DESCRIPTION
  *	smtp_client_new() copies the options (ehlo_name stays borrowed) and
  *	returns a client without a session, or NULL when out of memory;
@@ -84,6 +87,42 @@
  *	none), smtp_client_messages() the messages delivered (2xx reply to
  *	the final dot) in this client's sessions.
  *
+ *	TLS (opt->tls, Postfix's smtp_tls_security_level): with level
+ *	"none" nothing changes. Otherwise, after EHLO, STARTTLS is sent
+ *	when the server offers it; after the handshake the certificate is
+ *	checked as the level says (tls_session_check()), "... TLS
+ *	connection established to ..." is logged, and EHLO is said again,
+ *	the old extensions forgotten (RFC 3207 4.2). Bytes the server sent
+ *	after its reply to STARTTLS end the session (4.7.5: they would be
+ *	taken as part of the TLS dialogue, RFC 3207 6). Levels "encrypt",
+ *	"verify" and "fingerprint" require TLS: not offered (or HELO only)
+ *	is 4.7.4 "TLS is required, but was not offered by host H", a
+ *	refused STARTTLS 4.7.5 (4 for 5), a failed handshake 4.7.5
+ *	"Cannot start TLS: handshake failure with host H: REASON", a failed
+ *	check 4.7.5 "Server certificate not verified: REASON (host H)".
+ *	Under "may" a refused STARTTLS continues in plaintext, and when
+ *	the handshake fails smtp_client_connect() connects to the same
+ *	address again and goes on without TLS, as Postfix does. With
+ *	opt->tls.wrappermode the handshake comes first, before the
+ *	greeting (implicit TLS, RFC 8314), and any level is "encrypt" or
+ *	stronger. smtp_client_is_tls() tells whether the session is
+ *	encrypted, smtp_client_tls_info() gives the logged description
+ *	("" without TLS).
+ *
+ *	AUTH (opt->auth, RFC 4954): after the (second) EHLO, when the
+ *	server offers AUTH, the mechanism of auth_mech_choose() is run:
+ *	PLAIN (initial response), LOGIN or CRAM-MD5. Without TLS, AUTH is
+ *	refused (4.7.0 "AUTH refused over an unencrypted connection")
+ *	unless opt->auth_allow_plaintext; no common mechanism is 4.7.0.
+ *	235 goes on; 535 is permanent 5.7.8 "SASL authentication failed;
+ *	server H said: ..."; any other reply is transient (a 5 becomes a
+ *	4: a refused mechanism or an account problem is for the
+ *	administrator to fix, and the mail should wait). A server that
+ *	offers no AUTH gets the mail without authentication, as Postfix
+ *	does. Secrets are never traced ("[redacted]") and the command
+ *	buffers that held them are wiped. smtp_client_auth_used() names
+ *	the mechanism that succeeded, "" for none.
+ *
  *	With log_verbose(), every command ("smtp_client: > MAIL FROM:<a>"),
  *	every reply line ("smtp_client: < 250 2.1.0 Ok") and every state
  *	change ("smtp_client: RCPT -> DATA") is logged at debug level.
@@ -94,6 +133,7 @@
  */
 #include "autoconfig.h"
 
+#include <errno.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -102,6 +142,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/crypto.h>
+
+#include "auth.h"
 #include "conn.h"
 #include "log.h"
 #include "smtp_client.h"
@@ -120,6 +163,9 @@ enum smtp_state {
 	SMTP_STATE_GREETING,
 	SMTP_STATE_EHLO,
 	SMTP_STATE_HELO,
+	SMTP_STATE_TLS_WRAP,	/* implicit TLS: handshake first */
+	SMTP_STATE_STARTTLS,
+	SMTP_STATE_AUTH,
 	SMTP_STATE_READY,
 	SMTP_STATE_MAIL,
 	SMTP_STATE_RCPT,
@@ -137,6 +183,11 @@ struct smtp_client {
 	unsigned ext;			/* SMTP_EXT_* */
 	unsigned long long size_limit;	/* 0: none */
 	int	messages;
+	bool	is_tls;			/* the session is encrypted */
+	bool	is_tls_off;		/* "may" fell back to plaintext */
+	bool	is_tls_failed;		/* handshake failed ("may": retry) */
+	const char *auth_used;		/* static mechanism name, or "" */
+	char	tls_info[RELAY_TEXT_MAX];
 	char	auth_mechs[SMTP_AUTH_MECHS_MAX];
 	char	peer[RELAY_HOST_MAX];	/* "name[addr]" */
 	char	relay[RELAY_HOST_MAX];	/* "name[addr]:port" */
@@ -194,6 +245,12 @@ static int	session_start(struct smtp_client *, struct relay_result *);
 static int	do_greeting(struct smtp_client *, struct relay_result *);
 static int	do_ehlo(struct smtp_client *, struct relay_result *);
 static int	do_helo(struct smtp_client *, struct relay_result *);
+static bool	tls_required(const struct smtp_client *);
+static int	tls_not_offered(struct smtp_client *, struct relay_result *);
+static int	after_ehlo(struct smtp_client *, struct relay_result *);
+static int	start_tls(struct smtp_client *, struct relay_result *);
+static int	do_starttls(struct smtp_client *, struct relay_result *);
+static int	do_auth(struct smtp_client *, struct relay_result *);
 static void	parse_ehlo(struct smtp_client *);
 static void	parse_ehlo_line(struct smtp_client *, const char *);
 static void	set_auth_mechs(struct smtp_client *, const char *, bool);
@@ -237,6 +294,12 @@ state_name(enum smtp_state s)
 		return "EHLO";
 	case SMTP_STATE_HELO:
 		return "HELO";
+	case SMTP_STATE_TLS_WRAP:
+		return "TLS_WRAP";
+	case SMTP_STATE_STARTTLS:
+		return "STARTTLS";
+	case SMTP_STATE_AUTH:
+		return "AUTH";
 	case SMTP_STATE_READY:
 		return "READY";
 	case SMTP_STATE_MAIL:
@@ -294,7 +357,8 @@ trace_command(const char *cmd, size_t shown)
 	if (!log_verbose())
 		return;
 	if (shown < len)
-		log_debug("smtp_client: > %.*s [redacted]", (int)shown, cmd);
+		log_debug("smtp_client: > %.*s%s[redacted]", (int)shown, cmd,
+		    shown > 0 ? " " : "");
 	else
 		log_debug("smtp_client: > %.*s", (int)len, cmd);
 }
@@ -559,6 +623,27 @@ smtp_client_connect(struct smtp_client *cl, const char *host_name,
 		why->stage = smtp_stage_name(SMTP_STAGE_CONNECT);
 		return -1;
 	}
+	cl->is_tls_off = false;
+	if (session_start(cl, why) == 0)
+		return 0;
+	if (!cl->is_tls_failed || cl->opt.tls.level != CONFIG_TLS_MAY ||
+	    cl->opt.tls.wrappermode)
+		return -1;
+	/* Postfix: opportunistic TLS failed, try again in plaintext. */
+	log_info("%s; trying again without TLS", why->text);
+	relay_result_init(why);
+	relay_result_set_relay(why, cl->relay);
+	stage_deadline(cl, SMTP_STAGE_CONNECT, &d);
+	st = conn_connect(cl->conn, sa, salen, src, srclen, &d);
+	if (st != CONN_OK) {
+		relay_result_set(why, "4.4.1", "connect to %s: %s", cl->relay,
+		    st == CONN_TIMEOUT ? "Connection timed out" :
+		    strerror(conn_errno(cl->conn)));
+		why->smtp_code = 0;
+		why->stage = smtp_stage_name(SMTP_STAGE_CONNECT);
+		return -1;
+	}
+	cl->is_tls_off = true;
 	return session_start(cl, why);
 }
 
@@ -579,9 +664,24 @@ session_start(struct smtp_client *cl, struct relay_result *why)
 {
 	int rc = 0;
 
-	set_state(cl, SMTP_STATE_GREETING);
+	cl->is_tls = false;
+	cl->is_tls_failed = false;
+	cl->auth_used = "";
+	cl->tls_info[0] = '\0';
+	set_state(cl, cl->opt.tls.wrappermode ? SMTP_STATE_TLS_WRAP :
+	    SMTP_STATE_GREETING);
 	while (rc == 0 && cl->state != SMTP_STATE_READY) {
 		switch (cl->state) {
+		case SMTP_STATE_TLS_WRAP:
+			if ((rc = start_tls(cl, why)) == 0)
+				set_state(cl, SMTP_STATE_GREETING);
+			break;
+		case SMTP_STATE_STARTTLS:
+			rc = do_starttls(cl, why);
+			break;
+		case SMTP_STATE_AUTH:
+			rc = do_auth(cl, why);
+			break;
 		case SMTP_STATE_GREETING:
 			rc = do_greeting(cl, why);
 			break;
@@ -650,8 +750,7 @@ do_ehlo(struct smtp_client *cl, struct relay_result *why)
 	if (cl->reply.code / 100 != 2)
 		return refuse(cl, SMTP_STAGE_EHLO, false, why);
 	parse_ehlo(cl);
-	set_state(cl, SMTP_STATE_READY);
-	return 0;
+	return after_ehlo(cl, why);
 }
 
 /* do_helo - HELO after a refused EHLO: no extensions */
@@ -663,11 +762,334 @@ do_helo(struct smtp_client *cl, struct relay_result *why)
 		return -1;
 	if (cl->reply.code / 100 != 2)
 		return refuse(cl, SMTP_STAGE_HELO, false, why);
+	if (tls_required(cl) && !cl->is_tls)
+		return tls_not_offered(cl, why);
 	cl->ext = 0;
 	cl->size_limit = 0;
 	cl->auth_mechs[0] = '\0';
 	set_state(cl, SMTP_STATE_READY);
 	return 0;
+}
+
+/* tls_required - the level (or implicit TLS) demands encryption */
+static bool
+tls_required(const struct smtp_client *cl)
+{
+	return cl->opt.tls.level >= CONFIG_TLS_ENCRYPT ||
+	    cl->opt.tls.wrappermode;
+}
+
+/* tls_not_offered - 4.7.4, Postfix's words; QUIT */
+static int
+tls_not_offered(struct smtp_client *cl, struct relay_result *why)
+{
+	relay_result_set(why, "4.7.4",
+	    "TLS is required, but was not offered by host %s", cl->peer);
+	why->smtp_code = 0;
+	why->stage = smtp_stage_name(SMTP_STAGE_STARTTLS);
+	relay_result_set_relay(why, cl->relay);
+	quit_quietly(cl);
+	return -1;
+}
+
+/* after_ehlo - STARTTLS, AUTH or ready, as the options and server say */
+static int
+after_ehlo(struct smtp_client *cl, struct relay_result *why)
+{
+	if (!cl->is_tls && !cl->is_tls_off &&
+	    cl->opt.tls.level != CONFIG_TLS_NONE) {
+		if (cl->ext & SMTP_EXT_STARTTLS) {
+			set_state(cl, SMTP_STATE_STARTTLS);
+			return 0;
+		}
+		if (tls_required(cl))
+			return tls_not_offered(cl, why);
+	}
+	set_state(cl, cl->opt.auth != NULL ? SMTP_STATE_AUTH :
+	    SMTP_STATE_READY);
+	return 0;
+}
+
+/* tls_fail - a TLS failure of the session: why set, closed without QUIT */
+static int
+tls_fail(struct smtp_client *cl, struct relay_result *why)
+{
+	why->smtp_code = 0;
+	why->stage = smtp_stage_name(SMTP_STAGE_STARTTLS);
+	relay_result_set_relay(why, cl->relay);
+	conn_close(cl->conn);
+	set_state(cl, SMTP_STATE_CLOSED);
+	return -1;
+}
+
+/*
+ * start_tls - the handshake (after STARTTLS, or first with implicit
+ * TLS), the level's checks, the log line; the extensions are forgotten
+ */
+static int
+start_tls(struct smtp_client *cl, struct relay_result *why)
+{
+	static const char *levels[] = { "none", "may", "encrypt", "verify",
+	    "fingerprint" };
+	struct tls_policy p = cl->opt.tls;
+	struct tls_session *sess;
+	char key[TLS_KEY_MAX], text[RELAY_TEXT_MAX];
+	struct deadline d;
+	enum conn_status st;
+	const char *reason;
+
+	if (p.wrappermode && p.level < CONFIG_TLS_ENCRYPT)
+		p.level = CONFIG_TLS_ENCRYPT;
+	snprintf(key, sizeof(key), "%s-%s", levels[p.level], cl->relay);
+	if ((sess = tls_session_new(&p, key, why)) == NULL)
+		return tls_fail(cl, why);
+	stage_deadline(cl, SMTP_STAGE_STARTTLS, &d);
+	st = conn_tls_start(cl->conn, sess, &d);
+	if (st != CONN_OK) {
+		if (st == CONN_TIMEOUT)
+			reason = "timed out";
+		else if (conn_errno(cl->conn) == EPROTO &&
+		    conn_tls(cl->conn) != NULL)
+			reason = tls_session_error(conn_tls(cl->conn));
+		else
+			reason = strerror(conn_errno(cl->conn));
+		if (conn_tls(cl->conn) != NULL)
+			tls_session_forget(conn_tls(cl->conn));
+		relay_result_set(why, "4.7.5", "Cannot start TLS: handshake "
+		    "failure with host %s: %s", cl->peer, reason);
+		cl->is_tls_failed = true;
+		return tls_fail(cl, why);
+	}
+	if (tls_session_check(conn_tls(cl->conn), why) != 0) {
+		snprintf(text, sizeof(text), "%s", why->text);
+		relay_result_set(why, "4.7.5", "%s (host %s)", text, cl->peer);
+		return tls_fail(cl, why);
+	}
+	cl->is_tls = true;
+	tls_session_describe(conn_tls(cl->conn), cl->relay, cl->tls_info,
+	    sizeof(cl->tls_info));
+	log_info("%s", cl->tls_info);
+	cl->ext = 0;
+	cl->size_limit = 0;
+	cl->auth_mechs[0] = '\0';
+	return 0;
+}
+
+/* do_starttls - STARTTLS (RFC 3207), the handshake, then EHLO again */
+static int
+do_starttls(struct smtp_client *cl, struct relay_result *why)
+{
+	char status[RELAY_STATUS_MAX];
+
+	if (send_command(cl, SMTP_STAGE_STARTTLS, true, why, "STARTTLS") < 0 ||
+	    read_reply(cl, SMTP_STAGE_STARTTLS, why) < 0)
+		return -1;
+	if (cl->reply.code != 220) {
+		if (!tls_required(cl)) {
+			log_info("host %s refused STARTTLS: %s; going on "
+			    "without TLS", cl->peer, cl->reply.text);
+			cl->is_tls_off = true;
+			return after_ehlo(cl, why);
+		}
+		snprintf(status, sizeof(status), "%s",
+		    strchr("45", cl->reply.status[0]) != NULL &&
+		    cl->reply.status[0] != '\0' ? cl->reply.status : "4.7.5");
+		status[0] = '4';
+		relay_result_set(why, status, "TLS is required, but host %s "
+		    "refused to start TLS: %s", cl->peer, cl->reply.text);
+		why->smtp_code = cl->reply.code;
+		why->stage = smtp_stage_name(SMTP_STAGE_STARTTLS);
+		relay_result_set_relay(why, cl->relay);
+		quit_quietly(cl);
+		return -1;
+	}
+	if (conn_has_buffered_input(cl->conn)) {
+		relay_result_set(why, "4.7.5", "host %s sent data after its "
+		    "reply to STARTTLS (possible command injection)", cl->peer);
+		return tls_fail(cl, why);
+	}
+	if (start_tls(cl, why) != 0)
+		return -1;
+	set_state(cl, SMTP_STATE_EHLO);
+	return 0;
+}
+
+/*
+ * send_secret - one AUTH line whose part after the first shown bytes is
+ * secret: traced redacted; the buffers that held it are wiped
+ */
+static int
+send_secret(struct smtp_client *cl, const char *prefix, const char *secret,
+    struct relay_result *why)
+{
+	char cmd[AUTH_B64_MAX + 32];
+	struct deadline d;
+	enum conn_status st;
+	size_t pl = strlen(prefix), sl = strlen(secret);
+
+	if (pl + sl + 2 > sizeof(cmd)) {
+		relay_result_set(why, "4.3.0", "internal error: AUTH response "
+		    "too long for %s", cl->peer);
+		why->stage = smtp_stage_name(SMTP_STAGE_AUTH);
+		relay_result_set_relay(why, cl->relay);
+		quit_quietly(cl);
+		return -1;
+	}
+	memcpy(cmd, prefix, pl);
+	memcpy(cmd + pl, secret, sl);
+	memcpy(cmd + pl + sl, "\r\n", 2);
+	trace_command(cmd, pl > 0 && prefix[pl - 1] == ' ' ? pl - 1 : pl);
+	stage_deadline(cl, SMTP_STAGE_AUTH, &d);
+	st = conn_write(cl->conn, cmd, pl + sl + 2, &d);
+	OPENSSL_cleanse(cmd, sizeof(cmd));
+	if (st == CONN_OK)
+		st = conn_flush(cl->conn, &d);
+	conn_wipe_output(cl->conn);
+	return st == CONN_OK ? 0 : io_fail(cl, SMTP_STAGE_AUTH, st, why);
+}
+
+/* auth_refused - AUTH failed: 535 permanent 5.7.8, all else transient */
+static int
+auth_refused(struct smtp_client *cl, struct relay_result *why)
+{
+	char status[RELAY_STATUS_MAX];
+
+	if (cl->reply.code == 535)
+		snprintf(status, sizeof(status), "5.7.8");
+	else if (strchr("45", cl->reply.status[0]) != NULL &&
+	    cl->reply.status[0] != '\0' && cl->reply.code / 100 >= 4)
+		snprintf(status, sizeof(status), "4%s", cl->reply.status + 1);
+	else
+		snprintf(status, sizeof(status), "4.7.0");
+	relay_result_set(why, status, "SASL authentication failed; server %s "
+	    "said: %s", cl->peer, cl->reply.text);
+	why->smtp_code = cl->reply.code;
+	why->stage = smtp_stage_name(SMTP_STAGE_AUTH);
+	relay_result_set_relay(why, cl->relay);
+	quit_quietly(cl);
+	return -1;
+}
+
+/* auth_step - one response, then its reply; 1: 334 (more), 0: final */
+static int
+auth_step(struct smtp_client *cl, const char *prefix, const char *secret,
+    struct relay_result *why)
+{
+	if (send_secret(cl, prefix, secret, why) < 0 ||
+	    read_reply(cl, SMTP_STAGE_AUTH, why) < 0)
+		return -1;
+	return cl->reply.code == 334;
+}
+
+/* do_auth - RFC 4954 with the chosen mechanism */
+static int
+do_auth(struct smtp_client *cl, struct relay_result *why)
+{
+	const struct auth_secret *sec = cl->opt.auth;
+	char buf[AUTH_B64_MAX];
+	const char *chal;
+	enum auth_mech m;
+	int rc = -1;
+
+	if (!(cl->ext & SMTP_EXT_AUTH) || cl->auth_mechs[0] == '\0') {
+		log_info("host %s offers no AUTH: sending without "
+		    "authentication", cl->peer);
+		set_state(cl, SMTP_STATE_READY);
+		return 0;
+	}
+	if (!cl->is_tls && !cl->opt.auth_allow_plaintext) {
+		relay_result_set(why, "4.7.0", "AUTH refused over an "
+		    "unencrypted connection to host %s (set a TLS level, or "
+		    "auth_allow_plaintext = yes)", cl->peer);
+		goto fail;
+	}
+	m = auth_mech_choose(cl->auth_mechs, cl->opt.auth_mechanism,
+	    cl->is_tls);
+	if (m == AUTH_MECH_NONE) {
+		relay_result_set(why, "4.7.0", "no SASL mechanism in common "
+		    "with host %s (it offers %s; auth_mechanism = %s)",
+		    cl->peer, cl->auth_mechs, cl->opt.auth_mechanism != NULL &&
+		    *cl->opt.auth_mechanism ? cl->opt.auth_mechanism : "any");
+		goto fail;
+	}
+	switch (m) {
+	case AUTH_MECH_PLAIN:
+		if (auth_plain_response(sec, buf, sizeof(buf)) != 0)
+			goto toolong;
+		rc = auth_step(cl, "AUTH PLAIN ", buf, why);
+		break;
+	case AUTH_MECH_LOGIN:
+		if ((rc = auth_step(cl, "AUTH LOGIN", "", why)) != 1)
+			break;
+		if (auth_base64_encode(sec->user, strlen(sec->user), buf,
+		    sizeof(buf)) != 0)
+			goto toolong;
+		if ((rc = auth_step(cl, "", buf, why)) != 1)
+			break;
+		if (auth_base64_encode(sec->pass, strlen(sec->pass), buf,
+		    sizeof(buf)) != 0)
+			goto toolong;
+		rc = auth_step(cl, "", buf, why);
+		break;
+	default:
+		if ((rc = auth_step(cl, "AUTH CRAM-MD5", "", why)) != 1)
+			break;
+		chal = smtp_reply_next_line(&cl->reply, NULL);
+		if (chal == NULL ||
+		    auth_cram_md5_response(sec, chal, buf, sizeof(buf)) != 0) {
+			OPENSSL_cleanse(buf, sizeof(buf));
+			/* RFC 4954 4: "*" cancels the exchange. */
+			if (auth_step(cl, "*", "", why) < 0)
+				return -1;
+			relay_result_set(why, "4.7.0", "host %s sent a "
+			    "malformed CRAM-MD5 challenge", cl->peer);
+			goto fail;
+		}
+		rc = auth_step(cl, "", buf, why);
+		break;
+	}
+	OPENSSL_cleanse(buf, sizeof(buf));
+	if (rc < 0)
+		return -1;
+	if (cl->reply.code != 235)
+		return auth_refused(cl, why);
+	cl->auth_used = auth_mech_name(m);
+	if (log_verbose())
+		log_debug("smtp_client: authenticated to %s with %s", cl->peer,
+		    cl->auth_used);
+	set_state(cl, SMTP_STATE_READY);
+	return 0;
+toolong:
+	OPENSSL_cleanse(buf, sizeof(buf));
+	relay_result_set(why, "4.3.5", "user name or password too long for "
+	    "AUTH %s", auth_mech_name(m));
+fail:
+	why->smtp_code = 0;
+	why->stage = smtp_stage_name(SMTP_STAGE_AUTH);
+	relay_result_set_relay(why, cl->relay);
+	quit_quietly(cl);
+	return -1;
+}
+
+/* smtp_client_is_tls - the session is encrypted */
+bool
+smtp_client_is_tls(const struct smtp_client *cl)
+{
+	return cl->is_tls;
+}
+
+/* smtp_client_tls_info - "Verified TLS connection established to ..." */
+const char *
+smtp_client_tls_info(const struct smtp_client *cl)
+{
+	return cl->tls_info;
+}
+
+/* smtp_client_auth_used - the mechanism that succeeded, "" for none */
+const char *
+smtp_client_auth_used(const struct smtp_client *cl)
+{
+	return cl->auth_used != NULL ? cl->auth_used : "";
 }
 
 /* parse_ehlo - the extensions of an EHLO reply (lines after the first) */

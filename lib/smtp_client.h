@@ -9,10 +9,12 @@
 #include <sys/socket.h>
 
 #include "address.h"
+#include "auth.h"
 #include "deadline.h"
 #include "msg_stream.h"
 #include "result.h"
 #include "smtp_stage.h"
+#include "tls.h"
 
 /* Extensions the server announced in its EHLO reply. */
 #define SMTP_EXT_PIPELINING	0x0001
@@ -31,6 +33,11 @@ struct smtp_options {
 	const char *ehlo_name;		/* borrowed; must outlive client */
 	long	timeout_ms[SMTP_STAGE_COUNT];
 	struct deadline deadline;	/* whole run; none = no limit */
+	/* TLS and AUTH; all zero: plaintext, no AUTH. */
+	struct tls_policy tls;		/* strings borrowed */
+	const struct auth_secret *auth;	/* borrowed; NULL: no AUTH */
+	const char *auth_mechanism;	/* NULL or "": choose */
+	bool	auth_allow_plaintext;	/* AUTH without TLS */
 };
 
 struct smtp_client;
@@ -54,5 +61,8 @@ unsigned smtp_client_extensions(const struct smtp_client *);
 unsigned long long smtp_client_size_limit(const struct smtp_client *);
 const char *smtp_client_auth_mechs(const struct smtp_client *);
 int	smtp_client_messages(const struct smtp_client *);
+bool	smtp_client_is_tls(const struct smtp_client *);
+const char *smtp_client_tls_info(const struct smtp_client *);
+const char *smtp_client_auth_used(const struct smtp_client *);
 
 #endif

@@ -18,7 +18,9 @@
  *	and its default, which is Postfix's (smtp_connect_timeout,
  *	smtp_helo_timeout, smtp_mail_timeout, smtp_rcpt_timeout,
  *	smtp_data_init_timeout, smtp_data_xfer_timeout,
- *	smtp_data_done_timeout, smtp_rset_timeout, smtp_quit_timeout).
+ *	smtp_data_done_timeout, smtp_rset_timeout, smtp_quit_timeout,
+ *	smtp_starttls_timeout; AUTH, which Postfix bounds by its SASL
+ *	exchange, gets 300s too).
  *
  *	The xfer timeout bounds each write of the message content (no
  *	progress for that long), not the whole transfer, like Postfix.
@@ -48,6 +50,11 @@ static const struct stage_info {
 	    "EHLO command", "ehlo_timeout", 300 * 1000L },
 	[SMTP_STAGE_HELO] = { "HELO", "performing the HELO handshake",
 	    "HELO command", "helo_timeout", 300 * 1000L },
+	[SMTP_STAGE_STARTTLS] = { "STARTTLS",
+	    "performing the TLS handshake", "STARTTLS command",
+	    "starttls_timeout", 300 * 1000L },
+	[SMTP_STAGE_AUTH] = { "AUTH", "performing the AUTH handshake",
+	    "AUTH command", "auth_timeout", 300 * 1000L },
 	[SMTP_STAGE_MAIL] = { "MAIL", "sending MAIL FROM",
 	    "MAIL FROM command", "mail_timeout", 300 * 1000L },
 	[SMTP_STAGE_RCPT] = { "RCPT", "sending RCPT TO",

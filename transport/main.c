@@ -43,6 +43,7 @@
 #include "msg_stream.h"
 #include "nexthop.h"
 #include "relay.h"
+#include "routing.h"
 #include "result.h"
 #include "sysexits_map.h"
 
@@ -363,6 +364,12 @@ main(int argc, char **argv)
 		ms_flags |= MSG_STREAM_SKIP_FROM;
 	if ((ms = msg_stream_new(STDIN_FILENO, ms_flags, NULL, &why)) == NULL)
 		fail_setup(&why);
+	/* Routing headers: removed from the message, honoured if signed. */
+	if (msg_stream_peek(ms, &why) != 0 ||
+	    routing_apply(&cfg, ms, &env, &why) != 0) {
+		log_warn("%s", why.text);
+		finish(&why);
+	}
 	relay_ctx_init(&ctx, &cfg, &deadline);
 	(void)relay_deliver(&ctx, a.nexthop, &env, ms, results);
 	relay_ctx_fini(&ctx);

@@ -617,3 +617,117 @@ exim_not_in_queue()
 {
 	! exim_in_queue "$1"
 }
+
+# --- Local delivery (maildrop) ---------------------------------------------
+#
+#	mta_local_transport		the slimrelay-local service's config:
+#					sets LOCAL_CONF and LLOG (its log)
+#	mta_suid_maildrop		a setuid-root copy of maildrop, as an
+#					admin makes with dpkg-statoverride;
+#					sets MTA_MAILDROP
+#	mta_maildir_user NAME		a user with a home in $T, a Maildir
+#					and a mailfilter filing into it
+#	mta_maildir_new NAME		the files in NAME's Maildir/new
+#	mta_local_users			remove the users mta_maildir_user made
+#	postfix_local_service		append postfix-example/master-local.cf
+#					and main-local.cf (before start)
+#	postfix_route_local DOMAIN	transport_maps: DOMAIN to slimrelay-local
+
+MTA_MAILDIR_USERS=""
+
+# mta_local_transport - slimrelay.conf for final delivery, from
+#	postfix-example/slimrelay-local.conf plus the test's paths; the log
+#	and state directory belong to "mail", the service's user
+mta_local_transport()
+{
+	mkdir -p "$T/bin" "$T/varlocal"
+	LOCAL_CONF=$T/bin/slimrelay-local.conf
+	LLOG=$T/varlocal/slimrelay.log
+	chown mail:mail "$T/varlocal"
+	chmod 700 "$T/varlocal"
+	{
+		cat "$top_srcdir/postfix-example/slimrelay-local.conf"
+		cat <<-CONF
+		# ---- tests/integration/mtalib.sh ----
+		log = $LLOG
+		state_directory = $T/varlocal
+		maildrop_path = ${MTA_MAILDROP:-/usr/bin/maildrop}
+		CONF
+	} >"$LOCAL_CONF"
+	chmod 644 "$LOCAL_CONF"
+}
+
+# mta_suid_maildrop - copy maildrop into $T/bin, setuid root, group mail
+mta_suid_maildrop()
+{
+	MTA_MAILDROP=$T/bin/maildrop
+	mkdir -p "$T/bin"
+	cp "$(command -v maildrop)" "$MTA_MAILDROP" ||
+	    fatal "cannot copy maildrop"
+	chown root:mail "$MTA_MAILDROP"
+	chmod 6755 "$MTA_MAILDROP"
+}
+
+# mta_maildir_user NAME - a user whose mail maildrop files in ~/Maildir
+mta_maildir_user()
+{
+	local home=$T/home/$1
+	mkdir -p "$T/home"
+	chmod 755 "$T/home"
+	if id "$1" >/dev/null 2>&1; then
+		pkill -KILL -u "$1" 2>/dev/null
+		userdel "$1" >/dev/null 2>&1
+	fi
+	useradd -M -d "$home" -s /bin/sh -c "slimrelay test" "$1" ||
+	    fatal "cannot create user $1"
+	MTA_MAILDIR_USERS="$MTA_MAILDIR_USERS $1"
+	mkdir -p "$home"
+	chown "$1:" "$home"
+	runuser -u "$1" -- maildirmake "$home/Maildir" ||
+	    fatal "maildirmake for $1"
+	cp "$top_srcdir/tests/data/maildrop/deliver.mailfilter" \
+	    "$home/.mailfilter"
+	chown "$1:" "$home/.mailfilter"
+	chmod 600 "$home/.mailfilter"
+}
+
+# mta_maildir_new NAME - the messages in NAME's Maildir/new, one a line
+mta_maildir_new()
+{
+	find "$T/home/$1/Maildir/new" -type f 2>/dev/null | sort
+}
+
+# mta_local_users - remove the users made by mta_maildir_user
+mta_local_users()
+{
+	local u
+	for u in $MTA_MAILDIR_USERS; do
+		pkill -KILL -u "$u" 2>/dev/null
+		userdel "$u" >/dev/null 2>&1
+	done
+	MTA_MAILDIR_USERS=""
+}
+
+# postfix_local_service - add the slimrelay-local service and its
+#	main.cf lines to the private instance, placeholders replaced
+postfix_local_service()
+{
+	{
+		echo "# ---- postfix-example/master-local.cf ----"
+		sed -e "s|@SLIMRELAY@|$MTA_BIN|g" \
+		    -e "s|@LOCAL_CONF@|$LOCAL_CONF|g" \
+		    "$top_srcdir/postfix-example/master-local.cf"
+	} >>"$PF_DIR/etc/master.cf"
+	{
+		echo "# ---- postfix-example/main-local.cf ----"
+		cat "$top_srcdir/postfix-example/main-local.cf"
+	} >>"$PF_DIR/etc/main.cf"
+}
+
+# postfix_route_local DOMAIN - deliver DOMAIN through slimrelay-local
+postfix_route_local()
+{
+	printf '%s\tslimrelay-local:\n' "$1" >>"$PF_DIR/etc/transport"
+	postconf -c "$PF_DIR/etc" -e \
+	    "relay_domains = $(postconf -c "$PF_DIR/etc" -h relay_domains) $1"
+}

@@ -28,6 +28,7 @@
 
 #include "conn.h"
 #include "deadline.h"
+#include "tls.h"
 #include "unit.h"
 
 /* pair - a connection on one end of a socketpair; the other end in *peer */
@@ -585,7 +586,80 @@ test_conn_read_nul(void)
 	conn_free(conn);
 }
 
+/* test_conn_buffered_input - bytes read past a line stay visible */
+static void
+test_conn_buffered_input(void)
+{
+	struct deadline d;
+	struct conn *conn;
+	char buf[64];
+	size_t len;
+	int peer;
+
+	conn = pair(&peer);
+	deadline_in_ms(&d, 1000);
+	CU_ASSERT(!conn_has_buffered_input(conn));
+	CU_ASSERT(conn_tls(conn) == NULL);
+	/* A STARTTLS reply with a command injected behind it. */
+	write_all(peer, "220 go ahead\r\n250 injected\r\n", 28);
+	UNIT_ASSERT_INT_EQ(conn_read_line(conn, buf, sizeof(buf), &len, &d),
+	    CONN_OK);
+	UNIT_ASSERT_STR_EQ(buf, "220 go ahead");
+	CU_ASSERT(conn_has_buffered_input(conn));
+	UNIT_ASSERT_INT_EQ(conn_read_line(conn, buf, sizeof(buf), &len, &d),
+	    CONN_OK);
+	CU_ASSERT(!conn_has_buffered_input(conn));
+	close(peer);
+	conn_free(conn);
+}
+
+/* test_conn_wipe_output - a sent secret leaves no trace in the buffer */
+static void
+test_conn_wipe_output(void)
+{
+	struct deadline d;
+	struct conn *conn;
+	char got[64];
+	int peer;
+
+	conn = pair(&peer);
+	deadline_in_ms(&d, 1000);
+	UNIT_ASSERT_INT_EQ(conn_write(conn, "AUTH PLAIN c2VjcmV0\r\n", 21, &d),
+	    CONN_OK);
+	UNIT_ASSERT_INT_EQ(conn_flush(conn, &d), CONN_OK);
+	UNIT_ASSERT_INT_EQ(pending(peer, got, sizeof(got)), 21);
+	conn_wipe_output(conn);
+	UNIT_ASSERT_INT_EQ(memcmp(conn_wbuf_tail(conn), "\0\0\0\0\0\0\0\0", 8),
+	    0);
+	UNIT_ASSERT_INT_EQ(conn_wbuf_space(conn), CONN_WBUF_SIZE);
+	close(peer);
+	conn_free(conn);
+}
+
+/* test_conn_tls_start_closed - no socket: EBADF, the session is freed */
+static void
+test_conn_tls_start_closed(void)
+{
+	struct tls_policy p;
+	struct relay_result why;
+	struct deadline d;
+	struct conn *conn = conn_new();
+
+	memset(&p, 0, sizeof(p));
+	p.level = CONFIG_TLS_MAY;
+	relay_result_init(&why);
+	deadline_in_ms(&d, 100);
+	UNIT_ASSERT_INT_EQ(conn_tls_start(conn, tls_session_new(&p, NULL,
+	    &why), &d), CONN_ERROR);
+	UNIT_ASSERT_INT_EQ(conn_errno(conn), EBADF);
+	CU_ASSERT(conn_tls(conn) == NULL);
+	conn_free(conn);
+}
+
 static CU_TestInfo tests[] = {
+	{ "test_conn_buffered_input", test_conn_buffered_input },
+	{ "test_conn_wipe_output", test_conn_wipe_output },
+	{ "test_conn_tls_start_closed", test_conn_tls_start_closed },
 	{ "test_conn_read_lines", test_conn_read_lines },
 	{ "test_conn_read_split", test_conn_read_split },
 	{ "test_conn_read_nul", test_conn_read_nul },

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <limits.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -1070,10 +1071,103 @@ test_msg_stream_conversion_speed(void)
 	free(out);
 }
 
+/* drop_x_route - filter callback: remove "X-Route:" fields, count all */
+static bool
+drop_x_route(const char *field, size_t len, void *arg)
+{
+	int *seen = arg;
+
+	(*seen)++;
+	return len >= 8 && strncasecmp(field, "x-route:", 8) == 0;
+}
+
+static void
+test_msg_stream_filter_headers(void)
+{
+	static const struct {
+		const char *what, *in, *want;
+		unsigned flags;
+		int	fields;
+	} cases[] = {
+		{ "plain", "A: 1\nX-Route: r\nB: 2\n\nX-Route: body\n",
+		    "A: 1\r\nB: 2\r\n\r\nX-Route: body\r\n", 0, 3 },
+		{ "folded, any case, several", "x-ROUTE: a\n\tcont\n b\n"
+		    "S: 1\nX-Route : no\nX-Route:z\n\nbody\n",
+		    "S: 1\r\nX-Route : no\r\n\r\nbody\r\n", 0, 4 },
+		{ "CRLF", "X-Route: a\r\nA: 1\r\n\r\nb\r\n",
+		    "A: 1\r\n\r\nb\r\n", 0, 2 },
+		{ "From_ line", "From x Mon\nX-Route: a\nA: 1\n\nb\n",
+		    "A: 1\r\n\r\nb\r\n", MSG_STREAM_SKIP_FROM, 2 },
+		{ "no body", "A: 1\nX-Route: a", "A: 1\r\n", 0, 2 },
+	};
+	struct relay_result why;
+	struct msg_stream *ms;
+	char out[4096];
+	ssize_t n;
+	size_t i;
+	int seen, pass;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		relay_result_init(&why);
+		ms = msg_stream_new(file_fd(cases[i].in, strlen(cases[i].in)),
+		    cases[i].flags | MSG_STREAM_REPLAY, NULL, &why);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(ms);
+		CU_ASSERT_EQUAL(msg_stream_peek(ms, &why), 0);
+		seen = 0;
+		UNIT_ASSERT_INT_EQ(msg_stream_filter_headers(ms, drop_x_route,
+		    &seen, &why), 0);
+		UNIT_ASSERT_INT_EQ(seen, cases[i].fields);
+		UNIT_ASSERT_INT_EQ(msg_stream_wire_size(ms),
+		    strlen(cases[i].want));
+		/* The fields stay removed when the message is replayed. */
+		for (pass = 0; pass < 2; pass++) {
+			if (pass > 0)
+				CU_ASSERT_EQUAL(msg_stream_rewind(ms, &why), 0);
+			n = read_all(ms, 7, out, sizeof(out), &why);
+			CU_ASSERT_FATAL(n >= 0);
+			out[n] = '\0';
+			UNIT_ASSERT_STR_EQ(out, cases[i].want);
+		}
+		/* Too late once the message was read. */
+		UNIT_ASSERT_INT_EQ(msg_stream_filter_headers(ms, drop_x_route,
+		    &seen, &why), -1);
+		msg_stream_free(ms);
+	}
+}
+
+static void
+test_msg_stream_filter_long_header(void)
+{
+	struct relay_result why;
+	struct msg_stream *ms;
+	char *in;
+	size_t len = 3 * MSG_STREAM_PEEK_MAX, i;
+	int seen = 0;
+
+	/* 192 KiB of header fields: only the first 64 KiB are seen. */
+	in = malloc(len + 16);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+	for (i = 0; i + 10 <= len; i += 10)
+		memcpy(in + i, "X-Route:a\n", 10);
+	memcpy(in + i, "\nbody\n", 7);
+	relay_result_init(&why);
+	ms = msg_stream_new(file_fd(in, i + 7), MSG_STREAM_REPLAY, NULL, &why);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ms);
+	CU_ASSERT_EQUAL(msg_stream_peek(ms, &why), 0);
+	UNIT_ASSERT_INT_EQ(msg_stream_filter_headers(ms, drop_x_route, &seen,
+	    &why), 1);
+	CU_ASSERT(seen > 0 && seen <= MSG_STREAM_PEEK_MAX / 10);
+	msg_stream_free(ms);
+	free(in);
+}
+
 static CU_TestInfo tests[] = {
 	/* First, so that the peak memory is not that of other tests. */
 	{ "test_msg_stream_100mib", test_msg_stream_100mib },
 	{ "test_msg_stream_conversions", test_msg_stream_conversions },
+	{ "test_msg_stream_filter_headers", test_msg_stream_filter_headers },
+	{ "test_msg_stream_filter_long_header",
+	    test_msg_stream_filter_long_header },
 	{ "test_msg_stream_buffer_boundary",
 	    test_msg_stream_buffer_boundary },
 	{ "test_msg_stream_random", test_msg_stream_random },

@@ -5,6 +5,10 @@
  */
 #include "autoconfig.h"
 
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -33,6 +37,12 @@ test_route_parse_valid(void)
 		{ "v6.test smtp:[ipv6:2001:db8::1]:26",
 		    "v6.test smtp:[ipv6:2001:db8::1]:26", "2001:db8::1", 26,
 		    1, 0 },
+		{ "tls.test smtp:[h.test]:465 TLS=verify wrappermode=yes",
+		    "tls.test smtp:[h.test]:465 tls=verify wrappermode=yes",
+		    "h.test", 465, 1, 0 },
+		{ "local.test maildrop", "local.test maildrop", "", 0, 0, 0 },
+		{ ".lda.test Dovecot", ".lda.test dovecot", "", 0, 0, 0 },
+		{ "p.test pipe", "p.test pipe", "", 0, 0, 0 },
 	};
 	struct route_table t;
 	struct relay_result why;
@@ -62,7 +72,8 @@ test_route_parse_invalid(void)
 		"exa mple.com", "-bad-.com smtp:", "example.com lmtp:x",
 		"example.com mx.example.net", "example.com smtp:[host",
 		"example.com smtp:[h]:0", "..example.com smtp:",
-		"example.com smtp:[h]:99999",
+		"example.com smtp:[h]:99999", "example.com maildrop tls=may",
+		"example.com smtp: tls=bogus", "example.com smtp: wrappermode=1",
 	};
 	struct route_table t;
 	struct relay_result why;
@@ -167,6 +178,12 @@ test_route_decide_precedence(void)
 	    0);
 	UNIT_ASSERT_STR_EQ(d.nh.host, "192.0.2.7");
 	UNIT_ASSERT_INT_EQ(d.nh.want_mx, 0);
+	/* A local transport: final delivery, no next hop, one group. */
+	CU_ASSERT_EQUAL(route_table_add(&t, "here.test maildrop", NULL), 0);
+	CU_ASSERT_EQUAL(route_decide(&t, "[smart.test]", NULL, "here.test", &d,
+	    &why), 0);
+	UNIT_ASSERT_INT_EQ(d.transport, ROUTE_MAILDROP);
+	UNIT_ASSERT_INT_EQ(d.source, ROUTE_FROM_RULE);
 	/* A bad ${nexthop} defers. */
 	UNIT_ASSERT_INT_EQ(route_decide(&t, NULL, "[broken", "other.test", &d,
 	    &why), -1);
@@ -212,12 +229,151 @@ test_route_config_lines(void)
 	UNIT_ASSERT_INT_EQ(cfg.routes.count, 0);
 }
 
+static void
+test_route_conditions_parse(void)
+{
+	static const struct {
+		const char *spec, *text;
+	} good[] = {
+		{ "a.test [h.test]:25 client=192.0.2.0/24",
+		    "a.test smtp:[h.test]:25 client=192.0.2.0/24" },
+		{ "a.test [h.test] CLIENT=2001:DB8::/32 sasl=Alice "
+		    "sender=@Corp.Example tls=verify",
+		    "a.test smtp:[h.test]:25 tls=verify client=2001:db8::/32 "
+		    "sasl=Alice sender=@corp.example" },
+		{ "a.test smtp:relay.test client=192.0.2.1 sender=<>",
+		    "a.test smtp:relay.test:25 client=192.0.2.1/32 sender=<>" },
+		{ "a.test [h.test] sasl=* sender=Bob@X.test",
+		    "a.test smtp:[h.test]:25 sasl=* sender=bob@x.test" },
+	};
+	static const char *const bad[] = {
+		"a.test [h.test] client=192.0.2.1/24",	/* host bits */
+		"a.test [h.test] client=192.0.2.0/33",
+		"a.test [h.test] client=192.0.2.0/",
+		"a.test [h.test] client=192.0.2.0/-1",
+		"a.test [h.test] client=host.example",
+		"a.test [h.test] client=",
+		"a.test [h.test] client=10.0.0.0/8 client=10.0.0.0/8",
+		"a.test [h.test] sasl=a sasl=b",
+		"a.test [h.test] sender=nobody",
+		"a.test [h.test] sender=a@",
+		"a.test [h.test] sender=<a@b>",
+		"a.test smtp: client=10.0.0.0/8",	/* no next hop */
+		"a.test maildrop sasl=alice",
+	};
+	struct route_table t;
+	struct relay_result why;
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		route_table_init(&t);
+		relay_result_init(&why);
+		UNIT_ASSERT_INT_EQ(route_table_add(&t, good[i].spec, &why), 0);
+		UNIT_ASSERT_STR_EQ(t.route[0].text, good[i].text);
+		UNIT_ASSERT_INT_EQ(t.route[0].has_conditions, 1);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		route_table_init(&t);
+		relay_result_init(&why);
+		if (route_table_add(&t, bad[i], &why) != -1)
+			unit_fail(__FILE__, __LINE__, "\"%s\" accepted",
+			    bad[i]);
+		UNIT_ASSERT_STR_EQ(why.status, "4.3.5");
+	}
+}
+
+/* session - a route_session with a client address (or NULL) */
+static struct route_session *
+session(struct sockaddr_storage *ss, const char *ip, const char *sasl,
+    const char *sender)
+{
+	static struct route_session s;
+
+	memset(ss, 0, sizeof(*ss));
+	s.client = NULL;
+	if (ip != NULL && inet_pton(AF_INET, ip,
+	    &((struct sockaddr_in *)ss)->sin_addr) == 1) {
+		ss->ss_family = AF_INET;
+		s.client = (struct sockaddr *)ss;
+	} else if (ip != NULL && inet_pton(AF_INET6, ip,
+	    &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
+		ss->ss_family = AF_INET6;
+		s.client = (struct sockaddr *)ss;
+	}
+	s.sasl_login = sasl;
+	s.sender = sender;
+	return &s;
+}
+
+static void
+test_route_conditions_match(void)
+{
+	static const char *const lines[] = {
+		"net.test [n1.test] client=192.0.2.0/25",
+		"net.test [n2.test] client=2001:db8::/32",
+		"net.test [n3.test]",
+		"auth.test [a1.test] sasl=alice",
+		"auth.test [a2.test] sasl=*",
+		"snd.test [s1.test] sender=@corp.example",
+		"snd.test [s2.test] sender=<>",
+		"snd.test [s3.test] sender=Boss@Example.org",
+		"all.test [x1.test] client=10.1.0.0/16 sasl=bob sender=@b.test",
+		".sub.test [p1.test] client=10.0.0.0/8",
+	};
+	static const struct {
+		const char *domain, *ip, *sasl, *sender, *want;
+	} cases[] = {
+		{ "net.test", "192.0.2.127", NULL, "", "n1.test" },
+		{ "net.test", "192.0.2.128", NULL, "", "n3.test" },
+		{ "net.test", "::ffff:192.0.2.1", NULL, "", "n1.test" },
+		{ "net.test", "2001:db8:1::9", NULL, "", "n2.test" },
+		{ "net.test", "2001:db9::1", NULL, "", "n3.test" },
+		{ "net.test", NULL, NULL, "", "n3.test" },
+		{ "auth.test", NULL, "alice", "", "a1.test" },
+		{ "auth.test", NULL, "Alice", "", "a2.test" },
+		{ "auth.test", NULL, "", "", NULL },
+		{ "auth.test", NULL, NULL, "", NULL },
+		{ "snd.test", NULL, NULL, "u@CORP.example", "s1.test" },
+		{ "snd.test", NULL, NULL, "u@x.corp.example", NULL },
+		{ "snd.test", NULL, NULL, "", "s2.test" },
+		{ "snd.test", NULL, NULL, "boss@example.ORG", "s3.test" },
+		{ "all.test", "10.1.2.3", "bob", "x@b.test", "x1.test" },
+		{ "all.test", "10.2.2.3", "bob", "x@b.test", NULL },
+		{ "all.test", "10.1.2.3", "bo", "x@b.test", NULL },
+		{ "all.test", "10.1.2.3", "bob", "x@c.test", NULL },
+		{ "a.sub.test", "10.9.9.9", NULL, "", "p1.test" },
+		{ "a.sub.test", "11.9.9.9", NULL, "", NULL },
+	};
+	struct route_table t;
+	struct relay_result why;
+	struct sockaddr_storage ss;
+	const struct route *r;
+	size_t i;
+
+	route_table_init(&t);
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		UNIT_ASSERT_INT_EQ(route_table_add(&t, lines[i], &why), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r = route_table_match(&t, cases[i].domain, session(&ss,
+		    cases[i].ip, cases[i].sasl, cases[i].sender));
+		UNIT_ASSERT_STR_EQ(r != NULL ? r->nh.host : NULL,
+		    cases[i].want);
+	}
+	/* The transport's lookup never uses a conditional rule. */
+	r = route_table_lookup(&t, "net.test");
+	UNIT_ASSERT_STR_EQ(r != NULL ? r->nh.host : NULL, "n3.test");
+	UNIT_ASSERT_INT_EQ(route_table_lookup(&t, "auth.test") == NULL, 1);
+	UNIT_ASSERT_INT_EQ(route_table_lookup(&t, "a.sub.test") == NULL, 1);
+}
+
 static CU_TestInfo tests[] = {
 	{ "test_route_parse_valid", test_route_parse_valid },
 	{ "test_route_parse_invalid", test_route_parse_invalid },
 	{ "test_route_lookup_order", test_route_lookup_order },
 	{ "test_route_decide_precedence", test_route_decide_precedence },
 	{ "test_route_config_lines", test_route_config_lines },
+	{ "test_route_conditions_parse", test_route_conditions_parse },
+	{ "test_route_conditions_match", test_route_conditions_match },
 	CU_TEST_INFO_NULL,
 };
 

@@ -1514,7 +1514,163 @@ test_smtp_client_trace(void)
 	unlink(path);
 }
 
+/* ---- STARTTLS requirements and AUTH (plaintext peer) ---------------- */
+
+#define EHLO_TLS	{ PEER_LINE, "250-mx.test\r\n250 STARTTLS\r\n", 0 }
+#define EHLO_AUTH	{ PEER_LINE, "250-mx.test\r\n250-PIPELINING\r\n" \
+			    "250 AUTH PLAIN LOGIN CRAM-MD5\r\n", 0 }
+/* RFC 2195's example: challenge, and tim's response to it */
+#define CRAM_CHAL	"PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2Uu" \
+			    "cmVzdG9uLm1jaS5uZXQ+"
+#define CRAM_RESP	"dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw"
+
+struct start_case {
+	const char *name;
+	struct peer_step script[10];
+	enum config_tls_level level;
+	bool	with_auth;		/* tim / tanstaaftanstaaf */
+	const char *mech;		/* auth_mechanism */
+	bool	allow_plaintext;
+	int	want_start;
+	const char *want_wire;
+	struct want_result want;	/* when want_start is -1 */
+	const char *want_auth;		/* smtp_client_auth_used() */
+};
+
+static const struct start_case start_cases[] = {
+	{ "encrypt, STARTTLS not offered: 4.7.4", { GREET, EHLO_BARE,
+	    QUIT_OK }, CONFIG_TLS_ENCRYPT, false, NULL, false, -1,
+	    "EHLO client.test\r\nQUIT\r\n", { "4.7.4", 0, "TLS is required, "
+	    "but was not offered by host " PEER, "STARTTLS" }, "" },
+	{ "verify, HELO only: 4.7.4", { GREET, OK("502 5.5.2 no\r\n"),
+	    OK("250 mx.test\r\n"), QUIT_OK }, CONFIG_TLS_VERIFY, false, NULL,
+	    false, -1, "EHLO client.test\r\nHELO client.test\r\nQUIT\r\n",
+	    { "4.7.4", 0, "TLS is required, but was not offered by host "
+	    PEER, "STARTTLS" }, "" },
+	{ "may, not offered: plaintext", { GREET, EHLO_BARE, QUIT_OK },
+	    CONFIG_TLS_MAY, false, NULL, false, 0,
+	    "EHLO client.test\r\nQUIT\r\n", { NULL, 0, NULL, NULL }, "" },
+	{ "none, offered: never sent", { GREET, EHLO_TLS, QUIT_OK },
+	    CONFIG_TLS_NONE, false, NULL, false, 0,
+	    "EHLO client.test\r\nQUIT\r\n", { NULL, 0, NULL, NULL }, "" },
+	{ "may, STARTTLS refused: plaintext", { GREET, EHLO_TLS,
+	    OK("454 4.7.0 TLS not available\r\n"), QUIT_OK }, CONFIG_TLS_MAY,
+	    false, NULL, false, 0, "EHLO client.test\r\nSTARTTLS\r\nQUIT\r\n",
+	    { NULL, 0, NULL, NULL }, "" },
+	{ "encrypt, STARTTLS refused 554: transient", { GREET, EHLO_TLS,
+	    OK("554 5.7.3 no TLS for you\r\n"), QUIT_OK }, CONFIG_TLS_ENCRYPT,
+	    false, NULL, false, -1, "EHLO client.test\r\nSTARTTLS\r\nQUIT\r\n",
+	    { "4.7.3", 554, "TLS is required, but host " PEER " refused to "
+	    "start TLS: 554 5.7.3 no TLS for you", "STARTTLS" }, "" },
+	{ "STARTTLS reply with injected data", { GREET, EHLO_TLS,
+	    OK("220 go ahead\r\n250 injected\r\n") }, CONFIG_TLS_MAY, false,
+	    NULL, false, -1, "EHLO client.test\r\nSTARTTLS\r\n", { "4.7.5", 0,
+	    "host " PEER " sent data after its reply to STARTTLS (possible "
+	    "command injection)", "STARTTLS" }, "" },
+	{ "AUTH without TLS refused", { GREET, EHLO_AUTH, QUIT_OK },
+	    CONFIG_TLS_MAY, true, NULL, false, -1,
+	    "EHLO client.test\r\nQUIT\r\n", { "4.7.0", 0, "AUTH refused over "
+	    "an unencrypted connection to host " PEER " (set a TLS level, or "
+	    "auth_allow_plaintext = yes)", "AUTH" }, "" },
+	{ "AUTH plaintext allowed: CRAM-MD5 first", { GREET, EHLO_AUTH,
+	    OK("334 " CRAM_CHAL "\r\n"), OK("235 2.7.0 ok\r\n"), QUIT_OK },
+	    CONFIG_TLS_MAY, true, NULL, true, 0, "EHLO client.test\r\n"
+	    "AUTH CRAM-MD5\r\n" CRAM_RESP "\r\nQUIT\r\n",
+	    { NULL, 0, NULL, NULL }, "CRAM-MD5" },
+	{ "AUTH PLAIN forced", { GREET, EHLO_AUTH, OK("235 2.7.0 ok\r\n"),
+	    QUIT_OK }, CONFIG_TLS_NONE, true, "plain", true, 0,
+	    "EHLO client.test\r\nAUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm\r\n"
+	    "QUIT\r\n", { NULL, 0, NULL, NULL }, "PLAIN" },
+	{ "AUTH LOGIN forced", { GREET, EHLO_AUTH, OK("334 VXNlcm5hbWU6\r\n"),
+	    OK("334 UGFzc3dvcmQ6\r\n"), OK("235 2.7.0 ok\r\n"), QUIT_OK },
+	    CONFIG_TLS_NONE, true, "LOGIN", true, 0, "EHLO client.test\r\n"
+	    "AUTH LOGIN\r\ndGlt\r\ndGFuc3RhYWZ0YW5zdGFhZg==\r\nQUIT\r\n",
+	    { NULL, 0, NULL, NULL }, "LOGIN" },
+	{ "AUTH 535: permanent 5.7.8", { GREET, EHLO_AUTH,
+	    OK("535 5.7.8 Error: authentication failed\r\n"), QUIT_OK },
+	    CONFIG_TLS_NONE, true, "PLAIN", true, -1, "EHLO client.test\r\n"
+	    "AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm\r\nQUIT\r\n",
+	    { "5.7.8", 535, "SASL authentication failed; server " PEER
+	    " said: 535 5.7.8 Error: authentication failed", "AUTH" }, "" },
+	{ "AUTH 454: transient", { GREET, EHLO_AUTH,
+	    OK("454 4.7.0 Temporary authentication failure\r\n"), QUIT_OK },
+	    CONFIG_TLS_NONE, true, "PLAIN", true, -1, "EHLO client.test\r\n"
+	    "AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm\r\nQUIT\r\n",
+	    { "4.7.0", 454, "SASL authentication failed; server " PEER
+	    " said: 454 4.7.0 Temporary authentication failure", "AUTH" },
+	    "" },
+	{ "AUTH 534: softened to 4.7.9", { GREET, EHLO_AUTH,
+	    OK("534 5.7.9 mechanism too weak\r\n"), QUIT_OK },
+	    CONFIG_TLS_NONE, true, "PLAIN", true, -1, "EHLO client.test\r\n"
+	    "AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm\r\nQUIT\r\n",
+	    { "4.7.9", 534, "SASL authentication failed; server " PEER
+	    " said: 534 5.7.9 mechanism too weak", "AUTH" }, "" },
+	{ "AUTH forced mechanism not offered", { GREET, { PEER_LINE,
+	    "250-mx.test\r\n250 AUTH PLAIN\r\n", 0 }, QUIT_OK },
+	    CONFIG_TLS_NONE, true, "CRAM-MD5", true, -1,
+	    "EHLO client.test\r\nQUIT\r\n", { "4.7.0", 0, "no SASL mechanism "
+	    "in common with host " PEER " (it offers PLAIN; auth_mechanism = "
+	    "CRAM-MD5)", "AUTH" }, "" },
+	{ "AUTH bad CRAM-MD5 challenge: cancelled", { GREET, EHLO_AUTH,
+	    OK("334 ###\r\n"), OK("501 5.7.0 cancelled\r\n"), QUIT_OK },
+	    CONFIG_TLS_NONE, true, NULL, true, -1, "EHLO client.test\r\n"
+	    "AUTH CRAM-MD5\r\n*\r\nQUIT\r\n", { "4.7.0", 0, "host " PEER
+	    " sent a malformed CRAM-MD5 challenge", "AUTH" }, "" },
+	{ "AUTH not offered: no AUTH", { GREET, EHLO_BARE, QUIT_OK },
+	    CONFIG_TLS_NONE, true, NULL, false, 0,
+	    "EHLO client.test\r\nQUIT\r\n", { NULL, 0, NULL, NULL }, "" },
+};
+
+/* test_smtp_client_tls_auth_start - TLS requirements and AUTH dialogues */
+static void
+test_smtp_client_tls_auth_start(void)
+{
+	struct auth_secret sec;
+	struct relay_result why;
+	struct smtp_client *cl;
+	struct peer p;
+	size_t i;
+	int rc;
+
+	memset(&sec, 0, sizeof(sec));
+	strcpy(sec.user, "tim");
+	strcpy(sec.pass, "tanstaaftanstaaf");
+	for (i = 0; i < sizeof(start_cases) / sizeof(start_cases[0]); i++) {
+		const struct start_case *c = &start_cases[i];
+		struct smtp_options o = opts(2000);
+		unsigned failures = CU_get_number_of_failures();
+
+		o.tls.level = c->level;
+		o.auth = c->with_auth ? &sec : NULL;
+		o.auth_mechanism = c->mech;
+		o.auth_allow_plaintext = c->allow_plaintext;
+		peer_start(&p, c->script, SOCK_STREAM);
+		cl = smtp_client_new(&o);
+		relay_result_init(&why);
+		rc = smtp_client_start_fd(cl, p.client_fd, "mx.test",
+		    "192.0.2.1", 25, &why);
+		UNIT_ASSERT_INT_EQ(rc, c->want_start);
+		if (rc < 0)
+			ASSERT_RESULT(&why, c->want.status, c->want.code,
+			    c->want.text, c->want.stage);
+		else
+			UNIT_ASSERT_STR_EQ(smtp_client_auth_used(cl),
+			    c->want_auth);
+		CU_ASSERT(!smtp_client_is_tls(cl));
+		UNIT_ASSERT_STR_EQ(smtp_client_tls_info(cl), "");
+		smtp_client_quit(cl);
+		smtp_client_free(cl);
+		peer_finish(&p);
+		UNIT_ASSERT_STR_EQ(p.got, c->want_wire);
+		free(p.got);
+		if (CU_get_number_of_failures() != failures)
+			fprintf(stderr, "  ^ in case \"%s\"\n", c->name);
+	}
+}
+
 static CU_TestInfo tests[] = {
+	{ "test_smtp_client_tls_auth_start",
+	    test_smtp_client_tls_auth_start },
 	{ "test_smtp_client_greeting", test_smtp_client_greeting },
 	{ "test_smtp_client_transaction", test_smtp_client_transaction },
 	{ "test_smtp_client_ehlo_extensions",

@@ -1,0 +1,18 @@
+/*
+ * routing.h - routing headers in the transport: strip them all, honour
+ * the signed ones. See routing.c.
+ */
+#ifndef SLIMRELAY_ROUTING_H
+#define SLIMRELAY_ROUTING_H
+
+#include "address.h"
+#include "config.h"
+#include "msg_stream.h"
+#include "result.h"
+
+#define ROUTING_HEADERS_MAX	100	/* routing headers looked at */
+
+int	routing_apply(struct config *, struct msg_stream *,
+	    const struct envelope *, struct relay_result *why);
+
+#endif
