@@ -11,7 +11,7 @@
 #include "nexthop.h"
 #include "result.h"
 
-#define ROUTE_TABLE_MAX	256	/* route lines in slimrelay.conf */
+#define ROUTE_TABLE_MAX	64	/* route lines (struct config holds them) */
 #define ROUTE_DOMAIN_MAX 255
 #define ROUTE_COND_MAX	256	/* a sasl= or sender= condition */
 

@@ -133,8 +133,11 @@ routing_apply(struct config *cfg, struct msg_stream *ms,
 	int ret = -1, rc;
 
 	memset(&key, 0, sizeof(key));
-	if ((f = calloc(1, sizeof(*f))) == NULL)
+	/* Not calloc: only the counters need zeroes (values are NUL-ended). */
+	if ((f = malloc(sizeof(*f))) == NULL)
 		return relay_result_set(why, "4.3.0", "out of memory");
+	f->count = f->seen = 0;
+	f->has_message_id = false;
 	if ((rc = msg_stream_filter_headers(ms, take, f, why)) < 0)
 		goto out;
 	if (rc > 0)

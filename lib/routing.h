@@ -10,7 +10,7 @@
 #include "msg_stream.h"
 #include "result.h"
 
-#define ROUTING_HEADERS_MAX	100	/* routing headers looked at */
+#define ROUTING_HEADERS_MAX	16	/* routing headers checked; more are removed */
 
 int	routing_apply(struct config *, struct msg_stream *,
 	    const struct envelope *, struct relay_result *why);
