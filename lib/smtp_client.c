@@ -379,6 +379,19 @@ trace_reply(const char *line, size_t len)
 	log_debug("smtp_client: < %s", buf);
 }
 
+/* close_failed - the session is over: why names stage and host */
+static int
+close_failed(struct smtp_client *cl, enum smtp_stage stage,
+    struct relay_result *why)
+{
+	why->smtp_code = 0;
+	why->stage = smtp_stage_name(stage);
+	relay_result_set_relay(why, cl->relay);
+	conn_close(cl->conn);
+	set_state(cl, SMTP_STATE_CLOSED);
+	return -1;
+}
+
 /* io_fail - a broken session: set why in Postfix's words and close */
 static int
 io_fail(struct smtp_client *cl, enum smtp_stage stage, enum conn_status st,
@@ -404,12 +417,7 @@ io_fail(struct smtp_client *cl, enum smtp_stage stage, enum conn_status st,
 		    smtp_stage_while(stage));
 		break;
 	}
-	why->smtp_code = 0;
-	why->stage = smtp_stage_name(stage);
-	relay_result_set_relay(why, cl->relay);
-	conn_close(cl->conn);
-	set_state(cl, SMTP_STATE_CLOSED);
-	return -1;
+	return close_failed(cl, stage, why);
 }
 
 /*
@@ -814,12 +822,7 @@ after_ehlo(struct smtp_client *cl, struct relay_result *why)
 static int
 tls_fail(struct smtp_client *cl, struct relay_result *why)
 {
-	why->smtp_code = 0;
-	why->stage = smtp_stage_name(SMTP_STAGE_STARTTLS);
-	relay_result_set_relay(why, cl->relay);
-	conn_close(cl->conn);
-	set_state(cl, SMTP_STATE_CLOSED);
-	return -1;
+	return close_failed(cl, SMTP_STAGE_STARTTLS, why);
 }
 
 /*
