@@ -18,7 +18,7 @@ top=$(pwd)
 PACKAGES="autoconf automake libtool pkg-config make gcc
 	libldns-dev libssl-dev libmilter-dev libcunit1-dev
 	postfix swaks ldnsutils maildrop miltertest msmtp openssl time iproute2
-	sasl2-bin libsasl2-modules
+	sasl2-bin libsasl2-modules procps
 	libc6 libcrypt1 libdb5.3 libgnutls-dane0 libgnutls30 libidn12
 	libidn2-0 libnsl2 libpcre2-8-0"
 
