@@ -226,6 +226,9 @@ static void	stage_deadline(const struct smtp_client *, enum smtp_stage,
 		    struct deadline *);
 static void	trace_command(const char *, size_t);
 static void	trace_reply(const char *, size_t);
+static int	tcp_connect(struct smtp_client *, const struct sockaddr *,
+		    socklen_t, const struct sockaddr *, socklen_t,
+		    struct relay_result *);
 static int	io_fail(struct smtp_client *, enum smtp_stage,
 		    enum conn_status, struct relay_result *);
 static int	send_command(struct smtp_client *, enum smtp_stage, bool,
@@ -597,6 +600,28 @@ set_peer(struct smtp_client *cl, const char *host_name, const char *addr,
 	cl->auth_mechs[0] = '\0';
 }
 
+
+/* tcp_connect - the TCP connection, "connect to H[A]:P: ..." on failure */
+static int
+tcp_connect(struct smtp_client *cl, const struct sockaddr *sa,
+    socklen_t salen, const struct sockaddr *src, socklen_t srclen,
+    struct relay_result *why)
+{
+	struct deadline d;
+	enum conn_status st;
+
+	stage_deadline(cl, SMTP_STAGE_CONNECT, &d);
+	st = conn_connect(cl->conn, sa, salen, src, srclen, &d);
+	if (st == CONN_OK)
+		return 0;
+	relay_result_set(why, "4.4.1", "connect to %s: %s", cl->relay,
+	    st == CONN_TIMEOUT ? "Connection timed out" :
+	    strerror(conn_errno(cl->conn)));
+	why->smtp_code = 0;
+	why->stage = smtp_stage_name(SMTP_STAGE_CONNECT);
+	return -1;
+}
+
 /* smtp_client_connect - connect, then greeting and EHLO/HELO */
 int
 smtp_client_connect(struct smtp_client *cl, const char *host_name,
@@ -604,8 +629,6 @@ smtp_client_connect(struct smtp_client *cl, const char *host_name,
     socklen_t srclen, struct relay_result *why)
 {
 	char addr[NI_MAXHOST], serv[NI_MAXSERV];
-	struct deadline d;
-	enum conn_status st;
 	int err;
 
 	conn_close(cl->conn);
@@ -621,16 +644,8 @@ smtp_client_connect(struct smtp_client *cl, const char *host_name,
 	}
 	set_peer(cl, host_name, addr, (unsigned)strtoul(serv, NULL, 10));
 	relay_result_set_relay(why, cl->relay);
-	stage_deadline(cl, SMTP_STAGE_CONNECT, &d);
-	st = conn_connect(cl->conn, sa, salen, src, srclen, &d);
-	if (st != CONN_OK) {
-		relay_result_set(why, "4.4.1", "connect to %s: %s", cl->relay,
-		    st == CONN_TIMEOUT ? "Connection timed out" :
-		    strerror(conn_errno(cl->conn)));
-		why->smtp_code = 0;
-		why->stage = smtp_stage_name(SMTP_STAGE_CONNECT);
+	if (tcp_connect(cl, sa, salen, src, srclen, why) != 0)
 		return -1;
-	}
 	cl->is_tls_off = false;
 	if (session_start(cl, why) == 0)
 		return 0;
@@ -641,16 +656,8 @@ smtp_client_connect(struct smtp_client *cl, const char *host_name,
 	log_info("%s; trying again without TLS", why->text);
 	relay_result_init(why);
 	relay_result_set_relay(why, cl->relay);
-	stage_deadline(cl, SMTP_STAGE_CONNECT, &d);
-	st = conn_connect(cl->conn, sa, salen, src, srclen, &d);
-	if (st != CONN_OK) {
-		relay_result_set(why, "4.4.1", "connect to %s: %s", cl->relay,
-		    st == CONN_TIMEOUT ? "Connection timed out" :
-		    strerror(conn_errno(cl->conn)));
-		why->smtp_code = 0;
-		why->stage = smtp_stage_name(SMTP_STAGE_CONNECT);
+	if (tcp_connect(cl, sa, salen, src, srclen, why) != 0)
 		return -1;
-	}
 	cl->is_tls_off = true;
 	return session_start(cl, why);
 }
