@@ -327,6 +327,31 @@ mta_message()
 # postfix_setup - write a private Postfix instance under $T/postfix: the
 #	test's own settings (paths, loopback smtpd on SMTPD_PORT, log
 #	file), then postfix-example/main.cf and master.cf as users copy them
+# postfix_services - the master.cf lines of Postfix's own services, no
+# chroot, for a private instance
+postfix_services()
+{
+	cat <<-'CONF'
+		pickup    unix  n       -       n       60      1       pickup
+		cleanup   unix  n       -       n       -       0       cleanup
+		qmgr      unix  n       -       n       300     1       qmgr
+		rewrite   unix  -       -       n       -       -       trivial-rewrite
+		bounce    unix  -       -       n       -       0       bounce
+		defer     unix  -       -       n       -       0       bounce
+		trace     unix  -       -       n       -       0       bounce
+		verify    unix  -       -       n       -       1       verify
+		flush     unix  n       -       n       1000?   0       flush
+		proxymap  unix  -       -       n       -       -       proxymap
+		showq     unix  n       -       n       -       -       showq
+		error     unix  -       -       n       -       -       error
+		retry     unix  -       -       n       -       -       error
+		discard   unix  -       -       n       -       -       discard
+		anvil     unix  -       -       n       -       1       anvil
+		scache    unix  -       -       n       -       1       scache
+		postlog   unix-dgram n  -       n       -       1       postlogd
+	CONF
+}
+
 postfix_setup()
 {
 	PF_DIR=$T/postfix
@@ -379,23 +404,9 @@ postfix_setup()
 		cat <<-CONF
 		# Private test instance (tests/integration/mtalib.sh): no chroot.
 		127.0.0.1:$PF_PORT inet n - n - - smtpd
-		pickup    unix  n       -       n       60      1       pickup
-		cleanup   unix  n       -       n       -       0       cleanup
-		qmgr      unix  n       -       n       300     1       qmgr
-		rewrite   unix  -       -       n       -       -       trivial-rewrite
-		bounce    unix  -       -       n       -       0       bounce
-		defer     unix  -       -       n       -       0       bounce
-		trace     unix  -       -       n       -       0       bounce
-		verify    unix  -       -       n       -       1       verify
-		flush     unix  n       -       n       1000?   0       flush
-		proxymap  unix  -       -       n       -       -       proxymap
-		showq     unix  n       -       n       -       -       showq
-		error     unix  -       -       n       -       -       error
-		retry     unix  -       -       n       -       -       error
-		discard   unix  -       -       n       -       -       discard
-		anvil     unix  -       -       n       -       1       anvil
-		scache    unix  -       -       n       -       1       scache
-		postlog   unix-dgram n  -       n       -       1       postlogd
+		CONF
+		postfix_services
+		cat <<-CONF
 
 		# ---- postfix-example/master.cf ----
 		CONF
