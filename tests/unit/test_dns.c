@@ -25,14 +25,12 @@
 #include "deadline.h"
 #include "dns.h"
 #include "result.h"
+#include "testns.h"
 #include "unit.h"
 
 #define SERVER_BASE_PORT	53631	/* dnslib.sh starts at 53531 */
-#define SERVER_PORT_TRIES	40
 
-static pid_t server_pid = -1;
-static unsigned server_port;
-static char server_log[512];
+static struct testns server;	/* ldns-testns with hosts.data */
 
 /* The outcome of one lookup, flattened for assertions. */
 struct outcome {
@@ -52,7 +50,7 @@ test_config(struct config *cfg, enum config_addr_pref pref)
 {
 	config_defaults(cfg);
 	snprintf(cfg->dns_servers, sizeof(cfg->dns_servers), "127.0.0.1:%u",
-	    server_port);
+	    server.port);
 	cfg->dns_timeout_ms = 2000;
 	cfg->dns_retries = 0;
 	cfg->host_lookup_dns = true;
@@ -539,7 +537,7 @@ test_dns_timeout(void)
 	 * second family goes straight to it. */
 	cfg.dns_retries = 0;
 	snprintf(cfg.dns_servers, sizeof(cfg.dns_servers),
-	    "[::1]:%u, 127.0.0.1:%u", server_port, server_port);
+	    "[::1]:%u, 127.0.0.1:%u", server.port, server.port);
 	run(&cfg, "both.test", 25, DNS_ADDRS_MAX, &o);
 	UNIT_ASSERT_INT_EQ(o.rc, 0);
 	UNIT_ASSERT_STR_EQ(o.list,
@@ -590,8 +588,8 @@ test_dns_servers_setting(void)
 
 	/* Good forms: several servers, IPv6 in brackets and bare. */
 	snprintf(cfg.dns_servers, sizeof(cfg.dns_servers),
-	    " 127.0.0.1:%u,127.0.0.2:%u\t[::1]:%u ", server_port, server_port,
-	    server_port);
+	    " 127.0.0.1:%u,127.0.0.2:%u\t[::1]:%u ", server.port, server.port,
+	    server.port);
 	run(&cfg, "a-only.test", 25, DNS_ADDRS_MAX, &o);
 	UNIT_ASSERT_INT_EQ(o.rc, 0);
 	UNIT_ASSERT_STR_EQ(o.list, "192.0.2.1/300 192.0.2.2/600");
@@ -715,138 +713,6 @@ test_dns_handle_reuse(void)
 	dns_free(d);
 }
 
-/* find_program - is prog in $PATH? */
-static bool
-find_program(const char *prog)
-{
-	const char *path = getenv("PATH"), *p, *end;
-	char file[1024];
-
-	for (p = path != NULL ? path : "/usr/bin:/bin"; *p != '\0'; p = end) {
-		end = strchr(p, ':');
-		if (end == NULL)
-			end = p + strlen(p);
-		snprintf(file, sizeof(file), "%.*s/%s", (int)(end - p), p,
-		    prog);
-		if (access(file, X_OK) == 0)
-			return true;
-		if (*end == ':')
-			end++;
-	}
-	return false;
-}
-
-/* data_file - tests/data/dns/hosts.data of the source tree */
-static void
-data_file(char *buf, size_t len)
-{
-	const char *top = getenv("top_srcdir");
-	const char *here = __FILE__, *cut;
-
-	if (top != NULL && *top != '\0') {
-		snprintf(buf, len, "%s/tests/data/dns/hosts.data", top);
-		return;
-	}
-	/* __FILE__ is "<srcdir>/tests/unit/test_dns.c". */
-	cut = strstr(here, "tests/unit/test_dns.c");
-	snprintf(buf, len, "%.*stests/data/dns/hosts.data",
-	    cut != NULL ? (int)(cut - here) : 0, here);
-}
-
-/* log_says_listening - has ldns-testns bound the port? */
-static bool
-log_says_listening(unsigned port)
-{
-	char line[256], want[64];
-	bool found = false;
-	FILE *fp;
-
-	if ((fp = fopen(server_log, "r")) == NULL)
-		return false;
-	snprintf(want, sizeof(want), "Listening on port %u\n", port);
-	while (!found && fgets(line, sizeof(line), fp) != NULL)
-		found = strcmp(line, want) == 0;
-	fclose(fp);
-	return found;
-}
-
-/* server_answers - does the probe name resolve through it? */
-static bool
-server_answers(void)
-{
-	struct config cfg;
-	struct outcome o;
-
-	test_config(&cfg, CONFIG_ADDR_IPV4_ONLY);
-	cfg.dns_timeout_ms = 200;
-	run(&cfg, "probe.test", 25, DNS_ADDRS_MAX, &o);
-	return o.rc == 0 && strcmp(o.list, "127.0.0.1/60") == 0;
-}
-
-/* start_server - ldns-testns on the first free port; 0 or -1 */
-static int
-start_server(const char *datafile)
-{
-	char portstr[16];
-	int i, status, fd;
-
-	snprintf(server_log, sizeof(server_log), "%s/test_dns.%ld.log",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp",
-	    (long)getpid());
-	for (server_port = SERVER_BASE_PORT;
-	    server_port < SERVER_BASE_PORT + SERVER_PORT_TRIES;
-	    server_port++) {
-		snprintf(portstr, sizeof(portstr), "%u", server_port);
-		if ((server_pid = fork()) < 0)
-			return -1;
-		if (server_pid == 0) {
-			fd = open(server_log, O_WRONLY | O_CREAT | O_TRUNC,
-			    0600);
-			if (fd >= 0) {
-				dup2(fd, 1);
-				dup2(fd, 2);
-			}
-			execlp("ldns-testns", "ldns-testns", "-p", portstr,
-			    datafile, (char *)NULL);
-			_exit(127);
-		}
-		for (i = 0; i < 250; i++) {
-			if (waitpid(server_pid, &status, WNOHANG) ==
-			    server_pid) {
-				server_pid = -1;
-				if (WIFEXITED(status) &&
-				    WEXITSTATUS(status) == 127)
-					return -1;
-				break;	/* port taken: try the next */
-			}
-			if (log_says_listening(server_port) &&
-			    server_answers())
-				return 0;
-			usleep(20000);
-		}
-		if (server_pid > 0) {
-			kill(server_pid, SIGKILL);
-			waitpid(server_pid, &status, 0);
-			server_pid = -1;
-		}
-	}
-	return -1;
-}
-
-/* stop_server - end ldns-testns, by PID */
-static void
-stop_server(void)
-{
-	int status;
-
-	if (server_pid > 0) {
-		kill(server_pid, SIGTERM);
-		waitpid(server_pid, &status, 0);
-		server_pid = -1;
-	}
-	unlink(server_log);
-}
-
 static CU_TestInfo tests[] = {
 	{ "test_dns_literals", test_dns_literals },
 	{ "test_dns_families", test_dns_families },
@@ -868,34 +734,14 @@ static CU_TestInfo tests[] = {
 int
 main(void)
 {
-	char datafile[1024];
 	int rc;
 
-	if (!find_program("ldns-testns")) {
-		if (getenv("SLIMRELAY_NO_SKIP") != NULL &&
-		    *getenv("SLIMRELAY_NO_SKIP") != '\0') {
-			fprintf(stderr, "test_dns: FAIL: ldns-testns is not "
-			    "installed (apt-get install ldnsutils), and "
-			    "SLIMRELAY_NO_SKIP is set\n");
-			return 1;
-		}
-		fprintf(stderr, "test_dns: SKIP: ldns-testns is not installed "
-		    "(apt-get install ldnsutils)\n");
-		return 77;
-	}
-	data_file(datafile, sizeof(datafile));
-	if (access(datafile, R_OK) != 0) {
-		fprintf(stderr, "test_dns: cannot read %s: %s\n", datafile,
-		    strerror(errno));
-		return 99;
-	}
-	if (start_server(datafile) != 0) {
-		fprintf(stderr, "test_dns: ldns-testns did not start (log: "
-		    "%s)\n", server_log);
-		stop_server();
-		return 99;
+	if ((rc = testns_start(&server, "test_dns", "hosts.data",
+	    SERVER_BASE_PORT)) != 0) {
+		testns_stop(&server);
+		return rc;
 	}
 	rc = unit_run("dns", tests);
-	stop_server();
+	testns_stop(&server);
 	return rc;
 }
