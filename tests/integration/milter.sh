@@ -79,18 +79,23 @@ mt() {
 # the documented canonical form.
 hmac_ok() {
 	local v=$1 bound=$2 d r o t b s want
-	d=$(sed -n 's/.*\bd=\([^;]*\);.*/\1/p' <<<"$v")
-	r=$(sed -n 's/.*\br=\([^;]*\);.*/\1/p' <<<"$v")
-	o=$(sed -n 's/.*\bo=\([^;]*\);.*/\1/p' <<<"$v")
-	t=$(sed -n 's/.*\bt=\([^;]*\);.*/\1/p' <<<"$v")
-	b=$(sed -n 's/.*\bb=\([^;]*\);.*/\1/p' <<<"$v")
-	s=$(sed -n 's/.*\bs=\([^;]*\)$/\1/p' <<<"$v")
+	d=$(tag "$v" d)
+	r=$(tag "$v" r)
+	o=$(tag "$v" o)
+	t=$(tag "$v" t)
+	b=$(tag "$v" b)
+	s=$(tag "$v" s)
 	eq "${b#*:}" "$(printf '%s' "$bound" | sha256sum | cut -d' ' -f1)" ||
 	    return 1
 	want=$(printf 'slimrelay-route\nv=1\nd=%s\nr=%s\no=%s\nt=%s\nb=%s\n' \
 	    "$d" "$r" "$o" "$t" "$b" |
 	    openssl dgst -sha256 -hmac "$KEY_TEXT" -binary | base64)
-	eq "$s" "$want"
+	eq "$s" "$want" || { echo "#   header: $(printf '%q' "$v")"; return 1; }
+}
+
+# tag VALUE NAME: one tag's value of a "n=v; n=v" list, white space cut.
+tag() {
+	tr ';' '\n' <<<"$1" | tr -d ' \t\r' | sed -n "s/^$2=//p" | head -1
 }
 
 # milter_pids: the supervisor given and its child, the filter.
