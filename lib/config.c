@@ -5,6 +5,7 @@
  *	#include "config.h"
  *
  *	void config_defaults(struct config *cfg);
+ *	void config_fini(struct config *cfg);
  *	int config_load(struct config *cfg, const char *path,
  *	    bool must_exist, struct relay_result *why);
  *	int config_read(struct config *cfg, FILE *fp, const char *name,
@@ -23,7 +24,14 @@
  *	stages.
  *
  *	config_defaults() sets every parameter to its default and clears
- *	set_mask.
+ *	set_mask. The route table is the one part of a configuration on
+ *	the heap: config_fini() frees it and must end the life of every
+ *	struct config that config_defaults() began (it leaves an empty
+ *	table, so a second call does no harm). config_defaults() takes cfg
+ *	as raw memory: on a configuration that owns routes, call
+ *	config_fini() first. A plain struct copy of a configuration
+ *	shares the routes of the original; only one of the two may be
+ *	given to config_fini().
  *
  *	config_load() reads a file in the format of Postfix's main.cf:
  *	"key = value" lines; blank lines and lines whose first non-blank
@@ -48,7 +56,10 @@
  *	value \"2000\": must be between 0 and 1000", "FILE:LINE: missing
  *	'=' ...", "FILE:LINE: line longer than 4096 bytes", "-o: ...". A
  *	value may not contain control characters other than TAB, nor may
- *	the file contain NUL bytes. On error *cfg is left unchanged.
+ *	the file contain NUL bytes. On error *cfg is left unchanged:
+ *	config_read() works on a copy with its own route table, which
+ *	replaces cfg's (freed then) only when the whole stream is good.
+ *	Running out of memory is "4.3.0".
  *
  *	Value types: strings, bounded, with a syntax check per parameter
  *	(smarthost by nexthop_parse(), host names, IP addresses, server
@@ -284,6 +295,8 @@ static void format_value(const struct param *, const struct config *,
 	    char *, size_t);
 static int parse_line(struct config *, char *, const char *, unsigned,
 	    struct relay_result *);
+static int read_lines(struct config *, FILE *, const char *,
+	    struct relay_result *);
 static int read_line(FILE *, char *, size_t, size_t *);
 static char *trim(char *);
 static void show(char *, size_t, const char *);
@@ -316,6 +329,13 @@ config_defaults(struct config *cfg)
 		}
 	}
 	cfg->set_mask = 0;
+}
+
+/* config_fini - free what cfg owns (the route table); cfg stays valid */
+void
+config_fini(struct config *cfg)
+{
+	route_table_free(&cfg->routes);
 }
 
 /* config_load - read a configuration file into cfg */
@@ -365,6 +385,24 @@ config_read(struct config *cfg, FILE *fp, const char *name,
     struct relay_result *why)
 {
 	struct config work = *cfg;
+
+	/* All or nothing: work gets its own routes, cfg's stay as they are. */
+	if (route_table_copy(&work.routes, &cfg->routes, why) != 0)
+		return -1;
+	if (read_lines(&work, fp, name, why) != 0) {
+		config_fini(&work);
+		return -1;
+	}
+	config_fini(cfg);
+	*cfg = work;
+	return 0;
+}
+
+/* read_lines - parse the stream into cfg, up to the first error */
+static int
+read_lines(struct config *cfg, FILE *fp, const char *name,
+    struct relay_result *why)
+{
 	char line[CONFIG_LINE_MAX + 1], logical[CONFIG_LINE_MAX + 1];
 	unsigned lineno = 0, start = 0;
 	size_t len, llen = 0;
@@ -409,7 +447,7 @@ config_read(struct config *cfg, FILE *fp, const char *name,
 			llen += len;
 			continue;
 		}
-		if (pending && parse_line(&work, logical, name, start,
+		if (pending && parse_line(cfg, logical, name, start,
 		    why) < 0)
 			return -1;
 		llen = strlen(text);
@@ -422,9 +460,8 @@ config_read(struct config *cfg, FILE *fp, const char *name,
 		    strerror(errno));
 		return -1;
 	}
-	if (pending && parse_line(&work, logical, name, start, why) < 0)
+	if (pending && parse_line(cfg, logical, name, start, why) < 0)
 		return -1;
-	*cfg = work;
 	return 0;
 }
 
@@ -790,7 +827,7 @@ parse_value(const struct param *p, struct config *cfg, const char *text,
 	case P_ROUTE:
 		/* Each line adds a rule; an empty value drops them all. */
 		if (*text == '\0') {
-			route_table_init(&cfg->routes);
+			route_table_free(&cfg->routes);
 			return 0;
 		}
 		relay_result_init(&r);

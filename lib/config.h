@@ -97,7 +97,7 @@ struct config {
 	char	syslog_name[CONFIG_STR_MAX];
 	int	syslog_facility;	/* LOG_MAIL ... */
 
-	/* route lines: force_mx rules and other per-domain routes. */
+	/* route lines: force_mx rules and other per-domain routes (heap). */
 	struct route_table routes;
 
 	/* Bookkeeping for config_dump(): which keys were set. */
@@ -105,6 +105,7 @@ struct config {
 };
 
 void	config_defaults(struct config *);
+void	config_fini(struct config *);
 int	config_load(struct config *, const char *path, bool must_exist,
 	    struct relay_result *why);
 int	config_read(struct config *, FILE *, const char *name,

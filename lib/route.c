@@ -5,6 +5,9 @@
  *	#include "route.h"
  *
  *	void route_table_init(struct route_table *t);
+ *	void route_table_free(struct route_table *t);
+ *	int route_table_copy(struct route_table *dst,
+ *	    const struct route_table *src, struct relay_result *why);
  *	int route_table_add(struct route_table *t, const char *spec,
  *	    struct relay_result *why);
  *	int route_table_prepend(struct route_table *t, const struct route *r,
@@ -50,13 +53,28 @@
  *	regard to case. A rule with conditions needs a next hop. Several
  *	conditions must all hold.
  *
+ *	The table is an array on the heap that grows as rules are added,
+ *	by doubling, up to ROUTE_TABLE_MAX (10000) rules: a bound against
+ *	a runaway configuration, not a size to plan for. route_table_init()
+ *	makes an empty table and allocates nothing; route_table_free()
+ *	releases the array and leaves the table empty and usable again.
+ *	route_table_copy() makes dst a deep copy of src: dst's old
+ *	contents are overwritten, not freed (dst must own nothing: a new
+ *	table, a freed one, or a struct copy that shares another table's
+ *	array); on failure dst is empty. route_table_add() appends a rule,
+ *	route_table_prepend() puts a copy of *r before all others; both
+ *	leave the table as it was when they fail. Errors: more than
+ *	ROUTE_TABLE_MAX rules is 4.3.5 "too many route lines (limit
+ *	10000)", out of memory is 4.3.0.
+ *
  *	route_table_lookup() finds the rule for a domain: an exact entry
  *	first, then the nearest ".parent" entry, then "*"; the first of
  *	several equal entries wins. Domains compare without regard to
  *	case. Rules with conditions are skipped: the transport cannot
  *	evaluate them and honours them only through a routing header. It
- *	returns NULL when no rule matches; the pointer stays valid as long
- *	as the table.
+ *	returns NULL when no rule matches; the pointer (and the rule of a
+ *	route_decision) stays valid until the table is next changed or
+ *	freed.
  *
  *	route_table_match() is the milter's lookup: the same order, but a
  *	rule with conditions takes part when route_conditions_hold() for
@@ -87,11 +105,66 @@
 
 #include "route.h"
 
-/* route_table_init - an empty table */
+#define ROUTE_TABLE_START	4	/* first allocation, in rules */
+
+/* route_table_init - an empty table; allocates nothing */
 void
 route_table_init(struct route_table *t)
 {
+	t->route = NULL;
 	t->count = 0;
+	t->cap = 0;
+}
+
+/* route_table_free - release the rules; the table is empty again */
+void
+route_table_free(struct route_table *t)
+{
+	free(t->route);
+	route_table_init(t);
+}
+
+/* route_table_copy - dst becomes a deep copy of src (dst owns nothing) */
+int
+route_table_copy(struct route_table *dst, const struct route_table *src,
+    struct relay_result *why)
+{
+	size_t n = src->count;
+	struct route *p = NULL;
+
+	/* Exactly count rules: a later add doubles from there. */
+	if (n > 0 && (p = malloc(n * sizeof(*p))) == NULL) {
+		route_table_init(dst);
+		return relay_result_set(why, "4.3.0", "out of memory");
+	}
+	if (n > 0)
+		memcpy(p, src->route, n * sizeof(*p));
+	dst->route = p;
+	dst->count = dst->cap = n;
+	return 0;
+}
+
+/* make_room - room for one more rule: the limit, then grow by doubling */
+static int
+make_room(struct route_table *t, struct relay_result *why)
+{
+	struct route *p;
+	size_t cap;
+
+	if (t->count >= ROUTE_TABLE_MAX)
+		return relay_result_set(why, "4.3.5", "too many route lines "
+		    "(limit %d)", ROUTE_TABLE_MAX);
+	if (t->count < t->cap)
+		return 0;
+	/* No overflow: cap stays at most ROUTE_TABLE_MAX. */
+	cap = t->cap == 0 ? ROUTE_TABLE_START : 2 * t->cap;
+	if (cap > ROUTE_TABLE_MAX)
+		cap = ROUTE_TABLE_MAX;
+	if ((p = realloc(t->route, cap * sizeof(*p))) == NULL)
+		return relay_result_set(why, "4.3.0", "out of memory");
+	t->route = p;
+	t->cap = cap;
+	return 0;
 }
 
 /* valid_pattern - "*", "example.com" or ".example.com" */
@@ -293,12 +366,12 @@ route_table_add(struct route_table *t, const char *spec,
 	char buf[2 * ROUTE_DOMAIN_MAX + 64], nh_text[NEXTHOP_FORMAT_MAX];
 	char text[sizeof(((struct route *)0)->text)];
 	char *pattern, *dest, *opt, *save = NULL;
-	struct route *r;
+	struct route rule, *r = &rule;
 	size_t used;
 
 	if (t->count >= ROUTE_TABLE_MAX)
-		return relay_result_set(why, "4.3.5", "more than %d route "
-		    "lines", ROUTE_TABLE_MAX);
+		return relay_result_set(why, "4.3.5", "too many route lines "
+		    "(limit %d)", ROUTE_TABLE_MAX);
 	if (strlen(spec) >= sizeof(buf))
 		return relay_result_set(why, "4.3.5", "route too long");
 	snprintf(buf, sizeof(buf), "%s", spec);
@@ -307,7 +380,7 @@ route_table_add(struct route_table *t, const char *spec,
 	if (pattern == NULL || dest == NULL)
 		return relay_result_set(why, "4.3.5", "route \"%.300s\": "
 		    "expected \"DOMAIN smtp:NEXTHOP\"", spec);
-	r = &t->route[t->count];
+	/* Parsed aside: a bad line leaves the table as it was. */
 	memset(r, 0, sizeof(*r));
 	r->tls_level = -1;
 	r->tls_wrappermode = -1;
@@ -345,20 +418,23 @@ route_table_add(struct route_table *t, const char *spec,
 	if (used < sizeof(text))
 		format_conditions(r, text + used, sizeof(text) - used);
 	memcpy(r->text, text, sizeof(text));
-	t->count++;
+	if (make_room(t, why) != 0)
+		return -1;
+	t->route[t->count++] = rule;
 	return 0;
 }
 
-/* route_table_prepend - put a rule before all others */
+/* route_table_prepend - put a copy of *r before all others */
 int
 route_table_prepend(struct route_table *t, const struct route *r,
     struct relay_result *why)
 {
-	if (t->count >= ROUTE_TABLE_MAX)
-		return relay_result_set(why, "4.3.5", "more than %d routes",
-		    ROUTE_TABLE_MAX);
+	struct route rule = *r;	/* r may point into the table */
+
+	if (make_room(t, why) != 0)
+		return -1;
 	memmove(&t->route[1], &t->route[0], t->count * sizeof(t->route[0]));
-	t->route[0] = *r;
+	t->route[0] = rule;
 	t->count++;
 	return 0;
 }

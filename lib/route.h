@@ -11,7 +11,7 @@
 #include "nexthop.h"
 #include "result.h"
 
-#define ROUTE_TABLE_MAX	64	/* route lines (struct config holds them) */
+#define ROUTE_TABLE_MAX	10000	/* route lines: a bound, not a size */
 #define ROUTE_DOMAIN_MAX 255
 #define ROUTE_COND_MAX	256	/* a sasl= or sender= condition */
 
@@ -62,9 +62,11 @@ struct route_session {
 					   NULL: unknown (no sender=) */
 };
 
+/* A growable array on the heap; route_table_init() allocates nothing. */
 struct route_table {
-	struct route route[ROUTE_TABLE_MAX];
-	size_t	count;
+	struct route *route;		/* NULL while cap is 0 */
+	size_t	count;			/* rules in route[] */
+	size_t	cap;			/* room in route[] */
 };
 
 struct route_decision {
@@ -75,6 +77,9 @@ struct route_decision {
 };
 
 void	route_table_init(struct route_table *);
+void	route_table_free(struct route_table *);
+int	route_table_copy(struct route_table *dst,
+	    const struct route_table *src, struct relay_result *why);
 int	route_table_add(struct route_table *, const char *spec,
 	    struct relay_result *why);
 int	route_table_prepend(struct route_table *, const struct route *,

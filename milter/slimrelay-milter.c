@@ -136,13 +136,14 @@ static struct milter_conf *conf_get(void);
 static void msg_reset(struct conn_ctx *);
 static sfsistat fail(SMFICTX *, struct conn_ctx *, const char *);
 
-/* conf_free - wipe the key and free */
+/* conf_free - wipe the key, free the route table and c */
 static void
 conf_free(struct milter_conf *c)
 {
 	if (c == NULL)
 		return;
 	route_header_key_wipe(&c->key);
+	config_fini(&c->cfg);
 	free(c);
 }
 
@@ -233,6 +234,7 @@ reload_thread(void *arg)
 	struct relay_result why;
 	struct milter_conf *c;
 	sigset_t set;
+	size_t nroutes;
 	int sig;
 
 	(void)arg;
@@ -247,9 +249,11 @@ reload_thread(void *arg)
 			    "%s", why.text);
 			continue;
 		}
+		/* Once swapped in, c is no longer ours to read. */
+		nroutes = c->cfg.routes.count;
 		conf_swap(c);
 		log_info("configuration reloaded from %s (%zu route rules)",
-		    opts.config_path, c->cfg.routes.count);
+		    opts.config_path, nroutes);
 	}
 	return NULL;
 }
@@ -775,6 +779,8 @@ run_filter(pid_t parent)
 	log_info("stopped");
 out:
 	conf_put(c);
+	/* Messages still in flight hold their own references. */
+	conf_swap(NULL);
 	return ret;
 }
 
@@ -817,6 +823,7 @@ main(int argc, char **argv)
 	if (log_open(c->cfg.log, "slimrelay-milter", c->cfg.syslog_facility,
 	    opts.verbose, &why) != 0) {
 		fprintf(stderr, "%s: %s\n", MILTER_NAME, why.text);
+		conf_swap(NULL);
 		return EX_CONFIG_;
 	}
 

@@ -22,6 +22,10 @@
  *	Mixed outcomes of several recipients (one status per run): any
  *	transient result decides (75), else any permanent one, else
  *	success; see slimrelay(8), MIXED RESULTS.
+ *
+ *	Once the configuration is loaded every path leaves through the
+ *	one exit of main(), which frees it (config_fini()); only errors
+ *	on the command line, found before, exit on the spot.
  * SEE ALSO
  *	slimrelay(8), slimrelay.conf(5), pipe(8).
  */
@@ -69,8 +73,8 @@ struct args {
 
 static void usage(FILE *);
 
-/* finish - print the status line and exit with the matching status */
-static void
+/* finish - print the status line; returns the matching exit status */
+static int
 finish(const struct relay_result *r)
 {
 	if (r->class == RELAY_OK)
@@ -78,12 +82,12 @@ finish(const struct relay_result *r)
 	else
 		printf("%s %s\n", r->status, r->text);
 	fflush(stdout);
-	exit(sysexits_map_from_status(r->status));
+	return sysexits_map_from_status(r->status);
 }
 
-/* fail_setup - our own set-up is wrong: defer with 4.3.5 */
-static void
-fail_setup(const struct relay_result *why)
+/* setup_error - our own set-up is wrong: defer with 4.3.5 */
+static int
+setup_error(const struct relay_result *why)
 {
 	struct relay_result r;
 
@@ -91,18 +95,25 @@ fail_setup(const struct relay_result *why)
 	relay_result_set(&r, "4.3.5", "slimrelay configuration error: %s",
 	    why->text);
 	log_err("%s", r.text);
-	finish(&r);
+	return finish(&r);
 }
 
-/* fail_usage - a usage error, reported the transport way */
-static void
-fail_usage(const char *msg)
+/* usage_error - a usage error, reported the transport way */
+static int
+usage_error(const char *msg)
 {
 	struct relay_result why;
 
 	relay_result_init(&why);
 	relay_result_set(&why, "4.3.5", "%s", msg);
-	fail_setup(&why);
+	return setup_error(&why);
+}
+
+/* fail_usage - usage_error() and exit: only before the configuration */
+static void
+fail_usage(const char *msg)
+{
+	exit(usage_error(msg));
 }
 
 /* parse_args - the command line into struct args */
@@ -188,27 +199,23 @@ usage(FILE *fp)
 	    "Relays the message on standard input; see slimrelay(8).\n");
 }
 
-/* load_config - defaults, file, then -o overrides */
-static void
-load_config(struct config *cfg, const struct args *a)
+/*
+ * load_config - defaults, file, then -o overrides. cfg is set up even
+ * on failure (-1, why set): the caller ends it with config_fini().
+ */
+static int
+load_config(struct config *cfg, const struct args *a,
+    struct relay_result *why)
 {
-	struct relay_result why;
 	int i;
 
-	relay_result_init(&why);
 	config_defaults(cfg);
-	if (config_load(cfg, a->config_path, a->config_given, &why) != 0)
-		goto bad;
+	if (config_load(cfg, a->config_path, a->config_given, why) != 0)
+		return -1;
 	for (i = 0; i < a->noverride; i++)
-		if (config_set_option(cfg, a->overrides[i], &why) != 0)
-			goto bad;
-	return;
-bad:
-	if (a->check_only) {
-		fprintf(stderr, "slimrelay: %s\n", why.text);
-		exit(EX_CONFIG);
-	}
-	fail_setup(&why);
+		if (config_set_option(cfg, a->overrides[i], why) != 0)
+			return -1;
+	return 0;
 }
 
 /* sanitize_copy - a printable, bounded copy of untrusted input for logs */
@@ -224,9 +231,9 @@ sanitize_copy(char *dst, size_t len, const char *src)
 }
 
 /* build_envelope - sender and recipients; bad recipients fail alone */
-static void
+static int
 build_envelope(struct envelope *env, struct relay_result *results,
-    const struct args *a)
+    const struct args *a, struct relay_result *setup)
 {
 	struct relay_result why;
 	const char *sender = a->sender;
@@ -244,8 +251,9 @@ build_envelope(struct envelope *env, struct relay_result *results,
 	if (a->from_env && sender == NULL)
 		sender = getenv("SENDER") != NULL ? getenv("SENDER") : "";
 	if (sender == NULL)
-		fail_usage("no envelope sender: use -f sender (Postfix: "
-		    "-f ${sender} with null_sender=) or -E (Exim)");
+		return relay_result_set(setup, "4.3.5", "no envelope sender: "
+		    "use -f sender (Postfix: -f ${sender} with null_sender=) "
+		    "or -E (Exim)");
 	relay_result_init(&why);
 	if (address_parse_sender(&env->sender, sender, &why) != 0) {
 		for (i = 0; i < (int)env->nrcpt; i++)
@@ -263,6 +271,7 @@ build_envelope(struct envelope *env, struct relay_result *results,
 		sanitize_copy(env->rcpt[i].addr, sizeof(env->rcpt[i].addr),
 		    text);
 	}
+	return 0;
 }
 
 /* decide - the one result that speaks for the whole run */
@@ -298,18 +307,83 @@ explain(const struct config *cfg, const struct args *a,
 	return ret;
 }
 
+/* deliver - the envelope, the message, the deliveries: the exit status */
+static int
+deliver(struct config *cfg, const struct args *a,
+    const struct deadline *deadline)
+{
+	struct envelope env;
+	struct relay_result *results = NULL, why;
+	struct msg_stream *ms = NULL;
+	struct relay_ctx ctx;
+	size_t i, n;
+	int ms_flags, status;
+
+	memset(&env, 0, sizeof(env));
+	relay_result_init(&why);
+	n = a->nrcpt > 0 ? (size_t)a->nrcpt :
+	    a->from_env && getenv("RECIPIENT") != NULL ? 1 : 0;
+	if (n == 0) {
+		status = usage_error("no recipients given");
+		goto out;
+	}
+	env.rcpt = calloc(n, sizeof(*env.rcpt));
+	results = calloc(n, sizeof(*results));
+	if (env.rcpt == NULL || results == NULL) {
+		status = usage_error("out of memory");
+		goto out;
+	}
+	env.nrcpt = n;
+	for (i = 0; i < n; i++)
+		relay_result_init(&results[i]);
+	if (build_envelope(&env, results, a, &why) != 0) {
+		status = setup_error(&why);
+		goto out;
+	}
+
+	/*
+	 * The message, then the deliveries. The message may be sent more
+	 * than once (several destinations, the next MX after a failure
+	 * during the data): it is kept for replay, in memory up to 64 KiB,
+	 * beyond that in an unlinked temporary file.
+	 */
+	ms_flags = MSG_STREAM_REPLAY;
+	if (a->skip_from || cfg->skip_from_line)
+		ms_flags |= MSG_STREAM_SKIP_FROM;
+	if ((ms = msg_stream_new(STDIN_FILENO, ms_flags, NULL, &why)) ==
+	    NULL) {
+		status = setup_error(&why);
+		goto out;
+	}
+	/* Routing headers: removed from the message, honoured if signed. */
+	if (msg_stream_peek(ms, &why) != 0 ||
+	    routing_apply(cfg, ms, &env, &why) != 0) {
+		log_warn("%s", why.text);
+		status = finish(&why);
+		goto out;
+	}
+	relay_ctx_init(&ctx, cfg, deadline);
+	(void)relay_deliver(&ctx, a->nexthop, &env, ms, results);
+	relay_ctx_fini(&ctx);
+
+	/* pipe(8) and Exim expect the whole message to be read. */
+	(void)msg_stream_drain(ms, &why);
+	status = finish(decide(results, n));
+out:
+	msg_stream_free(ms);
+	free(results);
+	free(env.rcpt);
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct config cfg;
 	struct args a;
-	struct envelope env;
-	struct relay_result *results, why;
-	struct msg_stream *ms;
-	struct relay_ctx ctx;
+	struct relay_result why;
 	struct deadline deadline;
-	size_t i, n;
-	int ms_flags;
+	int status;
 
 	/*
 	 * Postfix runs us with SIGPIPE ignored and Exim with SIGINT,
@@ -323,60 +397,34 @@ main(int argc, char **argv)
 	umask(077);
 
 	parse_args(argc, argv, &a);
-	load_config(&cfg, &a);
+	relay_result_init(&why);
+	if (load_config(&cfg, &a, &why) != 0) {
+		if (a.check_only) {
+			fprintf(stderr, "slimrelay: %s\n", why.text);
+			status = EX_CONFIG;
+		} else
+			status = setup_error(&why);
+		goto out;
+	}
 	free(a.overrides);
 	a.overrides = NULL;
 	if (a.check_only) {
 		config_dump(&cfg, stdout, !a.verbose);
-		return 0;
+		status = 0;
+		goto out;
 	}
-	relay_result_init(&why);
 	if (log_open(a.route_only ? "stderr" : cfg.log, cfg.syslog_name,
-	    cfg.syslog_facility, a.verbose, &why) != 0)
-		fail_setup(&why);
+	    cfg.syslog_facility, a.verbose, &why) != 0) {
+		status = setup_error(&why);
+		goto out;
+	}
 	deadline_in_ms(&deadline, cfg.deadline_ms);
 	if (a.route_only)
-		return explain(&cfg, &a, &deadline);
-
-	/* The envelope. */
-	n = a.nrcpt > 0 ? (size_t)a.nrcpt :
-	    a.from_env && getenv("RECIPIENT") != NULL ? 1 : 0;
-	if (n == 0)
-		fail_usage("no recipients given");
-	memset(&env, 0, sizeof(env));
-	env.rcpt = calloc(n, sizeof(*env.rcpt));
-	results = calloc(n, sizeof(*results));
-	if (env.rcpt == NULL || results == NULL)
-		fail_usage("out of memory");
-	env.nrcpt = n;
-	for (i = 0; i < n; i++)
-		relay_result_init(&results[i]);
-	build_envelope(&env, results, &a);
-
-	/*
-	 * The message, then the deliveries. The message may be sent more
-	 * than once (several destinations, the next MX after a failure
-	 * during the data): it is kept for replay, in memory up to 64 KiB,
-	 * beyond that in an unlinked temporary file.
-	 */
-	ms_flags = MSG_STREAM_REPLAY;
-	if (a.skip_from || cfg.skip_from_line)
-		ms_flags |= MSG_STREAM_SKIP_FROM;
-	if ((ms = msg_stream_new(STDIN_FILENO, ms_flags, NULL, &why)) == NULL)
-		fail_setup(&why);
-	/* Routing headers: removed from the message, honoured if signed. */
-	if (msg_stream_peek(ms, &why) != 0 ||
-	    routing_apply(&cfg, ms, &env, &why) != 0) {
-		log_warn("%s", why.text);
-		finish(&why);
-	}
-	relay_ctx_init(&ctx, &cfg, &deadline);
-	(void)relay_deliver(&ctx, a.nexthop, &env, ms, results);
-	relay_ctx_fini(&ctx);
-
-	/* pipe(8) and Exim expect the whole message to be read. */
-	(void)msg_stream_drain(ms, &why);
-	msg_stream_free(ms);
-	finish(decide(results, n));
-	return 0;
+		status = explain(&cfg, &a, &deadline);
+	else
+		status = deliver(&cfg, &a, &deadline);
+out:
+	free(a.overrides);
+	config_fini(&cfg);
+	return status;
 }

@@ -66,6 +66,18 @@ dump_text(const struct config *cfg, bool only_set)
 	return buf;
 }
 
+/* assert_same_config - cfg dumps as before (every key, every route) */
+static void
+assert_same_config(const struct config *cfg, const char *before,
+    unsigned long long set_mask)
+{
+	char *now = dump_text(cfg, false);
+
+	UNIT_ASSERT_STR_EQ(now, before);
+	UNIT_ASSERT_INT_EQ(cfg->set_mask, set_mask);
+	free(now);
+}
+
 /* test_config_defaults - the documented defaults */
 static void
 test_config_defaults(void)
@@ -98,6 +110,17 @@ test_config_defaults(void)
 	UNIT_ASSERT_STR_EQ(cfg.syslog_name, "slimrelay");
 	UNIT_ASSERT_INT_EQ(cfg.syslog_facility, LOG_MAIL);
 	UNIT_ASSERT_INT_EQ(cfg.set_mask, 0);
+	/* No route lines, nothing allocated for them. */
+	UNIT_ASSERT_INT_EQ(cfg.routes.count, 0);
+	UNIT_ASSERT_INT_EQ(cfg.routes.route == NULL, 1);
+	/*
+	 * Every run of the transport clears and copies a struct config:
+	 * it stays small (the route table lives on the heap).
+	 */
+	UNIT_ASSERT_INT_EQ(sizeof(struct config) <= 32 * 1024, 1);
+	config_fini(&cfg);
+	UNIT_ASSERT_INT_EQ(cfg.routes.count, 0);
+	config_fini(&cfg);
 }
 
 /* test_config_parse_time - units, no unit, and what is refused */
@@ -233,6 +256,7 @@ test_config_set_types(void)
 		config_defaults(&cfg);
 		relay_result_init(&why);
 		ret = config_set(&cfg, cases[i].key, cases[i].value, &why);
+		config_fini(&cfg);
 		if (cases[i].error == NULL) {
 			if (ret != 0)
 				unit_fail(__FILE__, __LINE__, "%s = %s: got "
@@ -298,6 +322,7 @@ test_config_set_values(void)
 		    "7s", &why), 0);
 		UNIT_ASSERT_INT_EQ(cfg.timeout_ms[s], 7000);
 	}
+	config_fini(&cfg);
 }
 
 /* test_config_string_bounds - values at and over the field sizes */
@@ -331,6 +356,7 @@ test_config_string_bounds(void)
 	UNIT_ASSERT_INT_EQ(config_set(&cfg, "state_directory", v, &why), -1);
 	UNIT_ASSERT_INT_EQ(strlen(cfg.state_directory), CONFIG_PATH_MAX - 2 +
 	    1);
+	config_fini(&cfg);
 }
 
 /* test_config_file_syntax - comments, blanks, continuation, CRLF */
@@ -367,6 +393,7 @@ test_config_file_syntax(void)
 	UNIT_ASSERT_STR_EQ(cfg.log, "/tmp/x.log");
 	UNIT_ASSERT_STR_EQ(cfg.ehlo_name, "relay.example");
 	UNIT_ASSERT_STR_EQ(cfg.dns_servers, "127.0.0.1:5353 127.0.0.2:5353");
+	config_fini(&cfg);
 }
 
 /* test_config_file_errors - each error names FILE:LINE */
@@ -397,17 +424,27 @@ test_config_file_errors(void)
 		{ "connect_timeout = 5 minutes\n", "1: parameter "
 		    "connect_timeout: bad value \"5 minutes\": expected a "
 		    "time like 30s, 500ms, 5m, 1h" },
+		{ "route = new.test smtp:\npool_size = 3\nroute = x\n",
+		    "3: parameter route: bad value \"x\": route \"x\": "
+		    "expected \"DOMAIN smtp:NEXTHOP\"" },
+		{ "route =\nroute = new.test smtp:\nbogus = 1\n",
+		    "3: unknown parameter \"bogus\"" },
 	};
 	struct relay_result why;
-	struct config cfg, before;
-	char want[600];
+	struct config cfg;
+	char want[600], *before;
+	const struct route *routes;
+	unsigned long long mask;
 	const char *path;
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		config_defaults(&cfg);
 		config_set(&cfg, "smarthost", "keep", &why);
-		before = cfg;
+		config_set(&cfg, "route", "keep.test smtp:[k.test]:26", &why);
+		before = dump_text(&cfg, false);
+		mask = cfg.set_mask;
+		routes = cfg.routes.route;
 		relay_result_init(&why);
 		path = write_file("bad.conf", cases[i].text,
 		    strlen(cases[i].text));
@@ -415,8 +452,11 @@ test_config_file_errors(void)
 		snprintf(want, sizeof(want), "%s:%s", path, cases[i].error);
 		UNIT_ASSERT_STR_EQ(why.text, want);
 		UNIT_ASSERT_STR_EQ(why.status, "4.3.5");
-		/* A failed load changes nothing. */
-		UNIT_ASSERT_INT_EQ(memcmp(&cfg, &before, sizeof(cfg)), 0);
+		/* A failed load changes nothing, routes included. */
+		assert_same_config(&cfg, before, mask);
+		UNIT_ASSERT_INT_EQ(cfg.routes.route == routes, 1);
+		free(before);
+		config_fini(&cfg);
 	}
 }
 
@@ -467,6 +507,7 @@ test_config_long_lines(void)
 	snprintf(want, sizeof(want), "%s:1: parameter longer than %d bytes",
 	    path, CONFIG_LINE_MAX);
 	UNIT_ASSERT_STR_EQ(why.text, want);
+	config_fini(&cfg);
 }
 
 /* test_config_nul_byte - a NUL in the file is an error, not an end */
@@ -485,6 +526,7 @@ test_config_nul_byte(void)
 	UNIT_ASSERT_INT_EQ(config_load(&cfg, path, true, &why), -1);
 	snprintf(want, sizeof(want), "%s:2: NUL byte in line", path);
 	UNIT_ASSERT_STR_EQ(why.text, want);
+	config_fini(&cfg);
 }
 
 /* test_config_missing_file - optional unless must_exist */
@@ -520,6 +562,7 @@ test_config_missing_file(void)
 		UNIT_ASSERT_INT_EQ(strstr(why.text, "Permission denied") !=
 		    NULL, 1);
 	}
+	config_fini(&cfg);
 }
 
 /* test_config_read_stream - config_read() names the stream */
@@ -538,6 +581,7 @@ test_config_read_stream(void)
 	fclose(fp);
 	UNIT_ASSERT_STR_EQ(why.text, "<stdin>:2: unknown parameter \"bogus\"");
 	UNIT_ASSERT_INT_EQ(cfg.pool_size, 0);
+	config_fini(&cfg);
 }
 
 /* test_config_set_option - "-o key=value" */
@@ -573,6 +617,7 @@ test_config_set_option(void)
 	UNIT_ASSERT_STR_EQ(why.text, "-o: unknown parameter \"nope\"");
 	UNIT_ASSERT_STR_EQ(why.status, "4.3.5");
 	UNIT_ASSERT_INT_EQ(cfg.pool_size, 7);
+	config_fini(&cfg);
 }
 
 /* test_config_dump_all - every key, in table order, with defaults */
@@ -644,6 +689,7 @@ test_config_dump_all(void)
 	got = dump_text(&cfg, true);
 	UNIT_ASSERT_STR_EQ(got, "");
 	free(got);
+	config_fini(&cfg);
 }
 
 /* test_config_dump_set - only what the file and -o set, in table order */
@@ -689,6 +735,8 @@ test_config_dump_set(void)
 	UNIT_ASSERT_INT_EQ(back.host_lookup_native, true);
 	free(again);
 	free(got);
+	config_fini(&back);
+	config_fini(&cfg);
 }
 
 /* test_config_later_wins - a key set twice keeps the last value */
@@ -706,6 +754,7 @@ test_config_later_wins(void)
 	/* -o after the file overrides it. */
 	UNIT_ASSERT_INT_EQ(config_set_option(&cfg, "pool_size=2", &why), 0);
 	UNIT_ASSERT_INT_EQ(cfg.pool_size, 2);
+	config_fini(&cfg);
 }
 
 /*
@@ -764,11 +813,183 @@ test_config_example(void)
 	UNIT_ASSERT_INT_EQ(nkeys, nlines);
 	free(got);
 	got = dump_text(&cfg, false);
+	config_fini(&cfg);
 	config_defaults(&cfg);
 	want = dump_text(&cfg, false);
 	UNIT_ASSERT_STR_EQ(got, want);
 	free(got);
 	free(want);
+	config_fini(&cfg);
+}
+
+/* route_lines - "route = rI.test smtp:[hI.test]:(2000+I)" for I < n */
+static char *
+route_lines(size_t n, const char *tail)
+{
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *fp = open_memstream(&buf, &len);
+
+	if (fp == NULL)
+		exit(99);
+	for (i = 0; i < n; i++)
+		fprintf(fp, "route = r%zu.test smtp:[h%zu.test]:%zu\n", i, i,
+		    2000 + i % 60000);
+	fputs(tail, fp);
+	fclose(fp);
+	return buf;
+}
+
+/* check_routes - routes[k] is line first + k of route_lines() */
+static void
+check_routes(const struct config *cfg, size_t first, size_t n)
+{
+	char want[100];
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		snprintf(want, sizeof(want), "r%zu.test smtp:[h%zu.test]:%zu",
+		    first + k, first + k, 2000 + (first + k) % 60000);
+		if (k >= cfg->routes.count ||
+		    strcmp(cfg->routes.route[k].text, want) != 0) {
+			unit_fail(__FILE__, __LINE__, "route %zu: got \"%s\", "
+			    "want \"%s\"", k, k < cfg->routes.count ?
+			    cfg->routes.route[k].text : "(none)", want);
+			return;
+		}
+	}
+	CU_PASS("routes in order");
+}
+
+/* test_config_many_routes - 200 route lines, in order, dumped back */
+static void
+test_config_many_routes(void)
+{
+	static const char head[] = "pool_size = 4\n"
+	    "route = r0.test smtp:[h0.test]:2000\n"
+	    "route = r1.test smtp:[h1.test]:2001\n";
+	static const char tail[] = "route = r199.test smtp:[h199.test]:2199\n"
+	    "route = z.test smtp:\n";
+	struct relay_result why;
+	struct config cfg, back;
+	char *text, *dump, *again;
+	FILE *fp;
+
+	config_defaults(&cfg);
+	relay_result_init(&why);
+	text = route_lines(200, "pool_size = 4\n");
+	UNIT_ASSERT_INT_EQ(load_text(&cfg, text, &why), 0);
+	UNIT_ASSERT_STR_EQ(why.text, "");
+	UNIT_ASSERT_INT_EQ(cfg.routes.count, 200);
+	check_routes(&cfg, 0, 200);
+	UNIT_ASSERT_INT_EQ(route_table_lookup(&cfg.routes,
+	    "r150.test")->nh.port, 2150);
+	/* -o adds after the file. */
+	UNIT_ASSERT_INT_EQ(config_set_option(&cfg, "route=z.test smtp:",
+	    &why), 0);
+	UNIT_ASSERT_INT_EQ(cfg.routes.count, 201);
+	UNIT_ASSERT_STR_EQ(cfg.routes.route[200].text, "z.test smtp:");
+	/* The dump lists them all in order and reads back the same. */
+	dump = dump_text(&cfg, true);
+	UNIT_ASSERT_INT_EQ(strncmp(dump, head, strlen(head)), 0);
+	UNIT_ASSERT_INT_EQ(strlen(dump) >= strlen(tail) &&
+	    strcmp(dump + strlen(dump) - strlen(tail), tail) == 0, 1);
+	config_defaults(&back);
+	fp = fmemopen(dump, strlen(dump), "r");
+	UNIT_ASSERT_INT_EQ(config_read(&back, fp, "dump", &why), 0);
+	fclose(fp);
+	again = dump_text(&back, true);
+	UNIT_ASSERT_STR_EQ(again, dump);
+	check_routes(&back, 0, 200);
+	free(again);
+	free(dump);
+	free(text);
+	config_fini(&back);
+	config_fini(&cfg);
+}
+
+/* test_config_route_limit - more than ROUTE_TABLE_MAX lines is an error */
+static void
+test_config_route_limit(void)
+{
+	struct relay_result why;
+	struct config cfg;
+	char want[600], *text;
+	const char *path;
+
+	config_defaults(&cfg);
+	relay_result_init(&why);
+	text = route_lines(ROUTE_TABLE_MAX, "");
+	UNIT_ASSERT_INT_EQ(load_text(&cfg, text, &why), 0);
+	UNIT_ASSERT_INT_EQ(cfg.routes.count, ROUTE_TABLE_MAX);
+	free(text);
+	config_fini(&cfg);
+
+	config_defaults(&cfg);
+	text = route_lines(ROUTE_TABLE_MAX + 1, "");
+	path = write_file("slimrelay.conf", text, strlen(text));
+	UNIT_ASSERT_INT_EQ(config_load(&cfg, path, true, &why), -1);
+	snprintf(want, sizeof(want), "%s:%d: parameter route: bad value "
+	    "\"r%d.test smtp:[h%d.test]:%d\": too many route lines (limit %d)",
+	    path, ROUTE_TABLE_MAX + 1, ROUTE_TABLE_MAX, ROUTE_TABLE_MAX,
+	    2000 + ROUTE_TABLE_MAX, ROUTE_TABLE_MAX);
+	UNIT_ASSERT_STR_EQ(why.text, want);
+	UNIT_ASSERT_STR_EQ(why.status, "4.3.5");
+	UNIT_ASSERT_INT_EQ(cfg.routes.count, 0);
+	UNIT_ASSERT_INT_EQ(cfg.routes.route == NULL, 1);
+	free(text);
+	config_fini(&cfg);
+}
+
+/* test_config_read_keeps_routes - all or nothing, the routes included */
+static void
+test_config_read_keeps_routes(void)
+{
+	static char bad[] = "route = new.test smtp:\nroute =\n"
+	    "route = other.test smtp:\nnope = 1\n";
+	static char good[] = "route = new.test smtp:\n";
+	struct relay_result why;
+	struct config cfg;
+	char *text, *before;
+	const struct route *old;
+	FILE *fp;
+
+	config_defaults(&cfg);
+	relay_result_init(&why);
+	text = route_lines(100, "");
+	UNIT_ASSERT_INT_EQ(load_text(&cfg, text, &why), 0);
+	free(text);
+	before = dump_text(&cfg, false);
+	old = cfg.routes.route;
+
+	/* Rules added, all dropped, more added, then an error: no change. */
+	fp = fmemopen(bad, strlen(bad), "r");
+	UNIT_ASSERT_INT_EQ(config_read(&cfg, fp, "bad", &why), -1);
+	fclose(fp);
+	UNIT_ASSERT_STR_EQ(why.text, "bad:4: unknown parameter \"nope\"");
+	UNIT_ASSERT_INT_EQ(cfg.routes.count, 100);
+	UNIT_ASSERT_INT_EQ(cfg.routes.route == old, 1);
+	check_routes(&cfg, 0, 100);
+	assert_same_config(&cfg, before, cfg.set_mask);
+	free(before);
+
+	/* Success: the new table replaces the old one (freed: ASan). */
+	fp = fmemopen(good, strlen(good), "r");
+	UNIT_ASSERT_INT_EQ(config_read(&cfg, fp, "good", &why), 0);
+	fclose(fp);
+	UNIT_ASSERT_INT_EQ(cfg.routes.count, 101);
+	check_routes(&cfg, 0, 100);
+	UNIT_ASSERT_STR_EQ(cfg.routes.route[100].text, "new.test smtp:");
+
+	/* config_fini() frees and empties; the struct can be used again. */
+	config_fini(&cfg);
+	UNIT_ASSERT_INT_EQ(cfg.routes.count, 0);
+	UNIT_ASSERT_INT_EQ(cfg.routes.route == NULL, 1);
+	config_fini(&cfg);
+	config_defaults(&cfg);
+	UNIT_ASSERT_INT_EQ(config_set(&cfg, "route", "a.test smtp:", &why), 0);
+	UNIT_ASSERT_INT_EQ(cfg.routes.count, 1);
+	config_fini(&cfg);
 }
 
 /* setup - a private directory for the test files */
@@ -815,6 +1036,9 @@ static CU_TestInfo tests[] = {
 	{ "test_config_dump_set", test_config_dump_set },
 	{ "test_config_later_wins", test_config_later_wins },
 	{ "test_config_example", test_config_example },
+	{ "test_config_many_routes", test_config_many_routes },
+	{ "test_config_route_limit", test_config_route_limit },
+	{ "test_config_read_keeps_routes", test_config_read_keeps_routes },
 	CU_TEST_INFO_NULL,
 };
 

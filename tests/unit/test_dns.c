@@ -95,6 +95,7 @@ lookup(const char *name, enum config_addr_pref pref, struct outcome *o)
 
 	test_config(&cfg, pref);
 	run(&cfg, name, 25, DNS_ADDRS_MAX, o);
+	config_fini(&cfg);
 }
 
 /* not_found - the text of a failed lookup */
@@ -158,6 +159,7 @@ test_dns_literals(void)
 	UNIT_ASSERT_STR_EQ(o.why.text, "bad dns_servers setting "
 	    "\"not-an-address\": name servers must be IP addresses");
 	UNIT_ASSERT_INT_EQ(o.queries, 0);
+	config_fini(&cfg);
 }
 
 /* test_dns_families - A only, AAAA only, both, in preference order */
@@ -249,6 +251,7 @@ test_dns_sockaddrs(void)
 	UNIT_ASSERT_INT_EQ(o.rc, -1);
 	UNIT_ASSERT_STR_EQ(o.why.status, "4.3.0");
 	UNIT_ASSERT_INT_EQ(o.queries, 0);
+	config_fini(&cfg);
 }
 
 /* test_dns_cname_chain - follow CNAMEs; the TTL is the chain's least */
@@ -546,6 +549,7 @@ test_dns_timeout(void)
 		unit_fail(__FILE__, __LINE__, "took %ld ms, want <= ~300",
 		    o.elapsed_ms);
 	close(fd);
+	config_fini(&cfg);
 }
 
 /* test_dns_servers_setting - dns_servers syntax, checked lazily */
@@ -593,6 +597,7 @@ test_dns_servers_setting(void)
 	run(&cfg, "a-only.test", 25, DNS_ADDRS_MAX, &o);
 	UNIT_ASSERT_INT_EQ(o.rc, 0);
 	UNIT_ASSERT_STR_EQ(o.list, "192.0.2.1/300 192.0.2.2/600");
+	config_fini(&cfg);
 }
 
 /* test_dns_resolv_conf - the servers of a resolv.conf file */
@@ -650,6 +655,7 @@ test_dns_resolv_conf(void)
 	}
 	dns_free(d);
 	dns_free(NULL);
+	config_fini(&cfg);
 }
 
 /* test_dns_native - getaddrinfo, alone and after "not found" */
@@ -682,6 +688,7 @@ test_dns_native(void)
 	UNIT_ASSERT_STR_EQ(o.why.status, "4.4.3");
 	UNIT_ASSERT_STR_EQ(o.why.text, not_found("servfail.test", "A",
 	    "Host not found, try again"));
+	config_fini(&cfg);
 }
 
 /* test_dns_handle_reuse - one handle, many lookups, counted */
@@ -711,6 +718,7 @@ test_dns_handle_reuse(void)
 	UNIT_ASSERT_STR_EQ(dns_last_error(d), "");
 	UNIT_ASSERT_INT_EQ(dns_queries(d), 4);
 	dns_free(d);
+	config_fini(&cfg);
 }
 
 static CU_TestInfo tests[] = {

@@ -61,6 +61,7 @@ lookup(const char *domain, struct outcome *o)
 
 	testns_config(&server, &cfg);
 	run(&cfg, domain, 25, o);
+	config_fini(&cfg);
 }
 
 /* not_found - Postfix's text of a failed lookup */
@@ -164,6 +165,7 @@ test_dns_mx_sorted(void)
 	run(&cfg, "sorted.test", 25, &o);
 	UNIT_ASSERT_STR_EQ(addrs(&o.list, 0), "192.0.2.1");
 	UNIT_ASSERT_INT_EQ(o.queries, 4);
+	config_fini(&cfg);
 }
 
 /* test_dns_mx_equal_shuffle - equal preferences in both orders */
@@ -358,6 +360,7 @@ test_dns_mx_transient(void)
 	run(&cfg, "sorted.test", 25, &o);
 	UNIT_ASSERT_STR_EQ(o.why.status, "4.3.5");
 	UNIT_ASSERT_INT_EQ(o.queries, 0);
+	config_fini(&cfg);
 }
 
 /* test_dns_mx_host_without_address - skipped; all skipped: bounce,
@@ -522,6 +525,7 @@ test_dns_mx_bad_names(void)
 	run(&cfg, "sorted.test", 65536, &o);
 	UNIT_ASSERT_STR_EQ(o.why.status, "4.3.5");
 	UNIT_ASSERT_INT_EQ(o.queries, 0);
+	config_fini(&cfg);
 }
 
 /* test_dns_mx_loop - Postfix loop detection, both outcomes */
@@ -686,6 +690,7 @@ test_dns_mx_native(void)
 	    "(implicit MX)\n");
 	UNIT_ASSERT_INT_EQ(o.list.ttl, 0);
 	UNIT_ASSERT_INT_EQ(o.queries, 0);
+	config_fini(&cfg);
 }
 
 /* test_dns_mx_records - dns_lookup_mx() and its helpers directly */
@@ -758,6 +763,7 @@ test_dns_mx_records(void)
 	UNIT_ASSERT_STR_EQ(dns_outcome_name(DNS_OUT_BADNAME), "BADNAME");
 	free(set);
 	dns_free(d);
+	config_fini(&cfg);
 }
 
 static CU_TestInfo tests[] = {

@@ -103,6 +103,7 @@ lookup(struct mx_cache *c, const char *domain, struct outcome *o)
 
 	testns_config(&server, &cfg);
 	run(c, &cfg, domain, NULL, o);
+	config_fini(&cfg);
 }
 
 /* path_of - the cache file of a domain */
@@ -499,6 +500,7 @@ test_mx_cache_loop_on_hit(void)
 		    "back to myself");
 	}
 	mx_cache_free(c);
+	config_fini(&cfg);
 }
 
 /* The usual start of a crafted file for d.test, and a short list. */
@@ -683,6 +685,7 @@ test_mx_cache_round_trip(void)
 	UNIT_ASSERT_INT_EQ(mx_cache_format(small, sizeof(small), "x.test",
 	    CONFIG_ADDR_ANY, T0, 0, &list, &why), 0);
 	dns_free(d);
+	config_fini(&cfg);
 }
 
 /* damage - one way to spoil the cache file of sorted.test */
@@ -921,6 +924,7 @@ writer(const struct dns_mx_list *list, int n)
 			failed++;
 	mx_cache_free(c);
 	dns_free(d);
+	config_fini(&cfg);
 	_exit(failed > 0 ? 1 : 0);
 }
 
@@ -978,6 +982,7 @@ test_mx_cache_concurrent_writers(void)
 	UNIT_ASSERT_INT_EQ(o.hit, 1);
 	UNIT_ASSERT_INT_EQ(o.queries, 0);
 	mx_cache_free(c);
+	config_fini(&cfg);
 }
 
 /* test_mx_cache_preference_change - other settings, other answer */
@@ -1001,6 +1006,7 @@ test_mx_cache_preference_change(void)
 	UNIT_ASSERT_INT_EQ(o.hit, 1);
 	UNIT_ASSERT_INT_EQ(o.list.naddr, 3);
 	mx_cache_free(c);
+	config_fini(&cfg);
 }
 
 /* remove_tree - rm -r of the run's directory (no symlinks followed) */

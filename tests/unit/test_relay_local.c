@@ -284,12 +284,13 @@ run_deliver(struct run *r, enum route_transport t)
 	    r->results, &r->stats);
 }
 
-/* run_free - the stream and its file */
+/* run_free - the stream and its file, the configuration */
 static void
 run_free(struct run *r)
 {
 	msg_stream_free(r->ms);
 	close(r->fd);
+	config_fini(&r->cfg);
 }
 
 /* test_relay_local_maildrop - argv, headers, message, for each recipient */

@@ -231,6 +231,7 @@ test_relay_static_mixed_recipients(void)
 	CU_ASSERT(log_contains("dsn=5.1.1, status=bounced (host "));
 	CU_ASSERT(log_contains("QTEST: to=<bad rcpt@example.com>, "
 	    "relay=none, "));
+	config_fini(&cfg);
 }
 
 static void
@@ -265,6 +266,7 @@ test_relay_static_refused_is_relay_none(void)
 	    "127.0.0.1[127.0.0.1]:"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(res[0].text, ": Connection refused"));
 	CU_ASSERT(log_contains("QTEST: to=<b@example.com>, relay=none, "));
+	config_fini(&cfg);
 }
 
 static void
@@ -290,6 +292,7 @@ test_relay_static_pool_busy_defers(void)
 	UNIT_ASSERT_INT_EQ(deliver(&cfg, 9, &env, res), -1);
 	UNIT_ASSERT_STR_EQ(res[0].status, "4.4.5");
 	pool_release(held);
+	config_fini(&cfg);
 }
 
 static void
@@ -311,6 +314,7 @@ test_relay_static_dns_failure_reaches_all(void)
 	    -1);
 	UNIT_ASSERT_STR_EQ(res[0].status, "4.4.3");
 	UNIT_ASSERT_STR_EQ(res[1].status, "4.4.3");
+	config_fini(&cfg);
 }
 
 static CU_TestInfo tests[] = {

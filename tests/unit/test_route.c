@@ -1,7 +1,9 @@
 /*
  * test_route - route lines (Postfix transport(5) syntax), lookups by
  * exact domain, parent domain and "*", and the routing decision order:
- * rule, smarthost, the MTA's next hop, MX of the recipient domain.
+ * rule, smarthost, the MTA's next hop, MX of the recipient domain. The
+ * table on the heap: growth past any small size, the ROUTE_TABLE_MAX
+ * bound, deep copies, prepending, and a failed add that changes nothing.
  */
 #include "autoconfig.h"
 
@@ -10,6 +12,7 @@
 #include <arpa/inet.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -56,11 +59,13 @@ test_route_parse_valid(void)
 		UNIT_ASSERT_STR_EQ(t.route[0].text, cases[i].text);
 		UNIT_ASSERT_INT_EQ(t.route[0].has_nexthop,
 		    cases[i].has_nexthop);
-		if (!cases[i].has_nexthop)
-			continue;
-		UNIT_ASSERT_STR_EQ(t.route[0].nh.host, cases[i].host);
-		UNIT_ASSERT_INT_EQ(t.route[0].nh.port, cases[i].port);
-		UNIT_ASSERT_INT_EQ(t.route[0].nh.want_mx, cases[i].want_mx);
+		if (cases[i].has_nexthop) {
+			UNIT_ASSERT_STR_EQ(t.route[0].nh.host, cases[i].host);
+			UNIT_ASSERT_INT_EQ(t.route[0].nh.port, cases[i].port);
+			UNIT_ASSERT_INT_EQ(t.route[0].nh.want_mx,
+			    cases[i].want_mx);
+		}
+		route_table_free(&t);
 	}
 }
 
@@ -87,6 +92,9 @@ test_route_parse_invalid(void)
 			    bad[i]);
 		UNIT_ASSERT_STR_EQ(why.status, "4.3.5");
 		UNIT_ASSERT_INT_EQ(t.count, 0);
+		/* A refused line is parsed aside: nothing allocated. */
+		UNIT_ASSERT_INT_EQ(t.route == NULL, 1);
+		route_table_free(&t);
 	}
 }
 
@@ -122,7 +130,7 @@ test_route_lookup_order(void)
 		r = route_table_lookup(&t, cases[i].domain);
 		UNIT_ASSERT_STR_EQ(r ? r->text : NULL, cases[i].want);
 	}
-	route_table_init(&t);
+	route_table_free(&t);
 	CU_ASSERT_PTR_NULL(route_table_lookup(&t, "example.com"));
 }
 
@@ -188,6 +196,7 @@ test_route_decide_precedence(void)
 	UNIT_ASSERT_INT_EQ(route_decide(&t, NULL, "[broken", "other.test", &d,
 	    &why), -1);
 	UNIT_ASSERT_STR_EQ(why.status, "4.3.5");
+	route_table_free(&t);
 }
 
 static void
@@ -224,9 +233,13 @@ test_route_config_lines(void)
 	fclose(fp);
 	CU_ASSERT_PTR_NOT_NULL(strstr(why.text, "t.conf:2: "));
 	UNIT_ASSERT_INT_EQ(cfg.routes.count, 3);
+	UNIT_ASSERT_STR_EQ(cfg.routes.route[2].text,
+	    "c.test smtp:[h3.test]:25");
 	/* "route =" drops them. */
 	UNIT_ASSERT_INT_EQ(config_set_option(&cfg, "route=", &why), 0);
 	UNIT_ASSERT_INT_EQ(cfg.routes.count, 0);
+	UNIT_ASSERT_INT_EQ(cfg.routes.route == NULL, 1);
+	config_fini(&cfg);
 }
 
 static void
@@ -271,6 +284,7 @@ test_route_conditions_parse(void)
 		UNIT_ASSERT_INT_EQ(route_table_add(&t, good[i].spec, &why), 0);
 		UNIT_ASSERT_STR_EQ(t.route[0].text, good[i].text);
 		UNIT_ASSERT_INT_EQ(t.route[0].has_conditions, 1);
+		route_table_free(&t);
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		route_table_init(&t);
@@ -279,6 +293,7 @@ test_route_conditions_parse(void)
 			unit_fail(__FILE__, __LINE__, "\"%s\" accepted",
 			    bad[i]);
 		UNIT_ASSERT_STR_EQ(why.status, "4.3.5");
+		route_table_free(&t);
 	}
 }
 
@@ -364,6 +379,194 @@ test_route_conditions_match(void)
 	UNIT_ASSERT_STR_EQ(r != NULL ? r->nh.host : NULL, "n3.test");
 	UNIT_ASSERT_INT_EQ(route_table_lookup(&t, "auth.test") == NULL, 1);
 	UNIT_ASSERT_INT_EQ(route_table_lookup(&t, "a.sub.test") == NULL, 1);
+	route_table_free(&t);
+}
+
+/* fill - rules "dI.test smtp:[hI.test]:(1000+I)" for I in [from, to) */
+static void
+fill(struct route_table *t, size_t from, size_t to)
+{
+	struct relay_result why;
+	char spec[100];
+	size_t i;
+
+	for (i = from; i < to; i++) {
+		snprintf(spec, sizeof(spec), "d%zu.test smtp:[h%zu.test]:%zu",
+		    i, i, 1000 + i % 60000);
+		relay_result_init(&why);
+		if (route_table_add(t, spec, &why) != 0) {
+			unit_fail(__FILE__, __LINE__, "\"%s\": got \"%s\", "
+			    "want accepted", spec, why.text);
+			return;
+		}
+	}
+}
+
+/* check_rules - route[at + k] is rule first + k, for k < n */
+static void
+check_rules(const struct route_table *t, size_t at, size_t first, size_t n)
+{
+	char want[100];
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		snprintf(want, sizeof(want), "d%zu.test smtp:[h%zu.test]:%zu",
+		    first + k, first + k, 1000 + (first + k) % 60000);
+		if (at + k >= t->count ||
+		    strcmp(t->route[at + k].text, want) != 0) {
+			unit_fail(__FILE__, __LINE__, "route[%zu]: got \"%s\", "
+			    "want \"%s\"", at + k, at + k < t->count ?
+			    t->route[at + k].text : "(none)", want);
+			return;
+		}
+	}
+	CU_PASS("rules in order");
+}
+
+/* test_route_table_grow - far past the old 64, in order, all found */
+static void
+test_route_table_grow(void)
+{
+	struct route_table t;
+	const struct route *r;
+	char domain[32];
+	size_t i;
+
+	route_table_init(&t);
+	UNIT_ASSERT_INT_EQ(t.route == NULL, 1);
+	UNIT_ASSERT_INT_EQ(t.cap, 0);
+	fill(&t, 0, 200);
+	UNIT_ASSERT_INT_EQ(t.count, 200);
+	UNIT_ASSERT_INT_EQ(t.cap >= t.count, 1);
+	check_rules(&t, 0, 0, 200);
+	for (i = 0; i < 200; i += 37) {
+		snprintf(domain, sizeof(domain), "D%zu.TEST", i);
+		r = route_table_lookup(&t, domain);
+		UNIT_ASSERT_INT_EQ(r == &t.route[i], 1);
+		UNIT_ASSERT_INT_EQ(r != NULL ? r->nh.port : 0, 1000 + i);
+	}
+	/* Freed, the table is empty and ready for use again. */
+	route_table_free(&t);
+	UNIT_ASSERT_INT_EQ(t.count, 0);
+	UNIT_ASSERT_INT_EQ(t.cap, 0);
+	UNIT_ASSERT_INT_EQ(t.route == NULL, 1);
+	route_table_free(&t);
+	fill(&t, 7, 8);
+	check_rules(&t, 0, 7, 1);
+	route_table_free(&t);
+}
+
+/* test_route_table_limit - ROUTE_TABLE_MAX rules, not one more */
+static void
+test_route_table_limit(void)
+{
+	struct route_table t;
+	struct relay_result why;
+	struct route extra;
+	char want[100];
+
+	route_table_init(&t);
+	fill(&t, 0, ROUTE_TABLE_MAX);
+	UNIT_ASSERT_INT_EQ(t.count, ROUTE_TABLE_MAX);
+	UNIT_ASSERT_INT_EQ(t.cap, ROUTE_TABLE_MAX);
+	snprintf(want, sizeof(want), "too many route lines (limit %d)",
+	    ROUTE_TABLE_MAX);
+	relay_result_init(&why);
+	UNIT_ASSERT_INT_EQ(route_table_add(&t, "over.test smtp:", &why), -1);
+	UNIT_ASSERT_STR_EQ(why.text, want);
+	UNIT_ASSERT_STR_EQ(why.status, "4.3.5");
+	UNIT_ASSERT_INT_EQ(t.count, ROUTE_TABLE_MAX);
+	/* A routing header's rule cannot go past the bound either. */
+	extra = t.route[0];
+	relay_result_init(&why);
+	UNIT_ASSERT_INT_EQ(route_table_prepend(&t, &extra, &why), -1);
+	UNIT_ASSERT_STR_EQ(why.text, want);
+	UNIT_ASSERT_INT_EQ(t.count, ROUTE_TABLE_MAX);
+	check_rules(&t, 0, 0, 3);
+	check_rules(&t, ROUTE_TABLE_MAX - 1, ROUTE_TABLE_MAX - 1, 1);
+	route_table_free(&t);
+}
+
+/* test_route_table_copy - a deep copy: the two change apart */
+static void
+test_route_table_copy(void)
+{
+	struct route_table a, b;
+	struct relay_result why;
+
+	route_table_init(&a);
+	route_table_init(&b);
+	relay_result_init(&why);
+	/* An empty table copies without allocating. */
+	UNIT_ASSERT_INT_EQ(route_table_copy(&b, &a, &why), 0);
+	UNIT_ASSERT_INT_EQ(b.count, 0);
+	UNIT_ASSERT_INT_EQ(b.route == NULL, 1);
+	fill(&a, 0, 70);
+	UNIT_ASSERT_INT_EQ(route_table_copy(&b, &a, &why), 0);
+	UNIT_ASSERT_INT_EQ(b.count, 70);
+	UNIT_ASSERT_INT_EQ(b.route != a.route, 1);
+	check_rules(&b, 0, 0, 70);
+	/* Change, grow and prepend into the copy: the original stays. */
+	snprintf(b.route[0].text, sizeof(b.route[0].text), "changed");
+	b.route[1].nh.port = 1;
+	fill(&b, 70, 90);
+	UNIT_ASSERT_INT_EQ(route_table_prepend(&b, &b.route[5], &why), 0);
+	UNIT_ASSERT_INT_EQ(a.count, 70);
+	check_rules(&a, 0, 0, 70);
+	UNIT_ASSERT_INT_EQ(a.route[1].nh.port, 1001);
+	UNIT_ASSERT_INT_EQ(b.count, 91);
+	check_rules(&b, 0, 5, 1);
+	UNIT_ASSERT_STR_EQ(b.route[1].text, "changed");
+	check_rules(&b, 71, 70, 20);
+	/* Freeing one leaves the other whole. */
+	route_table_free(&a);
+	check_rules(&b, 3, 2, 68);
+	route_table_free(&b);
+}
+
+/* test_route_table_prepend - into empty, full-capacity, grown tables */
+static void
+test_route_table_prepend(void)
+{
+	struct route_table t, src;
+	struct relay_result why;
+	size_t cap;
+
+	route_table_init(&src);
+	fill(&src, 500, 502);
+	relay_result_init(&why);
+
+	/* Empty: the first allocation. */
+	route_table_init(&t);
+	UNIT_ASSERT_INT_EQ(route_table_prepend(&t, &src.route[0], &why), 0);
+	UNIT_ASSERT_INT_EQ(t.count, 1);
+	check_rules(&t, 0, 500, 1);
+
+	/* Exactly full: the array must grow, the rest moves down whole. */
+	fill(&t, 0, t.cap - 1);
+	UNIT_ASSERT_INT_EQ(t.count, t.cap);
+	cap = t.cap;
+	UNIT_ASSERT_INT_EQ(route_table_prepend(&t, &src.route[1], &why), 0);
+	UNIT_ASSERT_INT_EQ(t.count, cap + 1);
+	UNIT_ASSERT_INT_EQ(t.cap > cap, 1);
+	check_rules(&t, 0, 501, 1);
+	check_rules(&t, 1, 500, 1);
+	check_rules(&t, 2, 0, cap - 1);
+
+	/* Full again, prepending its own last rule (r inside the array). */
+	fill(&t, 1000, 1000 + t.cap - t.count);
+	UNIT_ASSERT_INT_EQ(t.count, t.cap);
+	cap = t.count;
+	UNIT_ASSERT_INT_EQ(route_table_prepend(&t, &t.route[t.count - 1],
+	    &why), 0);
+	UNIT_ASSERT_INT_EQ(t.count, cap + 1);
+	UNIT_ASSERT_STR_EQ(t.route[0].text, t.route[t.count - 1].text);
+	check_rules(&t, 1, 501, 1);
+	/* The prepended rule wins the lookup for its domain. */
+	UNIT_ASSERT_INT_EQ(route_table_lookup(&t, t.route[0].pattern) ==
+	    &t.route[0], 1);
+	route_table_free(&t);
+	route_table_free(&src);
 }
 
 static CU_TestInfo tests[] = {
@@ -374,6 +577,10 @@ static CU_TestInfo tests[] = {
 	{ "test_route_config_lines", test_route_config_lines },
 	{ "test_route_conditions_parse", test_route_conditions_parse },
 	{ "test_route_conditions_match", test_route_conditions_match },
+	{ "test_route_table_grow", test_route_table_grow },
+	{ "test_route_table_limit", test_route_table_limit },
+	{ "test_route_table_copy", test_route_table_copy },
+	{ "test_route_table_prepend", test_route_table_prepend },
 	CU_TEST_INFO_NULL,
 };
 

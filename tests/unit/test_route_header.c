@@ -32,14 +32,14 @@ make_key(struct route_header_key *k, const char *text)
 	memcpy(k->data, text, k->len);
 }
 
-/* make_route - one route line parsed into r (static storage) */
+/* make_route - one route line parsed; valid until the next call */
 static const struct route *
 make_route(const char *spec)
 {
 	static struct route_table t;
 	struct relay_result why;
 
-	route_table_init(&t);
+	route_table_free(&t);
 	relay_result_init(&why);
 	if (route_table_add(&t, spec, &why) != 0) {
 		unit_fail(__FILE__, __LINE__, "route %s: %s", spec, why.text);

@@ -46,6 +46,7 @@ sign(char *buf, size_t len, const char *domain, const char *message_id)
 	    time(NULL), &msg, &why), 0);
 	CU_ASSERT_EQUAL_FATAL(route_header_sign(&h, &key, buf, len, &why), 0);
 	route_header_key_wipe(&key);
+	route_table_free(&t);
 }
 
 /* stream - a message in a file, as a replayable stream */
@@ -130,6 +131,7 @@ test_routing_valid_header_routes(void)
 	    "forced.test")->nh.host, "pin.test");
 	UNIT_ASSERT_INT_EQ(route_table_lookup(&cfg.routes,
 	    "forced.test")->nh.port, 2525);
+	config_fini(&cfg);
 }
 
 static void
@@ -158,6 +160,7 @@ test_routing_ignored_headers(void)
 		    sizeof(wire), &why), 0);
 		UNIT_ASSERT_INT_EQ(cfg.routes.count, 0);
 		CU_ASSERT_PTR_NULL(strstr(wire, "Slimrelay"));
+		config_fini(&cfg);
 	}
 	/* A tampered signature. */
 	sign(hdr, sizeof(hdr), "forced.test", "<m1@test>");
@@ -173,6 +176,7 @@ test_routing_ignored_headers(void)
 	    sizeof(wire), &why), 0);
 	UNIT_ASSERT_INT_EQ(cfg.routes.count, 0);
 	UNIT_ASSERT_STR_EQ(wire, "Message-ID: <m1@test>\r\n\r\nbody\r\n");
+	config_fini(&cfg);
 }
 
 static void
@@ -197,6 +201,47 @@ test_routing_key_trouble(void)
 	/* No routing header: the key is not even read. */
 	UNIT_ASSERT_INT_EQ(run(&cfg, "Subject: x\n\nbody\n", "bob@forced.test",
 	    wire, sizeof(wire), &why), 0);
+	config_fini(&cfg);
+}
+
+/* test_routing_full_table - a header's route where the old table ended */
+static void
+test_routing_full_table(void)
+{
+	struct config cfg;
+	struct relay_result why;
+	char hdr[1024], text[2048], wire[8192], spec[64];
+	size_t i;
+
+	sign(hdr, sizeof(hdr), "forced.test", "<m2@test>");
+	snprintf(text, sizeof(text), "Message-ID: <m2@test>\n"
+	    "X-Slimrelay-Route: %s\n\nbody\n", hdr);
+	config_defaults(&cfg);
+	snprintf(cfg.routing_key_file, sizeof(cfg.routing_key_file), "%s",
+	    keypath);
+	/* 64 rules (the old fixed limit): the array is exactly full. */
+	for (i = 0; i < 63; i++) {
+		snprintf(spec, sizeof(spec), "d%zu.test smtp:[h%zu.test]", i,
+		    i);
+		CU_ASSERT_EQUAL(route_table_add(&cfg.routes, spec, NULL), 0);
+	}
+	CU_ASSERT_EQUAL(route_table_add(&cfg.routes, "forced.test "
+	    "smtp:[rule.test]", NULL), 0);
+	UNIT_ASSERT_INT_EQ(cfg.routes.count, 64);
+	UNIT_ASSERT_INT_EQ(cfg.routes.cap, 64);
+	UNIT_ASSERT_INT_EQ(run(&cfg, text, "bob@forced.test", wire,
+	    sizeof(wire), &why), 0);
+	UNIT_ASSERT_STR_EQ(why.text, "");
+	UNIT_ASSERT_INT_EQ(cfg.routes.count, 65);
+	UNIT_ASSERT_STR_EQ(cfg.routes.route[0].text,
+	    "forced.test smtp:[pin.test]:2525 (routing header)");
+	UNIT_ASSERT_STR_EQ(cfg.routes.route[1].text,
+	    "d0.test smtp:[h0.test]:25");
+	UNIT_ASSERT_STR_EQ(cfg.routes.route[64].text,
+	    "forced.test smtp:[rule.test]:25");
+	UNIT_ASSERT_STR_EQ(route_table_lookup(&cfg.routes,
+	    "forced.test")->nh.host, "pin.test");
+	config_fini(&cfg);
 }
 
 static CU_TestInfo tests[] = {
@@ -204,6 +249,7 @@ static CU_TestInfo tests[] = {
 	    test_routing_valid_header_routes },
 	{ "test_routing_ignored_headers", test_routing_ignored_headers },
 	{ "test_routing_key_trouble", test_routing_key_trouble },
+	{ "test_routing_full_table", test_routing_full_table },
 	CU_TEST_INFO_NULL,
 };
 

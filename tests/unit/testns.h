@@ -122,11 +122,14 @@ testns_answers(const struct testns *ns)
 	testns_config(ns, &cfg);
 	cfg.dns_timeout_ms = 200;
 	cfg.address_preference = CONFIG_ADDR_IPV4_ONLY;
-	if ((d = dns_new(&cfg)) == NULL)
+	if ((d = dns_new(&cfg)) == NULL) {
+		config_fini(&cfg);
 		return false;
+	}
 	ok = dns_lookup_host(d, "probe.test", 25, &addr, 1, &n, &why) == 0 &&
 	    n == 1 && strcmp(addr.text, "127.0.0.1") == 0;
 	dns_free(d);
+	config_fini(&cfg);
 	return ok;
 }
 
