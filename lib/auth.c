@@ -38,7 +38,7 @@
  *	cannot be opened, is not a regular file, grants any permission to
  *	group or others ("is readable by others": secrets must be mode 600
  *	and belong to the user slimrelay runs as), or has a malformed or
- *	overlong line. Every line read is wiped (OPENSSL_cleanse) at once;
+ *	overlong line. Every line read is wiped (explicit_bzero) at once;
  *	auth_secret_wipe() wipes sec when the caller is done.
  *
  *	auth_mech_choose() picks the mechanism: forced (auth_mechanism)
@@ -70,9 +70,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+
+#include "dl_openssl.h"
 
 #include "auth.h"
 
@@ -105,7 +106,7 @@ auth_keys_add(struct auth_keys *k, const char *key)
 void
 auth_secret_wipe(struct auth_secret *sec)
 {
-	OPENSSL_cleanse(sec, sizeof(*sec));
+	explicit_bzero(sec, sizeof(*sec));
 }
 
 /* parse_line - "host user password..."; 1 entry, 0 blank/comment, -1 bad */
@@ -212,7 +213,7 @@ auth_secrets_lookup(const char *path, const struct auth_keys *k,
 			*found = true;
 			break;
 		}
-		OPENSSL_cleanse(line, sizeof(line));
+		explicit_bzero(line, sizeof(line));
 	}
 	if (ferror(fp)) {
 		relay_result_set(why, "4.3.0", "cannot read auth_secrets_file "
@@ -221,7 +222,7 @@ auth_secrets_lookup(const char *path, const struct auth_keys *k,
 	}
 	ret = 0;
 out:
-	OPENSSL_cleanse(line, sizeof(line));
+	explicit_bzero(line, sizeof(line));
 	if (ret != 0) {
 		auth_secret_wipe(sec);
 		*found = false;
@@ -377,7 +378,7 @@ auth_plain_response(const struct auth_secret *sec, char *out, size_t len)
 	buf[1 + ul] = '\0';
 	memcpy(buf + 2 + ul, sec->pass, pl);
 	ret = auth_base64_encode(buf, 2 + ul + pl, out, len);
-	OPENSSL_cleanse(buf, sizeof(buf));
+	explicit_bzero(buf, sizeof(buf));
 	return ret;
 }
 
@@ -390,9 +391,12 @@ auth_cram_md5_response(const struct auth_secret *sec,
 	char resp[AUTH_USER_MAX + 2 * EVP_MAX_MD_SIZE + 2];
 	unsigned mdlen = 0, i;
 	size_t clen, ul = strlen(sec->user);
+	struct relay_result r;
 	int ret = -1;
 
-	if (auth_base64_decode(challenge_b64, chal, sizeof(chal), &clen) != 0 ||
+	/* HMAC-MD5 is libcrypto's (dl.c); smtp_client loads it first. */
+	if (dl_load(DL_CRYPTO, &r) != 0 ||
+	    auth_base64_decode(challenge_b64, chal, sizeof(chal), &clen) != 0 ||
 	    clen == 0 || ul >= AUTH_USER_MAX)
 		goto out;
 	if (HMAC(EVP_md5(), sec->pass, (int)strlen(sec->pass), chal, clen, md,
@@ -404,8 +408,8 @@ auth_cram_md5_response(const struct auth_secret *sec,
 		snprintf(resp + ul + 1 + 2 * i, 3, "%02x", md[i]);
 	ret = auth_base64_encode(resp, ul + 1 + 2 * (size_t)mdlen, out, len);
 out:
-	OPENSSL_cleanse(resp, sizeof(resp));
-	OPENSSL_cleanse(md, sizeof(md));
-	OPENSSL_cleanse(chal, sizeof(chal));
+	explicit_bzero(resp, sizeof(resp));
+	explicit_bzero(md, sizeof(md));
+	explicit_bzero(chal, sizeof(chal));
 	return ret;
 }

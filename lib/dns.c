@@ -139,6 +139,8 @@
 
 #include <ldns/ldns.h>
 
+#include "dl_ldns.h"
+
 #include "dns.h"
 #include "nexthop.h"
 
@@ -196,6 +198,7 @@ static const char *parse_server(const char *, size_t, ldns_resolver *,
     uint16_t *);
 static int parse_servers(const char *, ldns_resolver *, uint16_t *,
     const char **);
+static int load_ldns(struct dns *, struct relay_result *);
 static int build_resolver(struct dns *, struct relay_result *);
 static void reset_servers(ldns_resolver *);
 static bool servers_left(ldns_resolver *);
@@ -281,6 +284,17 @@ fail(enum dns_outcome out, const char *name, const char *type,
 	    "Host or domain name not found. Name service error for "
 	    "name=%.*s type=%s: %s", DNS_NAME_SHOWN, name, type,
 	    outcomes[out].text);
+}
+
+/* load_ldns - libldns, at the first lookup that needs it (dl.c) */
+static int
+load_ldns(struct dns *d, struct relay_result *why)
+{
+	if (dl_load(DL_LDNS, why) != 0) {
+		set_error(d, "%s", why->text);
+		return -1;
+	}
+	return 0;
 }
 
 /* dns_new - store the settings; nothing slow happens here */
@@ -1098,6 +1112,8 @@ dns_lookup_mx(struct dns *d, const char *domain, struct dns_mxrrs *set,
 		    "dns_lookup_mx: bad arguments");
 	d->error[0] = '\0';
 	d->neg_ttl = DNS_TTL_NONE;
+	if (load_ldns(d, why) != 0)
+		return -1;
 	if (!nexthop_valid_hostname(domain) ||
 	    (qname = ldns_dname_new_frm_str(domain)) == NULL) {
 		set_error(d, "%.*s: malformed domain name", DNS_NAME_SHOWN,
@@ -1284,11 +1300,21 @@ dns_lookup_host(struct dns *d, const char *name, unsigned port,
 	}
 
 	families = family_order(d->pref, order);
-	if (!nexthop_valid_hostname(name) ||
-	    (qname = ldns_dname_new_frm_str(name)) == NULL) {
+	if (!nexthop_valid_hostname(name)) {
 		set_error(d, "%.*s: malformed domain name", DNS_NAME_SHOWN,
 		    name);
 		return fail(DNS_OUT_BADNAME, name, type_name(order[0]), why);
+	}
+	/* host_lookup = native alone needs no ldns at all. */
+	if (d->use_dns) {
+		if (load_ldns(d, why) != 0)
+			return -1;
+		if ((qname = ldns_dname_new_frm_str(name)) == NULL) {
+			set_error(d, "%.*s: malformed domain name",
+			    DNS_NAME_SHOWN, name);
+			return fail(DNS_OUT_BADNAME, name,
+			    type_name(order[0]), why);
+		}
 	}
 
 	worst = DNS_OUT_NXDOMAIN;
@@ -1330,6 +1356,7 @@ found:
 	*count = merge(order, families, &v4, &v6, out, max);
 	ret = 0;
 out:
-	ldns_rdf_deep_free(qname);
+	if (qname != NULL)
+		ldns_rdf_deep_free(qname);
 	return ret;
 }

@@ -65,6 +65,8 @@
 
 #include <openssl/evp.h>
 
+#include "dl_openssl.h"
+#include "log.h"
 #include "pool.h"
 
 #define POOL_SIZE_MAX		1000	/* same limit as the config key */
@@ -128,11 +130,19 @@ hash_hex(const char *dest, char *out, size_t len)
 	static const char hex[] = "0123456789ABCDEF";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, k;
+	struct relay_result r;
 	EVP_MD_CTX *ctx;
 	const char *p;
 	size_t n = 0;
 	char c;
 
+	/* Only names this long need libcrypto (dl.c). */
+	relay_result_init(&r);
+	if (dl_load(DL_CRYPTO, &r) != 0) {
+		log_info("pool: %s", r.text);
+		out[0] = '\0';
+		return;
+	}
 	if ((ctx = EVP_MD_CTX_new()) != NULL &&
 	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1) {
 		for (p = dest; *p != '\0'; p++) {
@@ -145,7 +155,7 @@ hash_hex(const char *dest, char *out, size_t len)
 			mdlen = 0;
 	}
 	EVP_MD_CTX_free(ctx);
-	/* Without a hash (out of memory), long names share slots:
+	/* Without a hash (no memory, no libcrypto), long names share slots:
 	 * stricter than asked, never looser. */
 	for (k = 0; k < mdlen && n + 3 <= len; k++) {
 		out[n++] = hex[md[k] >> 4];

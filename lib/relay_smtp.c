@@ -71,8 +71,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-
 #include "auth.h"
 #include "log.h"
 #include "relay_smtp.h"

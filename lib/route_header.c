@@ -96,6 +96,8 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
+#include "auth.h"
+#include "dl_openssl.h"
 #include "route_header.h"
 
 #define CANON_MAX	(ROUTE_HEADER_VALUE_MAX + 64)
@@ -116,7 +118,7 @@ is_wsp(int c)
 void
 route_header_key_wipe(struct route_header_key *k)
 {
-	OPENSSL_cleanse(k->data, sizeof(k->data));
+	explicit_bzero(k->data, sizeof(k->data));
 	k->len = 0;
 }
 
@@ -132,6 +134,9 @@ route_header_key_load(struct route_header_key *k, const char *path,
 	int fd = -1, ret = -1;
 
 	route_header_key_wipe(k);
+	/* A key is for HMAC: libcrypto is loaded with it (dl.c). */
+	if (dl_load(DL_CRYPTO, why) != 0)
+		return -1;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
 		relay_result_set(why, "4.3.5", "routing key %s: %s", path,
 		    strerror(errno));
@@ -182,7 +187,7 @@ route_header_key_load(struct route_header_key *k, const char *path,
 	k->len = used;
 	ret = 0;
 out:
-	OPENSSL_cleanse(buf, sizeof(buf));
+	explicit_bzero(buf, sizeof(buf));
 	if (fd >= 0)
 		close(fd);
 	return ret;
@@ -196,7 +201,7 @@ binding_hash(const char *value, char hex[65])
 	char buf[ROUTE_HEADER_BINDING_MAX + 1];
 	size_t i, n = 0;
 
-	if (value == NULL)
+	if (value == NULL || !dl_loaded(DL_CRYPTO))
 		return false;
 	/* Unfold (drop CR and LF), then trim white space at both ends. */
 	for (i = 0; value[i] != '\0'; i++) {
@@ -227,6 +232,8 @@ route_header_from_route(struct route_header *h, const char *domain,
 	size_t i;
 
 	memset(h, 0, sizeof(*h));
+	if (dl_load(DL_CRYPTO, why) != 0)
+		return -1;
 	if (r->transport != ROUTE_SMTP || !r->has_nexthop)
 		return relay_result_set(why, "4.3.0", "route \"%.300s\" has no "
 		    "SMTP next hop to write into a routing header", r->text);
@@ -284,7 +291,7 @@ compute_mac(const struct route_header *h, const struct route_header_key *k,
 	n = snprintf(canon, sizeof(canon), "slimrelay-route\nv=1\nd=%s\n"
 	    "r=%s\no=%s\nt=%lld\nb=%s:%s\n", h->domain, nh, opt, h->time,
 	    binding_name(h->binding), h->binding_hash);
-	if (n < 0 || (size_t)n >= sizeof(canon))
+	if (n < 0 || (size_t)n >= sizeof(canon) || !dl_loaded(DL_CRYPTO))
 		return false;
 	if (HMAC(EVP_sha256(), k->data, (int)k->len,
 	    (const unsigned char *)canon, (size_t)n, mac, &mac_len) == NULL ||
@@ -300,7 +307,7 @@ route_header_sign(const struct route_header *h,
     struct relay_result *why)
 {
 	unsigned char mac[ROUTE_HEADER_MAC_LEN];
-	unsigned char b64[B64_MAC_LEN + 1];
+	char b64[B64_MAC_LEN + 1];
 	char nh[NEXTHOP_FORMAT_MAX], opt[OPT_TEXT_MAX];
 	char opt_tag[OPT_TEXT_MAX + 8];
 	int n, ret = -1;
@@ -319,7 +326,11 @@ route_header_sign(const struct route_header *h,
 		    "header signature");
 		goto out;
 	}
-	EVP_EncodeBlock(b64, mac, (int)sizeof(mac));
+	if (auth_base64_encode(mac, sizeof(mac), b64, sizeof(b64)) != 0) {
+		relay_result_set(why, "4.3.0", "cannot encode the routing "
+		    "header signature");
+		goto out;
+	}
 	nexthop_format(&h->nh, nh, sizeof(nh));
 	format_options(h, opt, sizeof(opt));
 	opt_tag[0] = '\0';
@@ -327,14 +338,14 @@ route_header_sign(const struct route_header *h,
 		snprintf(opt_tag, sizeof(opt_tag), " o=%s;", opt);
 	n = snprintf(buf, len, "v=1; d=%s; r=%s;%s t=%lld; b=%s:%s; s=%s",
 	    h->domain, nh, opt_tag, h->time, binding_name(h->binding),
-	    h->binding_hash, (const char *)b64);
+	    h->binding_hash, b64);
 	if (n < 0 || (size_t)n >= len || (size_t)n > ROUTE_HEADER_VALUE_MAX) {
 		relay_result_set(why, "4.3.0", "routing header too long");
 		goto out;
 	}
 	ret = 0;
 out:
-	OPENSSL_cleanse(mac, sizeof(mac));
+	explicit_bzero(mac, sizeof(mac));
 	return ret;
 }
 
@@ -393,16 +404,19 @@ parse_binding(struct route_header *h, const char *v)
 static bool
 parse_mac(unsigned char mac[ROUTE_HEADER_MAC_LEN], const char *v)
 {
-	unsigned char out[B64_MAC_LEN], again[B64_MAC_LEN + 1];
+	unsigned char out[ROUTE_HEADER_MAC_LEN];
+	char again[B64_MAC_LEN + 1];
+	size_t n;
 
 	if (strlen(v) != B64_MAC_LEN || v[B64_MAC_LEN - 1] != '=' ||
 	    v[B64_MAC_LEN - 2] == '=')
 		return false;
-	if (EVP_DecodeBlock(out, (const unsigned char *)v, B64_MAC_LEN) != 33)
+	if (auth_base64_decode(v, out, sizeof(out), &n) != 0 ||
+	    n != ROUTE_HEADER_MAC_LEN)
 		return false;
 	/* Only the canonical encoding: no stray bits in the last digit. */
-	EVP_EncodeBlock(again, out, ROUTE_HEADER_MAC_LEN);
-	if (memcmp(again, v, B64_MAC_LEN) != 0)
+	if (auth_base64_encode(out, n, again, sizeof(again)) != 0 ||
+	    memcmp(again, v, B64_MAC_LEN) != 0)
 		return false;
 	memcpy(mac, out, ROUTE_HEADER_MAC_LEN);
 	return true;
@@ -516,7 +530,7 @@ route_header_parse(struct route_header *h,
 	/* o (bit 3) is optional; every other tag must be there. */
 	if (st == ROUTE_HEADER_VALID && (seen | 1u << 3) != 0x7f)
 		st = ROUTE_HEADER_MALFORMED;
-	OPENSSL_cleanse(buf, sizeof(buf));
+	explicit_bzero(buf, sizeof(buf));
 	return st;
 }
 
@@ -555,7 +569,7 @@ route_header_verify(struct route_header *h, const char *value,
 	else if (age_s > max_age_ms / 1000)
 		st = ROUTE_HEADER_EXPIRED;
 out:
-	OPENSSL_cleanse(want, sizeof(want));
+	explicit_bzero(want, sizeof(want));
 	return st;
 }
 

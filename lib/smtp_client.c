@@ -142,10 +142,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/crypto.h>
-
 #include "auth.h"
 #include "conn.h"
+#include "dl.h"
 #include "log.h"
 #include "smtp_client.h"
 #include "smtp_reply.h"
@@ -951,7 +950,7 @@ send_secret(struct smtp_client *cl, const char *prefix, const char *secret,
 	trace_command(cmd, pl > 0 && prefix[pl - 1] == ' ' ? pl - 1 : pl);
 	stage_deadline(cl, SMTP_STAGE_AUTH, &d);
 	st = conn_write(cl->conn, cmd, pl + sl + 2, &d);
-	OPENSSL_cleanse(cmd, sizeof(cmd));
+	explicit_bzero(cmd, sizeof(cmd));
 	if (st == CONN_OK)
 		st = conn_flush(cl->conn, &d);
 	conn_wipe_output(cl->conn);
@@ -1042,12 +1041,15 @@ do_auth(struct smtp_client *cl, struct relay_result *why)
 		rc = auth_step(cl, "", buf, why);
 		break;
 	default:
+		/* HMAC-MD5 is libcrypto's: load it before starting. */
+		if (dl_load(DL_CRYPTO, why) != 0)
+			goto fail;
 		if ((rc = auth_step(cl, "AUTH CRAM-MD5", "", why)) != 1)
 			break;
 		chal = smtp_reply_next_line(&cl->reply, NULL);
 		if (chal == NULL ||
 		    auth_cram_md5_response(sec, chal, buf, sizeof(buf)) != 0) {
-			OPENSSL_cleanse(buf, sizeof(buf));
+			explicit_bzero(buf, sizeof(buf));
 			/* RFC 4954 4: "*" cancels the exchange. */
 			if (auth_step(cl, "*", "", why) < 0)
 				return -1;
@@ -1058,7 +1060,7 @@ do_auth(struct smtp_client *cl, struct relay_result *why)
 		rc = auth_step(cl, "", buf, why);
 		break;
 	}
-	OPENSSL_cleanse(buf, sizeof(buf));
+	explicit_bzero(buf, sizeof(buf));
 	if (rc < 0)
 		return -1;
 	if (cl->reply.code != 235)
@@ -1070,7 +1072,7 @@ do_auth(struct smtp_client *cl, struct relay_result *why)
 	set_state(cl, SMTP_STATE_READY);
 	return 0;
 toolong:
-	OPENSSL_cleanse(buf, sizeof(buf));
+	explicit_bzero(buf, sizeof(buf));
 	relay_result_set(why, "4.3.5", "user name or password too long for "
 	    "AUTH %s", auth_mech_name(m));
 fail:

@@ -25,13 +25,14 @@
  *	    size_t len);
  * DESCRIPTION
  *	OpenSSL is touched only here, and only when a hop really uses TLS:
- *	tls_session_new() makes the SSL_CTX and the SSL object of one
- *	connection (TLS 1.2 or newer, no compression, no renegotiation),
- *	loads the CA file and directory for the "verify" level only, sets
- *	SNI to the policy's verify_name when it is a host name, and asks
- *	OpenSSL to match that name (or address) against the certificate.
- *	It returns NULL with why set (4.3.5 for a CA file that cannot be
- *	loaded, 4.3.0 for memory) on failure.
+ *	tls_session_new() loads libssl (dl_load()), makes the SSL_CTX and
+ *	the SSL object of one connection (TLS 1.2 or newer, no
+ *	compression, no renegotiation), loads the CA file and directory
+ *	for the "verify" level only, sets SNI to the policy's verify_name
+ *	when it is a host name, and asks OpenSSL to match that name (or
+ *	address) against the certificate. It returns NULL with why set
+ *	(4.3.5 for a CA file that cannot be loaded, 4.3.0 for memory or
+ *	a libssl that cannot be loaded) on failure.
  *
  *	Session resumption across processes: with a cache_dir and a
  *	cache_key, the file tls_cache_file(cache_dir, cache_key) holds one
@@ -96,6 +97,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "dl_openssl.h"
 #include "log.h"
 #include "tls.h"
 
@@ -201,6 +203,9 @@ tls_session_new(const struct tls_policy *p, const char *cache_key,
 	const char *file, *path;
 	char key[TLS_KEY_MAX];
 
+	/* libssl is loaded now, for the first TLS hop: see dl.c. */
+	if (dl_load(DL_SSL, why) != 0)
+		return NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		relay_result_set(why, "4.3.0", "out of memory");
 		return NULL;
@@ -401,7 +406,7 @@ new_session_cb(SSL *ssl, SSL_SESSION *sess)
 	}
 out:
 	if (buf != NULL)
-		OPENSSL_cleanse(buf, (size_t)(len > 0 ? len : 0));
+		explicit_bzero(buf, (size_t)(len > 0 ? len : 0));
 	free(buf);
 	return 0;	/* we keep no reference */
 }
