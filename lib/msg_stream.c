@@ -92,6 +92,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,11 +161,14 @@ msg_stream_new(int fd, unsigned flags, const char *spool_dir,
 		    strerror(EBADF));
 		return NULL;
 	}
-	if ((ms = calloc(1, sizeof(*ms))) == NULL) {
+	if ((ms = malloc(sizeof(*ms))) == NULL) {
 		relay_result_set(why, "4.3.0", "error reading message: %s",
 		    strerror(errno));
 		return NULL;
 	}
+	/* Not the buffer: bytes are only read where fill() wrote them,
+	 * and 64 KiB of zeros cost 16 page faults per message. */
+	memset(ms, 0, offsetof(struct msg_stream, ibuf));
 	ms->fd = fd;
 	ms->flags = flags;
 	ms->spool_fd = -1;
