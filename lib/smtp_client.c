@@ -74,10 +74,11 @@
  *	stage limit), cut short by opt->deadline. The XFER timeout bounds
  *	each write of the content, not the whole content.
  *
- *	smtp_client_quit() says QUIT, waits up to the QUIT timeout for the
- *	reply, ignores it, and closes. smtp_client_is_open() is true when a
- *	session is ready for a message and the server has not spoken out of
- *	turn (a 421 before closing an idle session) or hung up.
+ *	smtp_client_quit() says QUIT and closes without waiting for the
+ *	reply (Postfix's smtp_skip_quit_response = yes, its default).
+ *	smtp_client_is_open() is true when a session is ready for a
+ *	message and the server has not spoken out of turn (a 421 before
+ *	closing an idle session) or hung up.
  *
  *	smtp_client_peer() ("name[addr]"), smtp_client_relay()
  *	("name[addr]:port") and smtp_client_auth_mechs() return strings
@@ -535,16 +536,20 @@ refuse(struct smtp_client *cl, enum smtp_stage stage, bool soften_5xx,
 	return -1;
 }
 
-/* quit_quietly - QUIT, wait for the reply up to the QUIT timeout, close */
+/*
+ * quit_quietly - QUIT and close, without waiting for the reply: like
+ * Postfix's smtp_skip_quit_response = yes (its default), since the
+ * reply changes nothing and waiting for it costs a round trip
+ */
 static void
 quit_quietly(struct smtp_client *cl)
 {
 	struct relay_result ignored;
 
 	relay_result_init(&ignored);
-	if (conn_fd(cl->conn) >= 0 &&
-	    send_command(cl, SMTP_STAGE_QUIT, true, &ignored, "QUIT") == 0)
-		(void)read_reply(cl, SMTP_STAGE_QUIT, &ignored);
+	if (conn_fd(cl->conn) >= 0)
+		(void)send_command(cl, SMTP_STAGE_QUIT, true, &ignored,
+		    "QUIT");
 	conn_close(cl->conn);
 	set_state(cl, SMTP_STATE_CLOSED);
 }
@@ -1196,7 +1201,7 @@ set_auth_mechs(struct smtp_client *cl, const char *args, bool is_old_form)
 	}
 }
 
-/* smtp_client_quit - QUIT, wait for the reply (ignored), close */
+/* smtp_client_quit - QUIT, then close at once */
 void
 smtp_client_quit(struct smtp_client *cl)
 {
