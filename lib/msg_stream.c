@@ -56,8 +56,11 @@
  *	msg_stream_rewind() starts again from the first byte. A message
  *	that fits in the buffer is replayed from memory; a larger one is
  *	copied, as it is read, into an unlinked temporary file in spool_dir
- *	(NULL: $TMPDIR, else /tmp), opened when the stream is created so
- *	that a bad spool directory shows at once. A rewind in the middle
+ *	(NULL: $TMPDIR, else /tmp), made when the message first outgrows
+ *	the buffer, so that most messages never touch the disk; that the
+ *	directory can take files is checked (access(2)) when the stream is
+ *	created, so that a bad spool directory shows at once. A rewind in
+ *	the middle
  *	first copies the rest of the input. Without MSG_STREAM_REPLAY,
  *	msg_stream_rewind() fails with "4.3.0". msg_stream_started() tells
  *	whether msg_stream_read() was called since the stream was made or
@@ -123,7 +126,8 @@ struct conv {
 struct msg_stream {
 	int	fd;		/* the message, from the MTA; not ours */
 	unsigned flags;		/* MSG_STREAM_* */
-	int	spool_fd;	/* REPLAY: unlinked temporary file, else -1 */
+	int	spool_fd;	/* the unlinked temporary file, or -1 */
+	char   *spool_dir;	/* REPLAY: where it is made */
 	bool	spooling;	/* the spool holds all input read so far */
 	bool	replaying;	/* input comes from the spool, not fd */
 	bool	input_eof;	/* the current input is at its end */
@@ -145,6 +149,7 @@ static int fill(struct msg_stream *, struct relay_result *);
 static int read_rest(struct msg_stream *, struct relay_result *);
 static int start_spool(struct msg_stream *, struct relay_result *);
 static int open_spool(const char *, struct relay_result *);
+static int check_spool_dir(const char *, struct relay_result *);
 static int fail(struct msg_stream *, struct relay_result *, const char *,
 	    int);
 static int repeat_error(const struct msg_stream *, struct relay_result *);
@@ -176,10 +181,21 @@ msg_stream_new(int fd, unsigned flags, const char *spool_dir,
 	ms->known_wire = -1;
 	relay_result_init(&ms->error);
 	conv_reset(&ms->conv, flags);
-	if ((flags & MSG_STREAM_REPLAY) != 0 &&
-	    (ms->spool_fd = open_spool(spool_dir, why)) < 0) {
-		free(ms);
-		return NULL;
+	if ((flags & MSG_STREAM_REPLAY) != 0) {
+		if (spool_dir == NULL && ((spool_dir = getenv("TMPDIR")) ==
+		    NULL || *spool_dir == '\0'))
+			spool_dir = "/tmp";
+		if ((ms->spool_dir = strdup(spool_dir)) == NULL) {
+			relay_result_set(why, "4.3.0", "error reading "
+			    "message: %s", strerror(errno));
+			free(ms);
+			return NULL;
+		}
+		if (check_spool_dir(ms->spool_dir, why) < 0) {
+			free(ms->spool_dir);
+			free(ms);
+			return NULL;
+		}
 	}
 	return ms;
 }
@@ -192,6 +208,7 @@ msg_stream_free(struct msg_stream *ms)
 		return;
 	if (ms->spool_fd >= 0)
 		close(ms->spool_fd);
+	free(ms->spool_dir);
 	free(ms);
 }
 
@@ -634,21 +651,39 @@ read_rest(struct msg_stream *ms, struct relay_result *why)
 static int
 start_spool(struct msg_stream *ms, struct relay_result *why)
 {
+	if (ms->spool_fd < 0 &&
+	    (ms->spool_fd = open_spool(ms->spool_dir, why)) < 0) {
+		relay_result_copy(&ms->error, why);
+		ms->failed = true;
+		return -1;
+	}
 	if (write_all(ms->spool_fd, ms->ibuf, ms->ilen) < 0)
 		return fail(ms, why, "error writing spool file", errno);
 	ms->spooling = true;
 	return 0;
 }
 
-/* open_spool - an unlinked temporary file in dir (NULL: $TMPDIR, /tmp) */
+/*
+ * check_spool_dir - whether files can be made in dir, before any is
+ * needed: the usual mistakes (no such directory, no permission, a
+ * read-only file system) show when the stream is created
+ */
+static int
+check_spool_dir(const char *dir, struct relay_result *why)
+{
+	if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) == 0)
+		return 0;
+	return relay_result_set(why, "4.3.0", "cannot create spool file in "
+	    "%.200s: %s", dir, strerror(errno));
+}
+
+/* open_spool - an unlinked temporary file in dir */
 static int
 open_spool(const char *dir, struct relay_result *why)
 {
 	char path[PATH_MAX];
 	int fd, len;
 
-	if (dir == NULL && ((dir = getenv("TMPDIR")) == NULL || *dir == '\0'))
-		dir = "/tmp";
 #ifdef O_TMPFILE
 	/* Never has a name, so nothing is left behind after a crash. */
 	if ((fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC,

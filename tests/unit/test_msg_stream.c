@@ -580,8 +580,8 @@ replay_case(const char *what, const char *in, size_t len, unsigned flags,
 	snprintf(name, sizeof(name), "%s: after a mid-way rewind", what);
 	expect_bytes(name, got, n < 0 ? 0 : (size_t)n, want, want_len);
 	UNIT_ASSERT_INT_EQ(spool_dir_empty(), true);
-	/* Smaller than the buffer: replayed from memory, spool unused. */
-	UNIT_ASSERT_INT_EQ(spool_size(), len < BIG ? 0 : (long long)len);
+	/* Smaller than the buffer: replayed from memory, no spool file. */
+	UNIT_ASSERT_INT_EQ(spool_size(), len < BIG ? -1 : (long long)len);
 	msg_stream_free(ms);
 	close(fd);
 	if (pid > 0)
@@ -779,6 +779,48 @@ test_msg_stream_read_error(void)
 	UNIT_ASSERT_STR_EQ(why.text, "error reading message: Is a directory");
 	msg_stream_free(ms);
 	close(fd);
+}
+
+/*
+ * test_msg_stream_spool_gone - the spool file is made when the message
+ * outgrows the buffer: a directory gone by then fails the stream then,
+ * with 4.3.0, and every later call repeats the error
+ */
+static void
+test_msg_stream_spool_gone(void)
+{
+	char dir[] = "/tmp/test_msg_stream_gone.XXXXXX", want[300];
+	struct relay_result why;
+	struct msg_stream *ms;
+	size_t len = 2 * BIG;
+	char *in = malloc(len), out[4096];
+	ssize_t n;
+	int fd;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	memset(in, 'g', len);
+	fd = file_fd(in, len);
+	relay_result_init(&why);
+	ms = msg_stream_new(fd, MSG_STREAM_REPLAY, dir, &why);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ms);
+	/* Within the buffer: no file, so removing the directory is fine. */
+	UNIT_ASSERT_INT_EQ(msg_stream_peek(ms, &why), 0);
+	UNIT_ASSERT_INT_EQ(spool_size(), -1);
+	UNIT_ASSERT_INT_EQ(rmdir(dir), 0);
+	while ((n = msg_stream_read(ms, out, sizeof(out), &why)) > 0)
+		;
+	UNIT_ASSERT_INT_EQ(n, -1);
+	UNIT_ASSERT_STR_EQ(why.status, "4.3.0");
+	snprintf(want, sizeof(want), "cannot create spool file in %s: No "
+	    "such file or directory", dir);
+	UNIT_ASSERT_STR_EQ(why.text, want);
+	relay_result_init(&why);
+	UNIT_ASSERT_INT_EQ(msg_stream_rewind(ms, &why), -1);
+	UNIT_ASSERT_STR_EQ(why.text, want);
+	msg_stream_free(ms);
+	close(fd);
+	free(in);
 }
 
 /* test_msg_stream_spool_error - a full disk while spooling is 4.3.0 */
@@ -1178,6 +1220,7 @@ static CU_TestInfo tests[] = {
 	{ "test_msg_stream_drain", test_msg_stream_drain },
 	{ "test_msg_stream_read_error", test_msg_stream_read_error },
 	{ "test_msg_stream_spool_error", test_msg_stream_spool_error },
+	{ "test_msg_stream_spool_gone", test_msg_stream_spool_gone },
 	{ "test_msg_stream_nonblocking", test_msg_stream_nonblocking },
 	{ "test_msg_stream_zero_len", test_msg_stream_zero_len },
 	{ "test_msg_stream_conversion_speed",
