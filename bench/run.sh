@@ -5,10 +5,12 @@
 # Usage: bench/run.sh [-b BUILDDIR] [-n COUNT] [-r ROUNDS] [-m COUNT]
 #                     [-p PORT] [-k] [-h]
 #
-#   -b BUILDDIR  the build directory; the program is BUILDDIR/transport/
-#                slimrelay (default: $SLIMRELAY if set, else
-#                ../transport/slimrelay relative to the current directory,
-#                i.e. run it from BUILDDIR/bench or BUILDDIR/tests)
+#   -b BUILDDIR  the build directory; the programs are BUILDDIR/transport/
+#                slimrelay and BUILDDIR/bench/bench-exec (default:
+#                $SLIMRELAY if set, else ../transport/slimrelay relative
+#                to the current directory, i.e. run it from BUILDDIR/bench
+#                or BUILDDIR/tests; BUILDDIR is then the directory above
+#                slimrelay's; $BENCH_EXEC, if set, names bench-exec)
 #   -n COUNT     messages per program in the rate test (default 200)
 #   -r ROUNDS    the rate and MX cache tests alternate their two kinds
 #                of run in this many rounds (default 10)
@@ -19,7 +21,8 @@
 #   -k           keep the temporary directory
 #
 # Builds nothing. Starts Postfix's smtp-sink on 127.0.0.1 (no dump: it
-# throws the mail away), and measures:
+# throws the mail away), and measures, starting every timed run with
+# bench-exec (fork and exec, no shell, as Postfix's pipe(8) does):
 #   1. messages/s of COUNT sequential one-message runs of a 1 KiB message,
 #      slimrelay against msmtp (the baseline), alternated in rounds so both
 #      see the same machine state; goal: slimrelay/msmtp >= 10;
@@ -55,9 +58,9 @@ BUILDDIR=
 # usage [STATUS] - the comment above, on stderr unless STATUS is 0
 usage() {
 	if [ "${1:-2}" -eq 0 ]; then
-		sed -n '2,19s/^# \{0,1\}//p' "$0"
+		sed -n '2,21s/^# \{0,1\}//p' "$0"
 	else
-		sed -n '2,19s/^# \{0,1\}//p' "$0" >&2
+		sed -n '2,21s/^# \{0,1\}//p' "$0" >&2
 	fi
 	exit "${1:-2}"
 }
@@ -99,11 +102,25 @@ elif [ -z "${SLIMRELAY:-}" ]; then
 fi
 [ -x "$SLIMRELAY" ] || die "no slimrelay program at $SLIMRELAY (use -b BUILDDIR or set SLIMRELAY)"
 SLIMRELAY=$(cd "$(dirname "$SLIMRELAY")" && pwd)/$(basename "$SLIMRELAY")
+# The runs are started by bench-exec, which execs without a PATH search:
+# every program it starts has an absolute path.
+if [ -z "$BUILDDIR" ]; then
+	BUILDDIR=$(dirname "$(dirname "$SLIMRELAY")")
+fi
+if [ -z "${BENCH_EXEC:-}" ]; then
+	BENCH_EXEC=$BUILDDIR/bench/bench-exec
+	[ -x "$BENCH_EXEC" ] || die "no bench-exec at $BENCH_EXEC: run make in $BUILDDIR"
+fi
+[ -x "$BENCH_EXEC" ] || die "BENCH_EXEC=$BENCH_EXEC is not an executable"
 for tool in smtp-sink msmtp /usr/bin/time base64 sort awk; do
 	command -v "$tool" >/dev/null 2>&1 || die "$tool is not installed"
 done
 SINK=$(command -v smtp-sink)
 MSMTP=$(command -v msmtp)
+case $MSMTP in
+/*) ;;
+*) die "msmtp is found as $MSMTP: put only absolute directories in PATH" ;;
+esac
 
 # --- temporary directory and the sink ---------------------------------------
 T=$(mktemp -d "${TMPDIR:-/tmp}/slimrelay-bench.XXXXXX") || die "mktemp failed"
@@ -182,19 +199,27 @@ make_message "$T/100m.eml" $((100 * 1024 * 1024))
 LOG=$T/slimrelay.log
 export HOME=$T			# no ~/.msmtprc
 
-# One delivery each; stdout (the status line) goes to $T/last.out.
-run_slimrelay() {
-	"$SLIMRELAY" -c "$T/slimrelay.conf" -o log="$LOG" \
-	    -n "[127.0.0.1]:$PORT" -f a@b -- c@d <"$1" >"$T/last.out" 2>&1
-}
-run_msmtp() {
-	"$MSMTP" --file=/dev/null --host=127.0.0.1 --port="$PORT" \
-	    --from=a@b --auth=off --tls=off c@d <"$1" >"$T/last.out" 2>&1
-}
-
-# The floor: starting any process at all, the way the runs above start.
-run_true() {
-	/bin/true <"$1" >"$T/last.out" 2>&1
+# cmd KIND [STATEDIR] - set CMD to the command line of one run of KIND:
+# slimrelay or msmtp (one delivery to the sink), true (the floor:
+# starting any process at all), mx (one delivery by MX, test 4, with
+# its MX cache in STATEDIR/mx)
+cmd() {
+	case $1 in
+	slimrelay)
+		CMD=("$SLIMRELAY" -c "$T/slimrelay.conf" -o "log=$LOG"
+		    -n "[127.0.0.1]:$PORT" -f a@b -- c@d) ;;
+	msmtp)
+		CMD=("$MSMTP" --file=/dev/null --host=127.0.0.1 --port="$PORT"
+		    --from=a@b --auth=off --tls=off c@d) ;;
+	true)
+		CMD=(/bin/true) ;;
+	mx)
+		CMD=("$SLIMRELAY" -c "$T/slimrelay.conf" -o "log=$MX_LOG"
+		    -o "dns_servers=127.0.0.1:$DNS_PORT"
+		    -o "state_directory=$2" -f a@b -- bob@mx.test) ;;
+	*)
+		die "cmd: no such kind of run: $1" ;;
+	esac
 }
 
 # must NAME RC - stop when a delivery failed
@@ -202,33 +227,56 @@ must() {
 	[ "$2" -eq 0 ] || die "$1 exited $2: $(head -c 300 "$T/last.out")"
 }
 
-# times_cpu_us - user+sys CPU microseconds of the children, from the
-# output of the times builtin in $T/times
-times_cpu_us() {
-	awk 'NR == 2 {
-		t = 0
-		for (i = 1; i <= 2; i++) {
-			split($i, p, "m"); sub("s", "", p[2])
-			t += p[1] * 60 + p[2]
-		}
-		printf "%d\n", t * 1e6 }' "$T/times"
+# timed NAME N FILE - run CMD N times one after the other, each with
+# FILE as standard input and $T/last.out as standard output and error,
+# started by bench-exec as pipe(8) starts a delivery: fork and exec, no
+# shell. Sets US and CPU to the wall-clock and the CPU (user + system)
+# microseconds of the N runs together; stops the script when a run did
+# not exit 0 (NAME is the program, for the message).
+timed() {
+	local output
+	US='' CPU=''
+	if ! "$BENCH_EXEC" -n "$2" -i "$3" -o "$T/last.out" -- "${CMD[@]}" \
+	    >"$T/timed.out" 2>"$T/timed.err"; then
+		output=$(head -c 300 "$T/last.out" 2>/dev/null)
+		die "$1: $(cat "$T/timed.err")${output:+: $output}"
+	fi
+	read -r US CPU <"$T/timed.out"
+	case $US:$CPU in
+	:* | *: | *[!0-9:]*)
+		die "bench-exec printed no times: $(cat "$T/timed.out")" ;;
+	esac
 }
 
-# batch PROG N FILE - run PROG N times (call it in a subshell: $(batch));
-# prints the elapsed wall-clock microseconds and the CPU microseconds the
-# runs used
+# batch KIND N FILE - run KIND N times (see cmd; mxhit is an MX delivery
+# with the warm cache, mxmiss one with an empty cache, each of its own);
+# sets B_US and B_CPU to the microseconds of wall clock and of CPU
 batch() {
-	local prog=$1 n=$2 file=$3 i t0 t1 rc
-	# No $() until times has run: a subshell would count as a child.
-	t0=${EPOCHREALTIME/./}
-	for ((i = 0; i < n; i++)); do
-		"run_$prog" "$file"
-		rc=$?
-		[ "$rc" -eq 0 ] || { must "$prog" "$rc"; }
-	done
-	t1=${EPOCHREALTIME/./}
-	times >"$T/times"
-	echo "$((t1 - t0)) $(times_cpu_us)"
+	local kind=$1 n=$2 file=$3 i
+	case $kind in
+	mxhit | mxmiss)
+		# Each miss has a state directory of its own, so it needs a
+		# bench-exec of its own; the hits are started the same way,
+		# one bench-exec each, so that the two kinds differ in the
+		# cache only. (The shell between runs makes a run about 1 ms
+		# slower than back to back on the development VM.) Only the
+		# runs themselves are timed.
+		B_US=0 B_CPU=0
+		for ((i = 0; i < n; i++)); do
+			if [ "$kind" = mxmiss ]; then
+				MISS_N=$((MISS_N + 1))
+				cmd mx "$T/mx-miss/$MISS_N"
+			else
+				cmd mx "$T/mx-hit"
+			fi
+			timed "slimrelay (MX)" 1 "$file"
+			B_US=$((B_US + US)) B_CPU=$((B_CPU + CPU))
+		done ;;
+	*)
+		cmd "$kind"
+		timed "$kind" "$n" "$file"
+		B_US=$US B_CPU=$CPU ;;
+	esac
 }
 
 # sink_ticks - CPU time (clock ticks) the sink has used so far, or nothing
@@ -252,21 +300,19 @@ echo
 # --- 1. messages per second -------------------------------------------------
 # Warm up both (page cache, the sink's first connection).
 for _ in 1 2 3 4 5; do
-	run_slimrelay "$T/1k.eml" || must slimrelay $?
-	run_msmtp "$T/1k.eml" || must msmtp $?
+	batch slimrelay 1 "$T/1k.eml"
+	batch msmtp 1 "$T/1k.eml"
 done
 per_round=$((COUNT / ROUNDS))
 extra=$((COUNT - per_round * ROUNDS))
 us_s=0 us_m=0 cpu_s=0 cpu_m=0
 # add PROG N - one batch of PROG, added to its totals
 add() {
-	local out
-	out=$(batch "$1" "$2" "$T/1k.eml") || exit 1
-	set -- "$1" $out
+	batch "$1" "$2" "$T/1k.eml"
 	if [ "$1" = slimrelay ]; then
-		us_s=$((us_s + $2)) cpu_s=$((cpu_s + $3))
+		us_s=$((us_s + B_US)) cpu_s=$((cpu_s + B_CPU))
 	else
-		us_m=$((us_m + $2)) cpu_m=$((cpu_m + $3))
+		us_m=$((us_m + B_US)) cpu_m=$((cpu_m + B_CPU))
 	fi
 }
 for ((r = 0; r < ROUNDS; r++)); do
@@ -282,10 +328,9 @@ for ((r = 0; r < ROUNDS; r++)); do
 		add slimrelay "$n"
 	fi
 done
-out=$(batch true "$COUNT" "$T/1k.eml") || exit 1
-set -- $out
-floor_wall=$(awk -v n="$COUNT" -v us="$1" 'BEGIN { printf "%.2f", us / n / 1000 }')
-floor_cpu=$(awk -v n="$COUNT" -v us="$2" 'BEGIN { printf "%.2f", us / n / 1000 }')
+batch true "$COUNT" "$T/1k.eml"
+floor_wall=$(awk -v n="$COUNT" -v us="$B_US" 'BEGIN { printf "%.2f", us / n / 1000 }')
+floor_cpu=$(awk -v n="$COUNT" -v us="$B_CPU" 'BEGIN { printf "%.2f", us / n / 1000 }')
 rate_s=$(awk -v n="$COUNT" -v us="$us_s" 'BEGIN { printf "%.1f", n / (us / 1e6) }')
 rate_m=$(awk -v n="$COUNT" -v us="$us_m" 'BEGIN { printf "%.1f", n / (us / 1e6) }')
 ratio=$(awk -v a="$rate_s" -v b="$rate_m" 'BEGIN { printf "%.1f", a / b }')
@@ -305,16 +350,15 @@ echo
 
 # --- 2. throughput of one 10 MiB message ------------------------------------
 size10=$(stat -c %s "$T/10m.eml")
-run_slimrelay "$T/10m.eml" || must slimrelay $?	# warm the page cache
+batch slimrelay 1 "$T/10m.eml"	# warm the page cache
 : >"$T/mbps"
 : >"$T/cpu"
 sink_ticks0=$(sink_ticks)
 for _ in 1 2 3 4 5; do
-	out=$(batch slimrelay 1 "$T/10m.eml") || exit 1
-	set -- $out
-	awk -v b="$size10" -v us="$1" 'BEGIN { printf "%.1f\n", b / us }' \
+	batch slimrelay 1 "$T/10m.eml"
+	awk -v b="$size10" -v us="$B_US" 'BEGIN { printf "%.1f\n", b / us }' \
 	    >>"$T/mbps"
-	echo "$2" >>"$T/cpu"
+	echo "$B_CPU" >>"$T/cpu"
 done
 sink_ticks1=$(sink_ticks)
 mbps=$(median <"$T/mbps")
@@ -339,8 +383,8 @@ echo
 # --- 3. peak RSS ------------------------------------------------------------
 # rss FILE - peak RSS in KiB of one slimrelay run on FILE
 rss() {
-	/usr/bin/time -f %M -o "$T/rss" "$SLIMRELAY" -c "$T/slimrelay.conf" \
-	    -o log="$LOG" -n "[127.0.0.1]:$PORT" -f a@b -- c@d <"$1" \
+	cmd slimrelay
+	/usr/bin/time -f %M -o "$T/rss" "${CMD[@]}" <"$1" \
 	    >"$T/last.out" 2>&1 || must slimrelay $?
 	tail -n 1 "$T/rss"
 }
@@ -405,22 +449,10 @@ dns_count() {
 	grep -c '^query [0-9]*:' "$T/dns.log"
 }
 
-# One delivery to bob@mx.test by MX, with the MX cache in STATEDIR/mx.
-run_mx() {
-	"$SLIMRELAY" -c "$T/slimrelay.conf" -o log="$MX_LOG" \
-	    -o "dns_servers=127.0.0.1:$DNS_PORT" -o "state_directory=$1" \
-	    -f a@b -- bob@mx.test <"$T/1k.eml" >"$T/last.out" 2>&1
-}
-# A warm cache, filled before the test.
-run_mxhit() {
-	run_mx "$T/mx-hit"
-}
-# An empty cache each time: run number MISS_N gets a state directory of
-# its own, made before the test, so that no rm runs between deliveries.
-run_mxmiss() {
-	MISS_N=$((MISS_N + 1))
-	run_mx "$T/mx-miss/$MISS_N"
-}
+# The runs are batch mxhit (a warm cache, filled before the test) and
+# batch mxmiss (an empty cache each time: run number MISS_N gets a state
+# directory of its own, made before the test, so that no rm runs between
+# deliveries).
 
 mx_skip=$(mx_skip_reason)
 if [ -z "$mx_skip" ]; then
@@ -446,9 +478,10 @@ if [ -z "$mx_skip" ]; then
 	    die "cannot make the MX cache directories"
 	# Warm up (misses), then fill the cache of the hit runs.
 	for i in 1 2 3; do
-		run_mx "$T/mx-warm/$i" || must "slimrelay (MX)" $?
+		cmd mx "$T/mx-warm/$i"
+		timed "slimrelay (MX)" 1 "$T/1k.eml"
 	done
-	run_mxhit || must "slimrelay (MX)" $?
+	batch mxhit 1 "$T/1k.eml"
 	[ -s "$T/mx-hit/mx/mx.test" ] ||
 	    die "no MX cache file after a delivery: $T/mx-hit/mx/mx.test"
 
@@ -460,17 +493,15 @@ if [ -z "$mx_skip" ]; then
 	us_miss=0 us_hit=0 cpu_miss=0 cpu_hit=0 q_miss=0 q_hit=0
 	# mx_add KIND N - one batch of N runs of KIND, added to its totals
 	mx_add() {
-		local out q0 q1
+		local q0 q1
 		q0=$(dns_count)
-		out=$(batch "$1" "$2" "$T/1k.eml") || exit 1
+		batch "$1" "$2" "$T/1k.eml"
 		q1=$(dns_count)
-		set -- "$1" "$2" $out
 		if [ "$1" = mxmiss ]; then
-			MISS_N=$((MISS_N + $2))
-			us_miss=$((us_miss + $3)) cpu_miss=$((cpu_miss + $4))
+			us_miss=$((us_miss + B_US)) cpu_miss=$((cpu_miss + B_CPU))
 			q_miss=$((q_miss + q1 - q0))
 		else
-			us_hit=$((us_hit + $3)) cpu_hit=$((cpu_hit + $4))
+			us_hit=$((us_hit + B_US)) cpu_hit=$((cpu_hit + B_CPU))
 			q_hit=$((q_hit + q1 - q0))
 		fi
 	}
