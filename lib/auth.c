@@ -73,9 +73,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "dl_openssl.h"
-
 #include "auth.h"
+#include "dl_openssl.h"
 
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -140,7 +140,6 @@
 #include <ldns/ldns.h>
 
 #include "dl_ldns.h"
-
 #include "dns.h"
 #include "nexthop.h"
 
