@@ -6,7 +6,10 @@
  * Every name called must be in a list below and have its #define: a
  * name missing from the defines is an undefined symbol when the
  * programs link (they are not linked with libssl or libcrypto), a
- * define without a list entry does not compile.
+ * define without a list entry does not compile. Some names are only
+ * reached through OpenSSL's own macros: CRYPTO_free (OPENSSL_free),
+ * SSL_CTX_ctrl and SSL_ctrl (SSL_CTX_set_mode, SNI),
+ * SSL_get_ex_data (SSL_get_app_data), the SSL_CIPHER_* pair.
  */
 #ifndef SLIMRELAY_DL_OPENSSL_H
 #define SLIMRELAY_DL_OPENSSL_H

@@ -693,6 +693,18 @@ drop_privileges(const struct config *cfg, struct relay_result *why)
 	return 0;
 }
 
+/* control_signals - the signals both processes take with sigwait() */
+static void
+control_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGCHLD);
+}
+
 /* supervise - the parent: SIGHUP -> SIGUSR1 for the filter; wait */
 static int
 supervise(pid_t child)
@@ -701,12 +713,7 @@ supervise(pid_t child)
 	int sig, status;
 	pid_t pid;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGCHLD);
+	control_signals(&set);
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
 			continue;
@@ -828,12 +835,7 @@ main(int argc, char **argv)
 	}
 
 	/* Signals are taken by sigwait(): block them in every thread. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGCHLD);
+	control_signals(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	parent = getpid();
 	if ((child = fork()) < 0) {

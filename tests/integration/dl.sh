@@ -15,8 +15,6 @@ printf 'Subject: dl\n\nbody\n' >"$T/msg"
 export RELAY_INPUT="$T/msg"
 DNSOPT=(-o "dns_servers=127.0.0.1:$DNS_PORT" -o dns_timeout=2s)
 
-lacks() { case "$1" in *"$2"*) echo "#   output has '$2'"; return 1 ;; esac; return 0; }
-
 # The soname the programs were built for, from the loader's trace.
 LD_DEBUG=libs relay "${DNSOPT[@]}" -n "[smarthost.test]:$P" -f a@example.org -- b@example.com
 check "by name: exit 0" eq "$RC" 0

@@ -166,6 +166,7 @@ check() {
 # Assertion helpers for check.
 eq() { [ "$1" = "$2" ] || { echo "#   got '$1', want '$2'"; return 1; }; }
 has() { case "$1" in *"$2"*) return 0 ;; esac; echo "#   '$1' lacks '$2'"; return 1; }
+lacks() { case "$1" in *"$2"*) echo "#   output has '$2'"; return 1 ;; esac; return 0; }
 starts() { case "$1" in "$2"*) return 0 ;; esac; echo "#   '$1' does not start with '$2'"; return 1; }
 log_has() { grep -qF -- "$1" "$LOG" || { echo "#   log lacks '$1'"; tail -3 "$LOG" 2>/dev/null | sed 's/^/#   /'; return 1; }; }
 

@@ -22,18 +22,13 @@
 # Needs root (maildrop -d switches to the user) and Debian's maildrop.
 
 . "$(dirname "$0")/lib.sh"
-
-DATA=$top_srcdir/tests/data/maildrop
-USERS="srmd_bob srmd_eve srmd_tmp"
+. "$(dirname "$0")/mtalib.sh"
 
 # md_cleanup - remove the users, then lib.sh's cleanup
 md_cleanup() {
-	local status=$? u
+	local status=$?
 	trap - EXIT
-	for u in $USERS; do
-		pkill -KILL -u "$u" 2>/dev/null
-		id "$u" >/dev/null 2>&1 && userdel "$u" >/dev/null 2>&1
-	done
+	mta_local_users
 	if [ "$status" != 0 ] && [ "$status" != 77 ] && [ -f "$LOG" ]; then
 		tail -n 20 "$LOG" | sed 's/^/# /'
 	fi
@@ -45,40 +40,9 @@ md_cleanup() {
 need maildrop maildirmake useradd userdel pkill pgrep cmp
 trap md_cleanup EXIT
 
-# md_user NAME FILTER - a user with a home in $T, a Maildir, a mailfilter
-md_user() {
-	local home=$T/home/$1
-	mkdir -p "$T/home"
-	chmod 755 "$T/home"
-	if id "$1" >/dev/null 2>&1; then
-		pkill -KILL -u "$1" 2>/dev/null
-		userdel "$1" >/dev/null 2>&1
-	fi
-	useradd -M -d "$home" -s /bin/sh -c "slimrelay maildrop test" "$1" ||
-	    skip "cannot create user $1"
-	mkdir -p "$home"
-	chown "$1:" "$home"
-	runuser -u "$1" -- maildirmake "$home/Maildir" ||
-	    skip "maildirmake fails"
-	md_filter "$1" "$2"
-}
-
-# md_filter NAME FILTER - install tests/data/maildrop/FILTER.mailfilter
-md_filter() {
-	local f=$T/home/$1/.mailfilter
-	cp "$DATA/$2.mailfilter" "$f"
-	chown "$1:" "$f"
-	chmod 600 "$f"
-}
-
-# md_new NAME - the files in the user's Maildir/new, one a line
-md_new() {
-	find "$T/home/$1/Maildir/new" -type f | sort
-}
-
 # md_count NAME - how many messages arrived
 md_count() {
-	md_new "$1" | wc -l | tr -d ' '
+	mta_maildir_new "$1" | wc -l | tr -d ' '
 }
 
 # deliver_md ARGS... - slimrelay with local.test routed to maildrop
@@ -92,9 +56,9 @@ same_file() {
 	cmp -s "$1" "$2"
 }
 
-md_user srmd_bob deliver
-md_user srmd_eve deliver
-md_user srmd_tmp deliver
+mta_maildir_user srmd_bob
+mta_maildir_user srmd_eve
+mta_maildir_user srmd_tmp
 
 # A message that stresses the local form: leading dots, a lone dot,
 # "From " lines, 8-bit text, trailing blanks, a long line.
@@ -125,7 +89,7 @@ check "1 one message in Maildir/new" eq "$(md_count srmd_bob)" 1
 	cat "$MSG"
 } >"$T/want1"
 check "1 byte for byte, after Return-Path and Delivered-To" \
-    same_file "$(md_new srmd_bob | head -n 1)" "$T/want1"
+    same_file "$(mta_maildir_new srmd_bob | head -n 1)" "$T/want1"
 check "1 log record" log_has "QMD1: to=<Srmd_Bob+ext@local.test>, relay=maildrop,"
 check "1 log status" log_has "dsn=2.0.0, status=sent (delivered via maildrop service)"
 
@@ -139,12 +103,12 @@ check "2 CRLF input: exit 0" eq "$RC" 0
 	printf 'Delivered-To: srmd_eve@local.test\n'
 	cat "$MSG"
 } >"$T/want2"
-check "2 CRLF input delivered with LF" same_file "$(md_new srmd_eve)" "$T/want2"
+check "2 CRLF input delivered with LF" same_file "$(mta_maildir_new srmd_eve)" "$T/want2"
 
 # 3. the null sender
 RELAY_INPUT=$MSG deliver_md -q QMD3 -f "" -- srmd_tmp@local.test
 check "3 null sender: exit 0" eq "$RC" 0
-check "3 Return-Path: <>" eq "$(head -n 1 "$(md_new srmd_tmp)")" "Return-Path: <>"
+check "3 Return-Path: <>" eq "$(head -n 1 "$(mta_maildir_new srmd_tmp)")" "Return-Path: <>"
 
 # 4. unknown user
 RELAY_INPUT=$MSG deliver_md -q QMD4 -f alice@sender.test -- \
@@ -156,7 +120,7 @@ check "4 log" log_has "QMD4: to=<srmd_nosuch@local.test>, relay=maildrop"
 check "4 log status" log_has "dsn=5.1.1, status=bounced (user unknown. Command output: Invalid user specified.)"
 
 # 5. a mailfilter that hangs: killed with its process group, deferred
-md_filter srmd_tmp sleep
+mta_mailfilter srmd_tmp sleep
 before=$(md_count srmd_tmp)
 t0=$(date +%s)
 RELAY_INPUT=$MSG deliver_md -o maildrop_timeout=1s -q QMD5 \
@@ -178,12 +142,12 @@ check "5 timeout: log" log_has "QMD5: to=<srmd_tmp@local.test>, relay=maildrop"
 check "5 timeout: log status" log_has "dsn=4.4.2, status=deferred (maildrop delivery timed out"
 
 # 6. a mailfilter that exits 75
-md_filter srmd_tmp tempfail
+mta_mailfilter srmd_tmp tempfail
 RELAY_INPUT=$MSG deliver_md -q QMD6 -f alice@sender.test -- srmd_tmp@local.test
 check "6 EXITCODE=75: exit 75" eq "$RC" 75
 check "6 EXITCODE=75: 4.3.0" starts "$OUT" "4.3.0 temporary failure"
 check "6 nothing delivered" eq "$(md_count srmd_tmp)" "$before"
-md_filter srmd_tmp deliver
+mta_mailfilter srmd_tmp deliver
 
 # 7. two recipients: each has its own result and its own copy
 RELAY_INPUT=$MSG deliver_md -q QMD7 -f alice@sender.test -- \
@@ -208,7 +172,7 @@ OUT=$(/usr/bin/time -f 'maxrss=%M' "$SLIMRELAY" -o log="$LOG" \
     srmd_tmp@local.test <"$BIG" 2>"$T/time.out")
 RC=$?
 check "8 big: exit 0" eq "$RC" 0
-got=$(md_new srmd_tmp | tail -n 1)
+got=$(mta_maildir_new srmd_tmp | tail -n 1)
 check "8 big: delivered" test -n "$got"
 {
 	printf 'Return-Path: <alice@sender.test>\n'

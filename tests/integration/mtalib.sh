@@ -637,6 +637,7 @@ exim_not_in_queue()
 #					admin makes with dpkg-statoverride;
 #					sets MTA_MAILDROP
 #	mta_maildir_user NAME		a user with a home in $T, a Maildir
+#	mta_mailfilter NAME FILTER	install tests/data/maildrop/FILTER.mailfilter
 #					and a mailfilter filing into it
 #	mta_maildir_new NAME		the files in NAME's Maildir/new
 #	mta_local_users			remove the users mta_maildir_user made
@@ -696,10 +697,17 @@ mta_maildir_user()
 	chown "$1:" "$home"
 	runuser -u "$1" -- maildirmake "$home/Maildir" ||
 	    fatal "maildirmake for $1"
-	cp "$top_srcdir/tests/data/maildrop/deliver.mailfilter" \
-	    "$home/.mailfilter"
-	chown "$1:" "$home/.mailfilter"
-	chmod 600 "$home/.mailfilter"
+	mta_mailfilter "$1" deliver
+}
+
+# mta_mailfilter NAME FILTER - NAME's ~/.mailfilter becomes
+#	tests/data/maildrop/FILTER.mailfilter
+mta_mailfilter()
+{
+	local f=$T/home/$1/.mailfilter
+	cp "$top_srcdir/tests/data/maildrop/$2.mailfilter" "$f"
+	chown "$1:" "$f"
+	chmod 600 "$f"
 }
 
 # mta_maildir_new NAME - the messages in NAME's Maildir/new, one a line

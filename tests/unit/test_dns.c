@@ -742,14 +742,6 @@ static CU_TestInfo tests[] = {
 int
 main(void)
 {
-	int rc;
-
-	if ((rc = testns_start(&server, "test_dns", "hosts.data",
-	    SERVER_BASE_PORT)) != 0) {
-		testns_stop(&server);
-		return rc;
-	}
-	rc = unit_run("dns", tests);
-	testns_stop(&server);
-	return rc;
+	return testns_run(&server, "test_dns", "hosts.data",
+	    SERVER_BASE_PORT, "dns", tests);
 }

@@ -791,14 +791,6 @@ static CU_TestInfo tests[] = {
 int
 main(void)
 {
-	int rc;
-
-	if ((rc = testns_start(&server, "test_dns_mx", "mx.data",
-	    BASE_PORT)) != 0) {
-		testns_stop(&server);
-		return rc;
-	}
-	rc = unit_run("dns_mx", tests);
-	testns_stop(&server);
-	return rc;
+	return testns_run(&server, "test_dns_mx", "mx.data", BASE_PORT,
+	    "dns_mx", tests);
 }

@@ -1069,14 +1069,8 @@ main(void)
 		    strerror(errno));
 		return 99;
 	}
-	if ((rc = testns_start(&server, "test_mx_cache", "mx.data",
-	    BASE_PORT)) != 0) {
-		testns_stop(&server);
-		remove_tree(top);
-		return rc;
-	}
-	rc = unit_run("mx_cache", tests);
-	testns_stop(&server);
+	rc = testns_run(&server, "test_mx_cache", "mx.data", BASE_PORT,
+	    "mx_cache", tests);
 	remove_tree(top);
 	return rc;
 }

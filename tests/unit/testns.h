@@ -1,8 +1,9 @@
 /*
  * testns.h - start and stop a canned name server, ldns-testns(1), for a
- * unit test (test_dns_mx, test_mx_cache): included by the test file,
- * whose main() calls testns_start() before the suite and testns_stop()
- * after it.
+ * unit test (test_dns, test_dns_mx, test_mx_cache): included by the test
+ * file, whose main() calls testns_run(), which starts the server, runs
+ * the suite (unit_run()) and stops the server, or calls testns_start()
+ * before its suite and testns_stop() after it.
  *
  * testns_start() finds tests/data/dns/<data> (from $top_srcdir, else
  * from __FILE__), starts ldns-testns on the first free port from
@@ -30,6 +31,7 @@
 #include "config.h"
 #include "dns.h"
 #include "result.h"
+#include "unit.h"
 
 #define TESTNS_PORT_TRIES	40
 
@@ -215,6 +217,19 @@ testns_start(struct testns *ns, const char *test, const char *data,
 	fprintf(stderr, "%s: ldns-testns did not start (log: %s)\n", test,
 	    ns->log);
 	return 99;
+}
+
+/* testns_run - the suite between the server's start and stop: exit code */
+static int
+testns_run(struct testns *ns, const char *test, const char *data,
+    unsigned base_port, const char *suite, CU_TestInfo *tests)
+{
+	int rc;
+
+	if ((rc = testns_start(ns, test, data, base_port)) == 0)
+		rc = unit_run(suite, tests);
+	testns_stop(ns);
+	return rc;
 }
 
 #endif
