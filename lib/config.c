@@ -295,9 +295,24 @@ static void format_value(const struct param *, const struct config *,
 	    char *, size_t);
 static int parse_line(struct config *, char *, const char *, unsigned,
 	    struct relay_result *);
-static int read_lines(struct config *, FILE *, const char *,
+/*
+ * A source of lines: a file descriptor read with read(2), or a stream.
+ * The transport reads its configuration file through the descriptor,
+ * so a delivery does not start up stdio to read a few lines.
+ */
+struct source {
+	FILE	*fp;			/* NULL: read fd */
+	int	fd;
+	bool	error;			/* errno says why */
+	size_t	pos, len;
+	char	buf[4096];
+};
+
+static int read_source(struct config *, struct source *, const char *,
+    struct relay_result *);
+static int read_lines(struct config *, struct source *, const char *,
 	    struct relay_result *);
-static int read_line(FILE *, char *, size_t, size_t *);
+static int read_line(struct source *, char *, size_t, size_t *);
 static char *trim(char *);
 static void show(char *, size_t, const char *);
 static void format_time(long, char *, size_t);
@@ -343,8 +358,8 @@ int
 config_load(struct config *cfg, const char *path, bool must_exist,
     struct relay_result *why)
 {
+	struct source src;
 	struct stat st;
-	FILE *fp = NULL;
 	int fd, ret = -1;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
@@ -365,15 +380,10 @@ config_load(struct config *cfg, const char *path, bool must_exist,
 		    "not a regular file");
 		goto out;
 	}
-	if ((fp = fdopen(fd, "r")) == NULL) {
-		relay_result_set(why, "4.3.5", "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	ret = config_read(cfg, fp, path, why);
+	src.fp = NULL;
+	src.fd = fd;
+	ret = read_source(cfg, &src, path, why);
 out:
-	if (fp != NULL)
-		fclose(fp);
 	if (fd >= 0)
 		close(fd);
 	return ret;
@@ -384,12 +394,26 @@ int
 config_read(struct config *cfg, FILE *fp, const char *name,
     struct relay_result *why)
 {
+	struct source src;
+
+	src.fp = fp;
+	src.fd = -1;
+	return read_source(cfg, &src, name, why);
+}
+
+/* read_source - config_read() from either kind of source */
+static int
+read_source(struct config *cfg, struct source *src, const char *name,
+    struct relay_result *why)
+{
 	struct config work = *cfg;
 
+	src->error = false;
+	src->pos = src->len = 0;
 	/* All or nothing: work gets its own routes, cfg's stay as they are. */
 	if (route_table_copy(&work.routes, &cfg->routes, why) != 0)
 		return -1;
-	if (read_lines(&work, fp, name, why) != 0) {
+	if (read_lines(&work, src, name, why) != 0) {
 		config_fini(&work);
 		return -1;
 	}
@@ -400,7 +424,7 @@ config_read(struct config *cfg, FILE *fp, const char *name,
 
 /* read_lines - parse the stream into cfg, up to the first error */
 static int
-read_lines(struct config *cfg, FILE *fp, const char *name,
+read_lines(struct config *cfg, struct source *src, const char *name,
     struct relay_result *why)
 {
 	char line[CONFIG_LINE_MAX + 1], logical[CONFIG_LINE_MAX + 1];
@@ -410,7 +434,7 @@ read_lines(struct config *cfg, FILE *fp, const char *name,
 	char *text;
 	int n;
 
-	while ((n = read_line(fp, line, sizeof(line), &len)) > 0) {
+	while ((n = read_line(src, line, sizeof(line), &len)) > 0) {
 		lineno++;
 		if (len > 0 && line[len - 1] == '\r')
 			line[--len] = '\0';	/* a CRLF line end */
@@ -465,25 +489,54 @@ read_lines(struct config *cfg, FILE *fp, const char *name,
 	return 0;
 }
 
+/* source_getc - the next byte, or EOF at the end or on an error */
+static int
+source_getc(struct source *src)
+{
+	ssize_t n;
+
+	if (src->pos == src->len) {
+		if (src->error)
+			return EOF;
+		if (src->fp != NULL) {
+			n = (ssize_t)fread(src->buf, 1, sizeof(src->buf),
+			    src->fp);
+			if (n == 0 && ferror(src->fp))
+				n = -1;
+		} else {
+			do
+				n = read(src->fd, src->buf, sizeof(src->buf));
+			while (n < 0 && errno == EINTR);
+		}
+		if (n <= 0) {
+			src->error = n < 0;
+			return EOF;
+		}
+		src->pos = 0;
+		src->len = (size_t)n;
+	}
+	return (unsigned char)src->buf[src->pos++];
+}
+
 /*
  * read_line - one physical line without its newline: 1, 0 at end of
  * file, -1 on a read error, 2 for a line that does not fit (the rest
  * of it is skipped). NUL bytes are kept and counted in *len.
  */
 static int
-read_line(FILE *fp, char *buf, size_t size, size_t *len)
+read_line(struct source *src, char *buf, size_t size, size_t *len)
 {
 	size_t n = 0;
 	bool too_long = false;
 	int c;
 
-	while ((c = getc(fp)) != EOF && c != '\n') {
+	while ((c = source_getc(src)) != EOF && c != '\n') {
 		if (n + 1 < size)
 			buf[n++] = (char)c;
 		else
 			too_long = true;
 	}
-	if (c == EOF && ferror(fp))
+	if (c == EOF && src->error)
 		return -1;
 	if (c == EOF && n == 0 && !too_long)
 		return 0;

@@ -55,6 +55,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "logtime.h"
 
 #define LOG_LINE_MAX	2048
 #define LOG_IDENT_MAX	64
@@ -139,9 +140,7 @@ static void
 emit(int prio, const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX], out[LOG_LINE_MAX + 320];
-	char stamp[32];
-	struct tm tm;
-	time_t now;
+	char stamp[LOGTIME_STAMP_MAX];
 	int n;
 	char *p;
 
@@ -159,9 +158,7 @@ emit(int prio, const char *fmt, va_list ap)
 		n = snprintf(out, sizeof(out), "%s: %s\n", sink.ident, line);
 		break;
 	case LOG_DEST_FILE:
-		now = time(NULL);
-		localtime_r(&now, &tm);
-		strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
+		logtime_stamp(time(NULL), stamp, sizeof(stamp));
 		n = snprintf(out, sizeof(out), "%s %s %s[%ld]: %s\n", stamp,
 		    sink.host, sink.ident, (long)getpid(), line);
 		break;
@@ -200,29 +197,37 @@ LOG_FUNC(log_warn, LOG_WARNING, true)
 LOG_FUNC(log_err, LOG_ERR, true)
 LOG_FUNC(log_debug, LOG_DEBUG, sink.verbose)
 
-/* format_delay - seconds the way Postfix shows them: 0, 0.05, 1.2, 12 */
+/*
+ * format_delay - seconds the way Postfix shows them: 0, 0.05, 1.2, 12.
+ * Two decimals under 10 s, one under 100 s, none above; trailing zeros
+ * dropped. Integer arithmetic: %f would pull printf's floating-point
+ * code into every run for one log line.
+ */
 static void
 format_delay(char *buf, size_t len, double s)
 {
+	unsigned long long v, scale;
 	char *p;
 
-	if (s < 0.005) {
+	if (!(s >= 0.005)) {		/* also a NaN */
 		snprintf(buf, len, "0");
 		return;
 	}
-	if (s >= 100)
-		snprintf(buf, len, "%.0f", s);
-	else if (s >= 10)
-		snprintf(buf, len, "%.1f", s);
-	else
-		snprintf(buf, len, "%.2f", s);
-	if (strchr(buf, '.') != NULL) {
-		p = buf + strlen(buf) - 1;
-		while (*p == '0')
-			*p-- = '\0';
-		if (*p == '.')
-			*p = '\0';
+	if (s > 1e12)
+		s = 1e12;		/* bounded: v fits, whatever the clock did */
+	scale = s >= 100 ? 1 : s >= 10 ? 10 : 100;
+	v = (unsigned long long)(s * (double)scale + 0.5);
+	if (scale == 1) {
+		snprintf(buf, len, "%llu", v);
+		return;
 	}
+	snprintf(buf, len, scale == 10 ? "%llu.%01llu" : "%llu.%02llu",
+	    v / scale, v % scale);
+	p = buf + strlen(buf) - 1;
+	while (*p == '0')
+		*p-- = '\0';
+	if (*p == '.')
+		*p = '\0';
 }
 
 /* log_format_delivery - the delivery record of one recipient */

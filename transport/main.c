@@ -73,15 +73,38 @@ struct args {
 
 static void usage(FILE *);
 
+/* write_all - write len bytes to fd; errors are ignored (nowhere to report) */
+static void
+write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, buf, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
 /* finish - print the status line; returns the matching exit status */
 static int
 finish(const struct relay_result *r)
 {
+	char line[RELAY_STATUS_MAX + RELAY_TEXT_MAX + 2];
+	int n;
+
 	if (r->class == RELAY_OK)
-		printf("%s\n", r->text);
+		n = snprintf(line, sizeof(line), "%s\n", r->text);
 	else
-		printf("%s %s\n", r->status, r->text);
-	fflush(stdout);
+		n = snprintf(line, sizeof(line), "%s %s\n", r->status,
+		    r->text);
+	if (n > 0)
+		write_all(STDOUT_FILENO, line, (size_t)n < sizeof(line) ?
+		    (size_t)n : sizeof(line) - 1);
 	return sysexits_map_from_status(r->status);
 }
 

@@ -581,6 +581,13 @@ test_config_read_stream(void)
 	fclose(fp);
 	UNIT_ASSERT_STR_EQ(why.text, "<stdin>:2: unknown parameter \"bogus\"");
 	UNIT_ASSERT_INT_EQ(cfg.pool_size, 0);
+	/* A stream that cannot be read (a directory): an error, no change. */
+	if ((fp = fopen("/", "r")) != NULL) {
+		UNIT_ASSERT_INT_EQ(config_read(&cfg, fp, "/", &why), -1);
+		fclose(fp);
+		UNIT_ASSERT_STR_EQ(why.text, "/: read error: Is a directory");
+		UNIT_ASSERT_STR_EQ(why.status, "4.3.5");
+	}
 	config_fini(&cfg);
 }
 

@@ -16,6 +16,37 @@
 
 static char tmpdir[] = "/tmp/test_log.XXXXXX";
 
+/* test_log_delay_format - Postfix's precision, rounded, zeros dropped */
+static void
+test_log_delay_format(void)
+{
+	static const struct {
+		double	s;
+		const char *want;
+	} cases[] = {
+		{ 0, "0" }, { -1, "0" }, { 0.004, "0" }, { 0.0051, "0.01" },
+		{ 0.1, "0.1" }, { 0.994, "0.99" }, { 0.996, "1" },
+		{ 1.5, "1.5" }, { 9.996, "10" }, { 12.34, "12.3" },
+		{ 12.96, "13" }, { 99.96, "100" }, { 150.2, "150" },
+		{ 4361.5, "4362" }, { 1e13, "1000000000000" },
+	};
+	struct relay_result r;
+	char buf[1024], want[64];
+	const char *p;
+	size_t i;
+
+	relay_result_init(&r);
+	relay_result_set(&r, "2.0.0", "250 ok");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		log_format_delivery(buf, sizeof(buf), "Q", "bob@example.com",
+		    &r, 1, cases[i].s, NULL);
+		snprintf(want, sizeof(want), "delay=%s,", cases[i].want);
+		p = strstr(buf, "delay=");
+		UNIT_ASSERT_STR_EQ(p != NULL ? strtok((char *)p, " ") : "",
+		    want);
+	}
+}
+
 /* read_file - the whole (small) file into buf */
 static const char *
 read_file(const char *path, char *buf, size_t len)
@@ -96,6 +127,11 @@ test_log_file_lines(void)
 	got = read_file(path, buf, sizeof(buf));
 	/* "Nov 24 23:59:01 host slimrelay[pid]: first line  with CRLF" */
 	CU_ASSERT_PTR_NOT_NULL(strstr(got, " slimrelay["));
+	/* The local time stamp: "Mmm dd hh:mm:ss ", the day space-padded. */
+	UNIT_ASSERT_INT_EQ(strlen(got) > 16 && got[3] == ' ' &&
+	    (got[4] == ' ' || (got[4] >= '1' && got[4] <= '3')) &&
+	    got[5] >= '0' && got[5] <= '9' && got[6] == ' ' &&
+	    got[9] == ':' && got[12] == ':' && got[15] == ' ', 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(got, "]: first line  with CRLF\n"));
 	CU_ASSERT_PTR_NULL(strstr(got, "hidden"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(got, "]: second\n"));
@@ -157,6 +193,7 @@ test_log_long_line_is_cut(void)
 
 static CU_TestInfo tests[] = {
 	{ "test_log_delivery_record_fields", test_log_delivery_record_fields },
+	{ "test_log_delay_format", test_log_delay_format },
 	{ "test_log_file_lines", test_log_file_lines },
 	{ "test_log_verbose_debug", test_log_verbose_debug },
 	{ "test_log_bad_destination", test_log_bad_destination },

@@ -14,6 +14,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -1416,6 +1417,7 @@ test_smtp_client_connect(void)
 	    { 0 } };
 	struct smtp_options o = opts(2000);
 	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
 	socklen_t len = sizeof(sin);
 	struct relay_result why;
 	struct smtp_client *cl;
@@ -1461,6 +1463,24 @@ test_smtp_client_connect(void)
 	    "Connection refused", ntohs(sin.sin_port));
 	ASSERT_RESULT(&why, "4.4.1", 0, want, "CONNECT");
 	UNIT_ASSERT_INT_EQ(smtp_client_is_open(cl), false);
+
+	/* IPv6 in the relay's name, with the scope of a link-local one. */
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_port = sin.sin_port;		/* closed, on loopback */
+	sin6.sin6_addr = in6addr_loopback;
+	smtp_client_connect(cl, "mx.test", (struct sockaddr *)&sin6,
+	    sizeof(sin6), NULL, 0, &why);
+	snprintf(want, sizeof(want), "mx.test[::1]:%u", ntohs(sin.sin_port));
+	UNIT_ASSERT_STR_EQ(why.relay, want);
+	sin6.sin6_port = htons(25);
+	inet_pton(AF_INET6, "fe80::1", &sin6.sin6_addr);
+	sin6.sin6_scope_id = if_nametoindex("lo");
+	if (sin6.sin6_scope_id != 0) {
+		smtp_client_connect(cl, "mx.test", (struct sockaddr *)&sin6,
+		    sizeof(sin6), NULL, 0, &why);
+		UNIT_ASSERT_STR_EQ(why.relay, "mx.test[fe80::1%lo]:25");
+	}
 	smtp_client_free(cl);
 	smtp_client_free(NULL);
 }
