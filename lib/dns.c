@@ -17,6 +17,8 @@
  *	enum config_addr_pref dns_address_preference(const struct dns *d);
  *	const char *dns_outcome_name(enum dns_outcome out);
  *	int dns_set_resolv_conf(struct dns *d, const char *path);
+ *	int dns_addr_text(const struct sockaddr *sa, socklen_t salen,
+ *	    char *host, size_t hostlen, unsigned *port);
  * DESCRIPTION
  *	dns_new() copies the name service settings of cfg (dns_servers,
  *	dns_timeout, dns_retries, host_lookup, address_preference) and
@@ -120,6 +122,11 @@
  *	dns_set_resolv_conf() reads name servers from path instead of
  *	/etc/resolv.conf (tests, chroots); it returns -1 when the path is
  *	too long. It only takes effect before the first lookup.
+ *
+ *	dns_addr_text() writes the numeric text of a socket address as
+ *	getnameinfo(NI_NUMERICHOST) does ("192.0.2.1", "2001:db8::1",
+ *	"fe80::1%eth0") and its port to *port (port may be NULL); it
+ *	returns 0 or getnameinfo's EAI_* code.
  * SEE ALSO
  *	RFC 1035, RFC 2181, RFC 2308 (NODATA, negative caching), RFC 5321
  *	section 5.1, RFC 7505 (null MX), Postfix dns_lookup.c,
@@ -637,6 +644,39 @@ find_rr(const ldns_rr_list *list, const ldns_rdf *owner, ldns_rr_type type)
 	return NULL;
 }
 
+/*
+ * dns_addr_text - an address as numbers, and its port. inet_ntop(3)
+ * does the common cases, so that no resolver code is touched.
+ */
+int
+dns_addr_text(const struct sockaddr *sa, socklen_t salen, char *host,
+    size_t hostlen, unsigned *port)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+	char serv[NI_MAXSERV];
+	unsigned p;
+	int err;
+
+	if (sa->sa_family == AF_INET && salen >= sizeof(*sin) &&
+	    inet_ntop(AF_INET, &sin->sin_addr, host, hostlen) != NULL)
+		p = ntohs(sin->sin_port);
+	else if (sa->sa_family == AF_INET6 && salen >= sizeof(*sin6) &&
+	    sin6->sin6_scope_id == 0 &&
+	    inet_ntop(AF_INET6, &sin6->sin6_addr, host, hostlen) != NULL)
+		p = ntohs(sin6->sin6_port);
+	else {
+		/* A scoped IPv6 address names its interface: libc's job. */
+		if ((err = getnameinfo(sa, salen, host, hostlen, serv,
+		    sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV)) != 0)
+			return err;
+		p = (unsigned)strtoul(serv, NULL, 10);
+	}
+	if (port != NULL)
+		*port = p;
+	return 0;
+}
+
 /* add_addr - append a socket address unless present or full */
 static bool
 add_addr(struct addr_list *list, const struct sockaddr *sa, socklen_t salen,
@@ -649,8 +689,7 @@ add_addr(struct addr_list *list, const struct sockaddr *sa, socklen_t salen,
 		return false;
 	a = &list->a[list->n];
 	memset(a, 0, sizeof(*a));
-	if (getnameinfo(sa, salen, a->text, sizeof(a->text), NULL, 0,
-	    NI_NUMERICHOST) != 0)
+	if (dns_addr_text(sa, salen, a->text, sizeof(a->text), NULL) != 0)
 		return false;
 	for (i = 0; i < list->n; i++) {
 		if (strcmp(list->a[i].text, a->text) == 0) {

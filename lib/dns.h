@@ -70,5 +70,7 @@ uint32_t dns_last_negative_ttl(const struct dns *);
 enum config_addr_pref dns_address_preference(const struct dns *);
 const char *dns_outcome_name(enum dns_outcome);
 int	dns_set_resolv_conf(struct dns *, const char *path);
+int	dns_addr_text(const struct sockaddr *, socklen_t, char *host,
+	    size_t hostlen, unsigned *port);
 
 #endif

@@ -134,10 +134,8 @@
  */
 #include "autoconfig.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -148,6 +146,7 @@
 #include "auth.h"
 #include "conn.h"
 #include "dl.h"
+#include "dns.h"
 #include "log.h"
 #include "smtp_client.h"
 #include "smtp_reply.h"
@@ -628,45 +627,19 @@ tcp_connect(struct smtp_client *cl, const struct sockaddr *sa,
 	return -1;
 }
 
-/*
- * numeric_host - getnameinfo(NI_NUMERICHOST | NI_NUMERICSERV), done with
- * inet_ntop where that gives the same text (no IPv6 scope)
- */
-static int
-numeric_host(const struct sockaddr *sa, socklen_t salen, char *host,
-    size_t hostlen, char *serv, size_t servlen)
-{
-	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
-	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
-	unsigned port;
-
-	if (sa->sa_family == AF_INET && salen >= sizeof(*sin) &&
-	    inet_ntop(AF_INET, &sin->sin_addr, host, hostlen) != NULL)
-		port = ntohs(sin->sin_port);
-	else if (sa->sa_family == AF_INET6 && salen >= sizeof(*sin6) &&
-	    sin6->sin6_scope_id == 0 &&
-	    inet_ntop(AF_INET6, &sin6->sin6_addr, host, hostlen) != NULL)
-		port = ntohs(sin6->sin6_port);
-	else
-		return getnameinfo(sa, salen, host, hostlen, serv, servlen,
-		    NI_NUMERICHOST | NI_NUMERICSERV);
-	snprintf(serv, servlen, "%u", port);
-	return 0;
-}
-
 /* smtp_client_connect - connect, then greeting and EHLO/HELO */
 int
 smtp_client_connect(struct smtp_client *cl, const char *host_name,
     const struct sockaddr *sa, socklen_t salen, const struct sockaddr *src,
     socklen_t srclen, struct relay_result *why)
 {
-	char addr[NI_MAXHOST], serv[NI_MAXSERV];
+	char addr[NI_MAXHOST];
+	unsigned port;
 	int err;
 
 	conn_close(cl->conn);
 	set_state(cl, SMTP_STATE_CLOSED);
-	if ((err = numeric_host(sa, salen, addr, sizeof(addr), serv,
-	    sizeof(serv))) != 0) {
+	if ((err = dns_addr_text(sa, salen, addr, sizeof(addr), &port)) != 0) {
 		set_peer(cl, host_name, "unknown", 0);
 		relay_result_set(why, "4.4.1", "connect to %s: %s", cl->peer,
 		    gai_strerror(err));
@@ -674,7 +647,7 @@ smtp_client_connect(struct smtp_client *cl, const char *host_name,
 		relay_result_set_relay(why, cl->relay);
 		return -1;
 	}
-	set_peer(cl, host_name, addr, (unsigned)strtoul(serv, NULL, 10));
+	set_peer(cl, host_name, addr, port);
 	relay_result_set_relay(why, cl->relay);
 	if (tcp_connect(cl, sa, salen, src, srclen, why) != 0)
 		return -1;

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -721,6 +722,55 @@ test_dns_handle_reuse(void)
 	config_fini(&cfg);
 }
 
+/* test_dns_addr_text - numeric text and port, as getnameinfo gives */
+static void
+test_dns_addr_text(void)
+{
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	char text[64], want[64];
+	unsigned port = 0;
+	int err;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(2525);
+	inet_pton(AF_INET, "192.0.2.7", &sin.sin_addr);
+	UNIT_ASSERT_INT_EQ(dns_addr_text((struct sockaddr *)&sin, sizeof(sin),
+	    text, sizeof(text), &port), 0);
+	UNIT_ASSERT_STR_EQ(text, "192.0.2.7");
+	UNIT_ASSERT_INT_EQ(port, 2525);
+	UNIT_ASSERT_INT_EQ(dns_addr_text((struct sockaddr *)&sin, sizeof(sin),
+	    text, sizeof(text), NULL), 0);
+
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_port = htons(25);
+	inet_pton(AF_INET6, "2001:db8:0:0:0:0:0:1", &sin6.sin6_addr);
+	UNIT_ASSERT_INT_EQ(dns_addr_text((struct sockaddr *)&sin6,
+	    sizeof(sin6), text, sizeof(text), &port), 0);
+	UNIT_ASSERT_STR_EQ(text, "2001:db8::1");
+	UNIT_ASSERT_INT_EQ(port, 25);
+	/* A scope: the same text as getnameinfo itself. */
+	inet_pton(AF_INET6, "fe80::1", &sin6.sin6_addr);
+	sin6.sin6_scope_id = 1;
+	UNIT_ASSERT_INT_EQ(getnameinfo((struct sockaddr *)&sin6, sizeof(sin6),
+	    want, sizeof(want), NULL, 0, NI_NUMERICHOST), 0);
+	UNIT_ASSERT_INT_EQ(dns_addr_text((struct sockaddr *)&sin6,
+	    sizeof(sin6), text, sizeof(text), &port), 0);
+	UNIT_ASSERT_STR_EQ(text, want);
+	UNIT_ASSERT_INT_EQ(strchr(text, '%') != NULL, 1);
+	/* Too small a buffer, an unknown family: getnameinfo's errors. */
+	sin6.sin6_scope_id = 0;
+	err = dns_addr_text((struct sockaddr *)&sin6, sizeof(sin6), text, 4,
+	    &port);
+	UNIT_ASSERT_INT_EQ(err != 0, 1);
+	sin.sin_family = AF_UNSPEC;
+	err = dns_addr_text((struct sockaddr *)&sin, sizeof(sin), text,
+	    sizeof(text), &port);
+	UNIT_ASSERT_INT_EQ(err == EAI_FAMILY, 1);
+}
+
 static CU_TestInfo tests[] = {
 	{ "test_dns_literals", test_dns_literals },
 	{ "test_dns_families", test_dns_families },
@@ -736,6 +786,7 @@ static CU_TestInfo tests[] = {
 	{ "test_dns_resolv_conf", test_dns_resolv_conf },
 	{ "test_dns_native", test_dns_native },
 	{ "test_dns_handle_reuse", test_dns_handle_reuse },
+	{ "test_dns_addr_text", test_dns_addr_text },
 	CU_TEST_INFO_NULL,
 };
 
