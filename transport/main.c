@@ -73,23 +73,6 @@ struct args {
 
 static void usage(FILE *);
 
-/* write_all - write len bytes to fd; errors are ignored (nowhere to report) */
-static void
-write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, buf, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-}
-
 /* finish - print the status line; returns the matching exit status */
 static int
 finish(const struct relay_result *r)
@@ -102,9 +85,15 @@ finish(const struct relay_result *r)
 	else
 		n = snprintf(line, sizeof(line), "%s %s\n", r->status,
 		    r->text);
-	if (n > 0)
-		write_all(STDOUT_FILENO, line, (size_t)n < sizeof(line) ?
-		    (size_t)n : sizeof(line) - 1);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(line))
+		n = (int)sizeof(line) - 1;
+	/* One write: a line this short reaches pipe(8)'s pipe whole
+	 * (PIPE_BUF); there is nowhere to report a failure. */
+	while (n > 0 && write(STDOUT_FILENO, line, (size_t)n) < 0 &&
+	    errno == EINTR)
+		continue;
 	return sysexits_map_from_status(r->status);
 }
 
