@@ -2,8 +2,8 @@
 # bench/run.sh - measure slimrelay against msmtp on the same smtp-sink,
 # and the cost of an MX cache miss against a hit.
 #
-# Usage: bench/run.sh [-b BUILDDIR] [-n COUNT] [-r ROUNDS] [-m COUNT]
-#                     [-p PORT] [-k] [-h]
+# Usage: bench/run.sh [-b BUILDDIR] [-B OTHER] [-n COUNT] [-r ROUNDS]
+#                     [-m COUNT] [-p PORT] [-k] [-h]
 #
 #   -b BUILDDIR  the build directory; the programs are BUILDDIR/transport/
 #                slimrelay and BUILDDIR/bench/bench-exec (default:
@@ -11,6 +11,9 @@
 #                to the current directory, i.e. run it from BUILDDIR/bench
 #                or BUILDDIR/tests; BUILDDIR is then the directory above
 #                slimrelay's; $BENCH_EXEC, if set, names bench-exec)
+#   -B OTHER     another slimrelay program (an absolute path, e.g. the
+#                build before a change): test 1 times it too, in the same
+#                rounds, and prints this build's time over OTHER's
 #   -n COUNT     messages per program in the rate test (default 200)
 #   -r ROUNDS    the rate and MX cache tests alternate their two kinds
 #                of run in this many rounds (default 10)
@@ -54,20 +57,22 @@ MX_COUNT=100
 PORT=
 KEEP=
 BUILDDIR=
+OTHER=
 
 # usage [STATUS] - the comment above, on stderr unless STATUS is 0
 usage() {
 	if [ "${1:-2}" -eq 0 ]; then
-		sed -n '2,21s/^# \{0,1\}//p' "$0"
+		sed -n '2,24s/^# \{0,1\}//p' "$0"
 	else
-		sed -n '2,21s/^# \{0,1\}//p' "$0" >&2
+		sed -n '2,24s/^# \{0,1\}//p' "$0" >&2
 	fi
 	exit "${1:-2}"
 }
 
-while getopts "b:n:r:m:p:kh" opt; do
+while getopts "b:B:n:r:m:p:kh" opt; do
 	case $opt in
 	b) BUILDDIR=$OPTARG ;;
+	B) OTHER=$OPTARG ;;
 	n) COUNT=$OPTARG ;;
 	r) ROUNDS=$OPTARG ;;
 	m) MX_COUNT=$OPTARG ;;
@@ -112,6 +117,13 @@ if [ -z "${BENCH_EXEC:-}" ]; then
 	[ -x "$BENCH_EXEC" ] || die "no bench-exec at $BENCH_EXEC: run make in $BUILDDIR"
 fi
 [ -x "$BENCH_EXEC" ] || die "BENCH_EXEC=$BENCH_EXEC is not an executable"
+if [ -n "$OTHER" ]; then
+	case $OTHER in
+	/*) ;;
+	*) die "-B $OTHER: give an absolute path (runs are started without a PATH search)" ;;
+	esac
+	[ -x "$OTHER" ] || die "-B $OTHER: not an executable"
+fi
 for tool in smtp-sink msmtp /usr/bin/time base64 sort awk; do
 	command -v "$tool" >/dev/null 2>&1 || die "$tool is not installed"
 done
@@ -200,14 +212,15 @@ LOG=$T/slimrelay.log
 export HOME=$T			# no ~/.msmtprc
 
 # cmd KIND [STATEDIR] - set CMD to the command line of one run of KIND:
-# slimrelay or msmtp (one delivery to the sink), true (the floor:
+# slimrelay, other (-B) or msmtp (one delivery to the sink), true (the floor:
 # starting any process at all), mx (one delivery by MX, test 4, with
 # its MX cache in STATEDIR/mx)
 cmd() {
 	case $1 in
-	slimrelay)
+	slimrelay | other)
 		CMD=("$SLIMRELAY" -c "$T/slimrelay.conf" -o "log=$LOG"
-		    -n "[127.0.0.1]:$PORT" -f a@b -- c@d) ;;
+		    -n "[127.0.0.1]:$PORT" -f a@b -- c@d)
+		[ "$1" = other ] && CMD[0]=$OTHER ;;
 	msmtp)
 		CMD=("$MSMTP" --file=/dev/null --host=127.0.0.1 --port="$PORT"
 		    --from=a@b --auth=off --tls=off c@d) ;;
@@ -302,31 +315,41 @@ echo
 for _ in 1 2 3 4 5; do
 	batch slimrelay 1 "$T/1k.eml"
 	batch msmtp 1 "$T/1k.eml"
+	[ -z "$OTHER" ] || batch other 1 "$T/1k.eml"
 done
 per_round=$((COUNT / ROUNDS))
 extra=$((COUNT - per_round * ROUNDS))
-us_s=0 us_m=0 cpu_s=0 cpu_m=0
+us_s=0 us_m=0 us_o=0 cpu_s=0 cpu_m=0 cpu_o=0
 # add PROG N - one batch of PROG, added to its totals
 add() {
 	batch "$1" "$2" "$T/1k.eml"
-	if [ "$1" = slimrelay ]; then
-		us_s=$((us_s + B_US)) cpu_s=$((cpu_s + B_CPU))
-	else
-		us_m=$((us_m + B_US)) cpu_m=$((cpu_m + B_CPU))
-	fi
+	case $1 in
+	slimrelay) us_s=$((us_s + B_US)) cpu_s=$((cpu_s + B_CPU)) ;;
+	other) us_o=$((us_o + B_US)) cpu_o=$((cpu_o + B_CPU)) ;;
+	*) us_m=$((us_m + B_US)) cpu_m=$((cpu_m + B_CPU)) ;;
+	esac
 }
 for ((r = 0; r < ROUNDS; r++)); do
 	n=$per_round
 	[ "$r" -lt "$extra" ] && n=$((n + 1))
-	# Alternate which program goes first, so neither always follows
-	# the other.
-	if ((r % 2 == 0)); then
-		add slimrelay "$n"
-		add msmtp "$n"
+	# Change the order every round, so that no program always follows
+	# the same one (after msmtp's long runs the caches are colder).
+	if [ -z "$OTHER" ]; then
+		order=(slimrelay msmtp)
+		((r % 2 == 0)) || order=(msmtp slimrelay)
 	else
-		add msmtp "$n"
-		add slimrelay "$n"
+		case $((r % 6)) in
+		0) order=(slimrelay other msmtp) ;;
+		1) order=(other msmtp slimrelay) ;;
+		2) order=(msmtp slimrelay other) ;;
+		3) order=(slimrelay msmtp other) ;;
+		4) order=(msmtp other slimrelay) ;;
+		5) order=(other slimrelay msmtp) ;;
+		esac
 	fi
+	for prog in "${order[@]}"; do
+		add "$prog" "$n"
+	done
 done
 batch true "$COUNT" "$T/1k.eml"
 floor_wall=$(awk -v n="$COUNT" -v us="$B_US" 'BEGIN { printf "%.2f", us / n / 1000 }')
@@ -344,6 +367,16 @@ printf '   slimrelay %10s msgs/s  (%s ms wall, %s ms CPU per message)\n' \
 printf '   msmtp     %10s msgs/s  (%s ms wall, %s ms CPU per message)\n' \
     "$rate_m" "$lat_m" "$ms_cpu_m"
 printf '   ratio     %10sx\n' "$ratio"
+if [ -n "$OTHER" ]; then
+	printf '   other     %10s msgs/s  (%s ms wall, %s ms CPU per message: %s)\n' \
+	    "$(awk -v n="$COUNT" -v us="$us_o" 'BEGIN { printf "%.1f", n / (us / 1e6) }')" \
+	    "$(awk -v n="$COUNT" -v us="$us_o" 'BEGIN { printf "%.2f", us / n / 1000 }')" \
+	    "$(awk -v n="$COUNT" -v us="$cpu_o" 'BEGIN { printf "%.2f", us / n / 1000 }')" \
+	    "$OTHER"
+	printf '   this/other: %.3f wall, %.3f CPU (under 1: this build is faster)\n' \
+	    "$(awk -v a="$us_s" -v b="$us_o" 'BEGIN { print a / b }')" \
+	    "$(awk -v a="$cpu_s" -v b="$cpu_o" 'BEGIN { print a / b }')"
+fi
 printf '   (floor: /bin/true takes %s ms wall, %s ms CPU per run here)\n' \
     "$floor_wall" "$floor_cpu"
 echo
