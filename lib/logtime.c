@@ -27,6 +27,8 @@
  *	answers as glibc's localtime(3) does, the time before the first
  *	transition included.
  *
+ *	Both functions may be called from several threads at once.
+ *
  *	logtime_zone_file() makes logtime_stamp() read path instead of
  *	/etc/localtime, whatever TZ says (NULL: back to the system's
  *	zone), and forgets what it had read; for the tests.
@@ -43,6 +45,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +59,12 @@
 #define UTOFF_MIN	(-89999L)	/* RFC 8536: -25 h < offset < 26 h */
 #define UTOFF_MAX	93599L
 
-/* The zone of this process, read once and kept while it holds. */
+/*
+ * The zone of this process, read once and kept while it holds; the
+ * milter logs from several threads, so it is read and changed under
+ * the lock.
+ */
+static pthread_mutex_t zone_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
 	bool	loaded;			/* a lookup was made */
 	bool	native;			/* the file cannot answer: libc */
@@ -85,15 +93,21 @@ size_t
 logtime_stamp(time_t t, char *buf, size_t len)
 {
 	struct tm tm;
+	bool native;
+	long utoff;
 	size_t n;
 
+	pthread_mutex_lock(&zone_lock);
 	if (!zone.loaded || (!zone.native && ((int64_t)t < zone.span.from ||
 	    (int64_t)t >= zone.span.until)))
 		load(t);
+	native = zone.native;
+	utoff = zone.span.utoff;
+	pthread_mutex_unlock(&zone_lock);
 	/* Far from now, t + utoff could overflow: libc has the answer. */
-	if (!zone.native && (int64_t)t > -((int64_t)1 << 56) &&
+	if (!native && (int64_t)t > -((int64_t)1 << 56) &&
 	    (int64_t)t < (int64_t)1 << 56)
-		return format_stamp((int64_t)t + zone.span.utoff, buf, len);
+		return format_stamp((int64_t)t + utoff, buf, len);
 	if (localtime_r(&t, &tm) == NULL ||
 	    (n = strftime(buf, len, "%b %e %H:%M:%S", &tm)) == 0) {
 		if (len > 0)
@@ -107,12 +121,15 @@ logtime_stamp(time_t t, char *buf, size_t len)
 void
 logtime_zone_file(const char *path)
 {
+	pthread_mutex_lock(&zone_lock);
 	memset(&zone, 0, sizeof(zone));
 	if (path != NULL)
 		snprintf(zone.path, sizeof(zone.path), "%s", path);
+	pthread_mutex_unlock(&zone_lock);
 }
 
-/* load - find the offset at t in the zone file, or fall back to libc */
+/* load - find the offset at t in the zone file, or fall back to libc;
+ * with zone_lock held */
 static void
 load(time_t t)
 {

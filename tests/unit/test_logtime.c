@@ -8,6 +8,7 @@
  */
 #include "autoconfig.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -419,6 +420,55 @@ test_logtime_stamp(void)
 	unlink(path);
 }
 
+/* The threads of test_logtime_threads and what they must print. */
+#define THREADS	4
+#define ROUNDS	2000
+static const time_t spread[] = { 954550799, 954550800, 972781199,
+    972781200, 0, 2000000000 };
+static char expected[sizeof(spread) / sizeof(spread[0])][LOGTIME_STAMP_MAX];
+
+static void *
+stamp_thread(void *arg)
+{
+	char got[LOGTIME_STAMP_MAX];
+	size_t i, *bad = arg;
+
+	/* Each step leaves the span of the last: a reload every time. */
+	for (i = 0; i < ROUNDS; i++) {
+		size_t k = i % (sizeof(spread) / sizeof(spread[0]));
+
+		logtime_stamp(spread[k], got, sizeof(got));
+		if (strcmp(got, expected[k]) != 0)
+			(*bad)++;
+	}
+	return NULL;
+}
+
+/* test_logtime_threads - the milter's threads log at the same time */
+static void
+test_logtime_threads(void)
+{
+	pthread_t tid[THREADS];
+	size_t bad[THREADS] = { 0 }, i, total = 0;
+	char path[512];
+
+	write_zone(&two_changes, "threads", path, sizeof(path));
+	logtime_zone_file(path);
+	for (i = 0; i < sizeof(spread) / sizeof(spread[0]); i++)
+		logtime_stamp(spread[i], expected[i], sizeof(expected[i]));
+	UNIT_ASSERT_STR_EQ(expected[1], "Apr  1 03:00:00");
+	for (i = 0; i < THREADS; i++)
+		CU_ASSERT_FATAL(pthread_create(&tid[i], NULL, stamp_thread,
+		    &bad[i]) == 0);
+	for (i = 0; i < THREADS; i++) {
+		pthread_join(tid[i], NULL);
+		total += bad[i];
+	}
+	UNIT_ASSERT_INT_EQ(total, 0);
+	logtime_zone_file(NULL);
+	unlink(path);
+}
+
 /* test_logtime_env - with TZ set, libc reads it; unset, /etc/localtime */
 static void
 test_logtime_env(void)
@@ -455,6 +505,7 @@ static CU_TestInfo tests[] = {
 	{ "malformed files", test_logtime_malformed },
 	{ "stamps and their span", test_logtime_stamp },
 	{ "TZ and /etc/localtime", test_logtime_env },
+	{ "threads at once", test_logtime_threads },
 	CU_TEST_INFO_NULL,
 };
 
