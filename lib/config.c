@@ -16,6 +16,8 @@
  *	    struct relay_result *why);
  *	void config_dump(const struct config *cfg, FILE *fp, bool only_set);
  *	int config_parse_time_ms(const char *text, long *ms);
+ *	const char *config_tls_level_name(int level);
+ *	int config_tls_level_parse(const char *name);
  * DESCRIPTION
  *	One table below names every parameter with its type, its place in
  *	struct config and its default; defaults, parsing, the set_mask and
@@ -70,6 +72,11 @@
  *	("500ms", "10s", "5m", "1h"). config_parse_time_ms() parses one
  *	into milliseconds and returns 0, or -1 for bad syntax or a value
  *	that does not fit in a long.
+ *
+ *	config_tls_level_name() names an enum config_tls_level ("none",
+ *	"may", ...; "unknown" out of range); config_tls_level_parse() is
+ *	the level a name stands for, in any case, or -1. Route options
+ *	and --route use the same names as tls_level.
  *
  *	config_dump() prints "key = value" lines in table order, like
  *	postconf(1) (-n: only_set), in a form that config_load() reads
@@ -696,6 +703,30 @@ config_parse_time_ms(const char *text, long *ms)
 			return 0;
 		}
 	}
+	return -1;
+}
+
+/* config_tls_level_name - "none", "may", ...: tls_level's own names */
+const char *
+config_tls_level_name(int level)
+{
+	const struct name_value *nv;
+
+	for (nv = tls_levels; nv->name != NULL; nv++)
+		if (nv->value == level)
+			return nv->name;
+	return "unknown";
+}
+
+/* config_tls_level_parse - the level of a name, any case; -1: none */
+int
+config_tls_level_parse(const char *name)
+{
+	const struct name_value *nv;
+
+	for (nv = tls_levels; nv->name != NULL; nv++)
+		if (strcasecmp(name, nv->name) == 0)
+			return nv->value;
 	return -1;
 }
 

@@ -116,5 +116,7 @@ int	config_set_option(struct config *, const char *key_eq_value,
 	    struct relay_result *why);
 void	config_dump(const struct config *, FILE *, bool only_set);
 int	config_parse_time_ms(const char *text, long *ms);
+const char *config_tls_level_name(int);
+int	config_tls_level_parse(const char *);
 
 #endif

@@ -273,7 +273,7 @@ relay_explain(struct relay_ctx *ctx, const char *mta_nexthop,
 	fprintf(fp, "  destination: %s (%s)\n", dest, d.nh.want_mx ?
 	    "MX lookup" : "this host, no MX lookup");
 	relay_smtp_dest_init(&sd, ctx->cfg, &d);
-	fprintf(fp, "  tls: %s%s\n", relay_smtp_tls_level_name(sd.tls_level),
+	fprintf(fp, "  tls: %s%s\n", config_tls_level_name(sd.tls_level),
 	    sd.tls_wrappermode ? " (implicit TLS, wrappermode)" : "");
 	if ((list = malloc(sizeof(*list))) == NULL) {
 		relay_result_set(&why, "4.3.0", "out of memory");

@@ -6,7 +6,6 @@
  *
  *	void relay_smtp_dest_init(struct relay_smtp_dest *dest,
  *	    const struct config *cfg, const struct route_decision *d);
- *	const char *relay_smtp_tls_level_name(enum config_tls_level l);
  *	void relay_smtp_deliver(const struct config *cfg,
  *	    const struct relay_smtp_dest *dest,
  *	    const struct dns_mx_list *hosts, const struct envelope *env,
@@ -42,8 +41,7 @@
  *	(no implicit TLS), a bracketed destination (smarthost, [host]
  *	route, the MTA's [nexthop]) smarthost_tls_level and
  *	smarthost_tls_wrappermode; level "none" means no implicit TLS
- *	either. relay_smtp_tls_level_name() is the
- *	level's name in slimrelay.conf.
+ *	either.
  *
  *	TLS and AUTH follow dest: its level and implicit TLS for every
  *	host; the name checked in the certificate (and sent as SNI) is the
@@ -107,17 +105,6 @@ relay_smtp_dest_init(struct relay_smtp_dest *dest, const struct config *cfg,
 	/* Implicit TLS is TLS: level "none" turns it off too. */
 	if (dest->tls_level == CONFIG_TLS_NONE)
 		dest->tls_wrappermode = false;
-}
-
-/* relay_smtp_tls_level_name - "none", "may", ... */
-const char *
-relay_smtp_tls_level_name(enum config_tls_level l)
-{
-	static const char *names[] = { "none", "may", "encrypt", "verify",
-	    "fingerprint" };
-
-	return (unsigned)l < sizeof(names) / sizeof(names[0]) ? names[l] :
-	    "unknown";
 }
 
 /* elapsed_s - seconds since a monotonic millisecond stamp */

@@ -33,7 +33,6 @@ struct relay_smtp_stats {
 
 void	relay_smtp_dest_init(struct relay_smtp_dest *, const struct config *,
 	    const struct route_decision *);
-const char *relay_smtp_tls_level_name(enum config_tls_level);
 void	relay_smtp_deliver(const struct config *,
 	    const struct relay_smtp_dest *, const struct dns_mx_list *,
 	    const struct envelope *, bool *pending, struct msg_stream *,

@@ -103,6 +103,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "config.h"
 #include "route.h"
 
 #define ROUTE_TABLE_START	4	/* first allocation, in rules */
@@ -272,18 +273,14 @@ static int
 parse_option(struct route *r, const char *opt, const char *spec,
     struct relay_result *why)
 {
-	static const char *const levels[] = { "none", "may", "encrypt",
-	    "verify", "fingerprint" };
-	size_t i;
+	int level;
 
 	if (r->transport != ROUTE_SMTP)
 		goto bad;
 	if (strncasecmp(opt, "tls=", 4) == 0) {
-		for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
-			if (strcasecmp(opt + 4, levels[i]) == 0) {
-				r->tls_level = (int)i;
-				return 0;
-			}
+		if ((level = config_tls_level_parse(opt + 4)) >= 0) {
+			r->tls_level = level;
+			return 0;
 		}
 	} else if (strcasecmp(opt, "wrappermode=yes") == 0) {
 		r->tls_wrappermode = 1;
@@ -410,8 +407,7 @@ route_table_add(struct route_table *t, const char *spec,
 		    r->pattern, route_transport_name(r->transport));
 	if (r->tls_level >= 0 && used < sizeof(text))
 		used += (size_t)snprintf(text + used, sizeof(text) - used,
-		    " tls=%s", (const char *[]){ "none", "may", "encrypt",
-		    "verify", "fingerprint" }[r->tls_level]);
+		    " tls=%s", config_tls_level_name(r->tls_level));
 	if (r->tls_wrappermode >= 0 && used < sizeof(text))
 		used += (size_t)snprintf(text + used, sizeof(text) - used,
 		    " wrappermode=%s", r->tls_wrappermode ? "yes" : "no");
