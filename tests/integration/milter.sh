@@ -71,7 +71,8 @@ EOF
 mt() {
 	local script=$1
 	shift
-	OUT=$(miltertest -D SOCK="$SOCK" "$@" -s "$SCRIPTS/$script" 2>&1)
+	OUT=$(miltertest -D SOCK="$SOCK" -D LIB="$SCRIPTS/common.lua" "$@" \
+	    -s "$SCRIPTS/$script" 2>&1)
 	RC=$?
 }
 

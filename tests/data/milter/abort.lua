@@ -2,19 +2,12 @@
 -- FROM on the same connection; without a Message-ID the header binds
 -- to the queue id. -D SOCK=...; prints "HDR <value>" and "MSG n".
 
-conn = mt.connect(SOCK, 50, 0.1)
-if conn == nil then
-	error("cannot connect to " .. SOCK)
-end
-if mt.conninfo(conn, "client.example", "198.51.100.7") ~= nil then
-	error("mt.conninfo() failed")
-end
+dofile(LIB)
+conn = client("198.51.100.7")
 
 -- Message 1: a forced recipient and a forged header, then aborted.
 mt.macro(conn, SMFIC_MAIL, "i", "4QIDA")
-if mt.mailfrom(conn, "<user@example.org>") ~= nil then
-	error("mt.mailfrom() 1 failed")
-end
+mail_from(conn, "user@example.org", "1")
 mt.rcptto(conn, "<a@forced.test>")
 mt.header(conn, "X-Slimrelay-Route", "forged")
 if mt.abort(conn) ~= nil then
@@ -24,14 +17,10 @@ end
 -- Message 2: MAIL FROM after RCPT of a forced domain, without abort:
 -- the new MAIL FROM starts over.
 mt.macro(conn, SMFIC_MAIL, "i", "4QIDB")
-if mt.mailfrom(conn, "<user@example.org>") ~= nil then
-	error("mt.mailfrom() 2 failed")
-end
+mail_from(conn, "user@example.org", "2")
 mt.rcptto(conn, "<b@forced.test>")
 mt.macro(conn, SMFIC_MAIL, "i", "4QIDC")
-if mt.mailfrom(conn, "<user@example.org>") ~= nil then
-	error("mt.mailfrom() 3 failed")
-end
+mail_from(conn, "user@example.org", "3")
 mt.rcptto(conn, "<c@other.test>")
 mt.header(conn, "Subject", "no routing")
 if mt.eom(conn) ~= nil then
@@ -47,9 +36,7 @@ mt.echo("MSG 2 clean")
 
 -- Message 3: forced, no Message-ID: bound to the queue id.
 mt.macro(conn, SMFIC_MAIL, "i", "4QIDD")
-if mt.mailfrom(conn, "<user@example.org>") ~= nil then
-	error("mt.mailfrom() 4 failed")
-end
+mail_from(conn, "user@example.org", "4")
 mt.rcptto(conn, "<d@forced.test>")
 if mt.eom(conn) ~= nil then
 	error("mt.eom() 3 failed")

@@ -2,21 +2,14 @@
 -- whether a routing header is written. -D SOCK=... -D CLIENT=ip
 -- -D AUTH=login|"" -D SENDER=address; prints "HDR <domain>" per header.
 
-conn = mt.connect(SOCK, 50, 0.1)
-if conn == nil then
-	error("cannot connect to " .. SOCK)
-end
-if mt.conninfo(conn, "client.example", CLIENT) ~= nil then
-	error("mt.conninfo() failed")
-end
+dofile(LIB)
+conn = client(CLIENT)
 if AUTH ~= nil and AUTH ~= "" then
 	mt.macro(conn, SMFIC_MAIL, "i", "4QID2", "{auth_authen}", AUTH)
 else
 	mt.macro(conn, SMFIC_MAIL, "i", "4QID2")
 end
-if mt.mailfrom(conn, "<" .. SENDER .. ">") ~= nil then
-	error("mt.mailfrom() failed")
-end
+mail_from(conn, SENDER)
 for _, r in ipairs({ "<a@net.test>", "<b@auth.test>", "<c@sender.test>",
     "<d@v6.test>", "<e@anyauth.test>" }) do
 	if mt.rcptto(conn, r) ~= nil then

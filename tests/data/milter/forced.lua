@@ -3,17 +3,10 @@
 -- with -D SOCK=unix:/path; prints "HDR <value>" lines for the shell to
 -- check the signatures with openssl.
 
-conn = mt.connect(SOCK, 50, 0.1)
-if conn == nil then
-	error("cannot connect to " .. SOCK)
-end
-if mt.conninfo(conn, "client.example", "198.51.100.7") ~= nil then
-	error("mt.conninfo() failed")
-end
+dofile(LIB)
+conn = client("198.51.100.7")
 mt.macro(conn, SMFIC_MAIL, "i", "4QID1")
-if mt.mailfrom(conn, "<user@example.org>") ~= nil then
-	error("mt.mailfrom() failed")
-end
+mail_from(conn, "user@example.org")
 -- Two recipients of one forced domain (any case): one header.
 for _, r in ipairs({ "<a@forced.test>", "<b@FORCED.Test>",
     "<c@x.sub.test>", "<d@other.test>", "<e@local.test>",

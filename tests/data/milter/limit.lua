@@ -2,17 +2,10 @@
 -- recipient over the limit gets a temporary failure (452 4.5.3) and
 -- the message still carries the headers of the others. -D SOCK=...
 
-conn = mt.connect(SOCK, 50, 0.1)
-if conn == nil then
-	error("cannot connect to " .. SOCK)
-end
-if mt.conninfo(conn, "client.example", "198.51.100.7") ~= nil then
-	error("mt.conninfo() failed")
-end
+dofile(LIB)
+conn = client("198.51.100.7")
 mt.macro(conn, SMFIC_MAIL, "i", "4QIDL")
-if mt.mailfrom(conn, "<user@example.org>") ~= nil then
-	error("mt.mailfrom() failed")
-end
+mail_from(conn, "user@example.org")
 for i = 1, 101 do
 	if mt.rcptto(conn, "<u@d" .. i .. ".sub.test>") ~= nil then
 		error("mt.rcptto() " .. i .. " failed")

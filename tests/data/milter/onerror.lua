@@ -2,16 +2,9 @@
 -- no queue id) answers per milter_on_error. -D SOCK=... -D WANT=
 -- tempfail|accept; forged headers are removed in both cases of accept.
 
-conn = mt.connect(SOCK, 50, 0.1)
-if conn == nil then
-	error("cannot connect to " .. SOCK)
-end
-if mt.conninfo(conn, "client.example", "198.51.100.7") ~= nil then
-	error("mt.conninfo() failed")
-end
-if mt.mailfrom(conn, "<user@example.org>") ~= nil then
-	error("mt.mailfrom() failed")
-end
+dofile(LIB)
+conn = client("198.51.100.7")
+mail_from(conn, "user@example.org")
 mt.rcptto(conn, "<a@forced.test>")
 mt.header(conn, "X-Slimrelay-Route", "forged")
 if mt.eom(conn) ~= nil then
