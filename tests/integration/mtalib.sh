@@ -352,32 +352,67 @@ postfix_services()
 	CONF
 }
 
+# postfix_instance_dirs DIR - the directories of a private instance
+postfix_instance_dirs()
+{
+	mkdir -p "$1/etc" "$1/spool" "$1/data"
+	chown postfix "$1/data"
+}
+
+# postfix_instance_conf DIR HOSTNAME - the main.cf lines every private
+#	instance shares: its own queue, loopback only, no local delivery,
+#	its log in DIR/maillog
+postfix_instance_conf()
+{
+	cat <<-CONF
+	compatibility_level = 3.6
+	queue_directory = $1/spool
+	data_directory = $1/data
+	mail_owner = postfix
+	setgid_group = postdrop
+	myhostname = $2
+	inet_interfaces = loopback-only
+	inet_protocols = ipv4
+	mydestination =
+	local_recipient_maps =
+	alias_maps =
+	alias_database =
+	mynetworks = 127.0.0.0/8
+	maillog_file = $1/maillog
+	maillog_file_prefixes = $1
+	smtputf8_enable = no
+	biff = no
+	CONF
+}
+
+# postfix_instance_start DIR - start the instance in DIR; its errors
+#	and a fatal failure when it does not start
+postfix_instance_start()
+{
+	MTA_POSTFIX_DIRS="$MTA_POSTFIX_DIRS $1"
+	if ! postfix -c "$1/etc" start >"$1/start.out" 2>&1; then
+		sed 's/^/# /' "$1/start.out"
+		# Before its log daemon runs, Postfix reports errors on
+		# stderr only when that is a terminal.
+		script -qc "postfix -c '$1/etc' check" /dev/null |
+		    sed 's/^/# /'
+		fatal "postfix start ($1)"
+	fi
+}
+
 postfix_setup()
 {
 	PF_DIR=$T/postfix
 	PF_PORT=$1
 	PF_LOG=$PF_DIR/maillog
-	mkdir -p "$PF_DIR/etc" "$PF_DIR/spool" "$PF_DIR/data"
-	chown postfix "$PF_DIR/data"
+	postfix_instance_dirs "$PF_DIR"
 	: >"$PF_DIR/etc/transport"
 	{
+		echo "# Private test instance (tests/integration/mtalib.sh)."
+		postfix_instance_conf "$PF_DIR" postfix.slimrelay.test
 		cat <<-CONF
-		# Private test instance (tests/integration/mtalib.sh).
-		compatibility_level = 3.6
-		queue_directory = $PF_DIR/spool
-		data_directory = $PF_DIR/data
-		mail_owner = postfix
-		setgid_group = postdrop
-		myhostname = postfix.slimrelay.test
 		mydomain = slimrelay.test
 		myorigin = \$myhostname
-		inet_interfaces = loopback-only
-		inet_protocols = ipv4
-		mydestination =
-		local_recipient_maps =
-		alias_maps =
-		alias_database =
-		mynetworks = 127.0.0.0/8
 		relay_domains = accept.test reject.test closed.test sender.test
 		smtpd_relay_restrictions = permit_mynetworks, reject
 		# postfix.sh case 4 uses this smtpd as slimrelay's next hop.
@@ -385,10 +420,6 @@ postfix_setup()
 		    check_recipient_access inline:{refuse.test=REJECT}
 		message_size_limit = 1000000
 		transport_maps = texthash:$PF_DIR/etc/transport
-		maillog_file = $PF_LOG
-		maillog_file_prefixes = $PF_DIR
-		smtputf8_enable = no
-		biff = no
 		# Sanitizer settings reach the transport (master(8) imports,
 		# pipe(8) exports only the variables listed).
 		import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C
@@ -424,15 +455,7 @@ postfix_route()
 # postfix_start - check the configuration and start the instance
 postfix_start()
 {
-	MTA_POSTFIX_DIRS="$MTA_POSTFIX_DIRS $PF_DIR"
-	if ! postfix -c "$PF_DIR/etc" start >"$PF_DIR/start.out" 2>&1; then
-		sed 's/^/# /' "$PF_DIR/start.out"
-		# Before its log daemon runs, Postfix reports errors on
-		# stderr only when that is a terminal.
-		script -qc "postfix -c '$PF_DIR/etc' check" /dev/null |
-		    sed 's/^/# /'
-		fatal "postfix start"
-	fi
+	postfix_instance_start "$PF_DIR"
 	mta_wait 30 mta_listening "$PF_PORT" ||
 	    fatal "Postfix smtpd listens on 127.0.0.1:$PF_PORT"
 	echo "# private Postfix $(postconf -c "$PF_DIR/etc" -h mail_version)" \

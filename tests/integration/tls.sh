@@ -106,8 +106,8 @@ FP_OTHER=$(openssl x509 -in "$C/wrong.crt" -outform DER |
 
 # Debian's Postfix reads $config_directory/sasl/smtpd.conf, upstream's
 # cyrus_sasl_config_path: both are $RX/etc/sasl.
-mkdir -p "$RX/etc/sasl" "$RX/spool" "$RX/data" "$RX/sasl"
-chown postfix "$RX/data"
+postfix_instance_dirs "$RX"
+mkdir -p "$RX/etc/sasl" "$RX/sasl"
 echo "$PASS" | saslpasswd2 -p -f "$RX/sasl/sasldb2" -c -u tls.test alice ||
     fatal "saslpasswd2"
 chown postfix "$RX/sasl/sasldb2"
@@ -118,21 +118,10 @@ auxprop_plugin: sasldb
 mech_list: PLAIN LOGIN CRAM-MD5
 sasldb_path: $RX/sasl/sasldb2
 EOF
-cat >"$RX/etc/main.cf" <<EOF
-# Receiving Postfix of tests/integration/tls.sh
-compatibility_level = 3.6
-queue_directory = $RX/spool
-data_directory = $RX/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = rx.tls.test
-inet_interfaces = loopback-only
-inet_protocols = ipv4
-mydestination =
-local_recipient_maps =
-alias_maps =
-alias_database =
-mynetworks = 127.0.0.0/8
+{
+echo "# Receiving Postfix of tests/integration/tls.sh"
+postfix_instance_conf "$RX" rx.tls.test
+cat <<EOF
 relay_domains = tls.test
 relayhost = [127.0.0.1]:$SINK
 smtp_tls_security_level = none
@@ -148,12 +137,9 @@ smtpd_sasl_security_options = noanonymous
 smtpd_sasl_tls_security_options = noanonymous
 smtpd_sasl_auth_enable = yes
 smtpd_tls_auth_only = yes
-maillog_file = $RX/maillog
-maillog_file_prefixes = $RX
-smtputf8_enable = no
-biff = no
 import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C
 EOF
+} >"$RX/etc/main.cf"
 cat >"$RX/etc/master.cf" <<EOF
 127.0.0.1:$STARTTLS inet n - n - - smtpd
 127.0.0.1:$WRAPPED inet n - n - - smtpd -o smtpd_tls_wrappermode=yes
@@ -175,12 +161,7 @@ EOF
 mta_users
 mta_transport
 mta_sink $SINK
-MTA_POSTFIX_DIRS="$MTA_POSTFIX_DIRS $RX"
-if ! postfix -c "$RX/etc" start >"$RX/start.out" 2>&1; then
-	sed 's/^/# /' "$RX/start.out"
-	script -qc "postfix -c '$RX/etc' check" /dev/null | sed 's/^/# /'
-	fatal "receiving postfix starts"
-fi
+postfix_instance_start "$RX"
 for p in $STARTTLS $WRAPPED $EXPIRED $WRONGNAME $PLAINAUTH $BROKEN; do
 	mta_wait 30 mta_listening $p || fatal "rx smtpd listens on $p"
 done
