@@ -221,6 +221,23 @@ peer_finish(struct peer *p)
 	free(p->rbuf);
 }
 
+/*
+ * case_end - a table case's end: QUIT, the peer done, the wire as
+ * wanted; names the case when it added failures
+ */
+static void
+case_end(struct smtp_client *cl, struct peer *p, const char *want_wire,
+    unsigned failures, const char *name)
+{
+	smtp_client_quit(cl);
+	smtp_client_free(cl);
+	peer_finish(p);
+	UNIT_ASSERT_STR_EQ(p->got, want_wire);
+	free(p->got);
+	if (CU_get_number_of_failures() != failures)
+		fprintf(stderr, "  ^ in case \"%s\"\n", name);
+}
+
 /* peer_record - the i-th record the peer received, copied into buf */
 static const char *
 peer_record(const struct peer *p, size_t i, char *buf, size_t len)
@@ -399,13 +416,7 @@ run_case(const struct session_case *c)
 		msg_stream_free(ms);
 		close(fd);
 	}
-	smtp_client_quit(cl);
-	smtp_client_free(cl);
-	peer_finish(&p);
-	UNIT_ASSERT_STR_EQ(p.got, c->want_wire);
-	free(p.got);
-	if (CU_get_number_of_failures() != failures)
-		fprintf(stderr, "  ^ in case \"%s\"\n", c->name);
+	case_end(cl, &p, c->want_wire, failures, c->name);
 }
 
 static const struct session_case greeting_cases[] = {
@@ -1678,13 +1689,7 @@ test_smtp_client_tls_auth_start(void)
 			    c->want_auth);
 		CU_ASSERT(!smtp_client_is_tls(cl));
 		UNIT_ASSERT_STR_EQ(smtp_client_tls_info(cl), "");
-		smtp_client_quit(cl);
-		smtp_client_free(cl);
-		peer_finish(&p);
-		UNIT_ASSERT_STR_EQ(p.got, c->want_wire);
-		free(p.got);
-		if (CU_get_number_of_failures() != failures)
-			fprintf(stderr, "  ^ in case \"%s\"\n", c->name);
+		case_end(cl, &p, c->want_wire, failures, c->name);
 	}
 }
 
