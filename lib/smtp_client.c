@@ -35,7 +35,7 @@
  *
  *	smtp_client_connect() connects to sa (from src when not NULL),
  *	reads the greeting and says EHLO, falling back to HELO when EHLO is
- *	refused with a 5xx reply. smtp_client_start_fd() does the same on
+ *	refused with any reply but 421 (Postfix's rule). smtp_client_start_fd() does the same on
  *	a connected socket it takes over (the client closes it). Both
  *	return 0 with the session ready for smtp_client_send(), or -1 with
  *	the session closed and why set, in Postfix's words (connect
@@ -69,6 +69,19 @@
  *	content, the connection is closed without the final dot, so that
  *	the server discards the partial message, and accepted recipients
  *	get the stream's (transient) error.
+ *
+ *	The client counts the replies it is owed (the greeting, one per
+ *	command, one for the final dot). Input that arrives when none is
+ *	owed is a protocol error, never an answer: bytes already read
+ *	behind the last reply owed, or waiting on the socket just before
+ *	the final dot is written and just after its reply is read (one
+ *	poll() each), break the session with 4.5.0 "lost synchronization
+ *	with host H[A] while STAGE (out of turn: LINE)"; during the content
+ *	the dot is then never sent, and behind the dot's reply the text
+ *	says the message may be sent more than once. A reply code that is
+ *	no SMTP answer where one is due (1xx, 6xx-9xx, a 3xx but to DATA
+ *	and AUTH) is 4.5.0 too: a broken server defers mail, it never
+ *	bounces it.
  *
  *	Every wait uses the stage's timeout from opt->timeout_ms (<= 0: no
  *	stage limit), cut short by opt->deadline. The XFER timeout bounds
@@ -157,6 +170,7 @@
 #define SMTP_XFER_MIN		512	/* flush when less room is left */
 #define SMTP_HOST_MAX		240	/* bytes of a host name in labels */
 #define SMTP_ADDR_MAX		63	/* bytes of an address in labels */
+#define SMTP_STRAY_WAIT_MS	100	/* to read a line sent out of turn */
 
 /* Protocol states; a transaction's states name the reply awaited. */
 enum smtp_state {
@@ -184,6 +198,7 @@ struct smtp_client {
 	unsigned ext;			/* SMTP_EXT_* */
 	unsigned long long size_limit;	/* 0: none */
 	int	messages;
+	unsigned owed;			/* replies due for what was sent */
 	bool	is_tls;			/* the session is encrypted */
 	bool	is_tls_off;		/* "may" fell back to plaintext */
 	bool	is_tls_failed;		/* handshake failed ("may": retry) */
@@ -235,6 +250,12 @@ static int	io_fail(struct smtp_client *, enum smtp_stage,
 static int	send_command(struct smtp_client *, enum smtp_stage, bool,
 		    struct relay_result *, const char *, ...) PRINTFLIKE(5, 6);
 static int	read_reply(struct smtp_client *, enum smtp_stage,
+		    struct relay_result *);
+static int	read_lines(struct smtp_client *, enum smtp_stage,
+		    const struct deadline *, struct relay_result *);
+static int	lost_sync(struct smtp_client *, enum smtp_stage, bool,
+		    struct relay_result *);
+static int	check_quiet(struct smtp_client *, enum smtp_stage,
 		    struct relay_result *);
 static const char *reply_status(const struct smtp_reply *);
 static void	said(struct smtp_client *, struct relay_result *,
@@ -332,6 +353,8 @@ set_state(struct smtp_client *cl, enum smtp_state s)
 		log_debug("smtp_client: %s -> %s", state_name(cl->state),
 		    state_name(s));
 	cl->state = s;
+	if (s == SMTP_STATE_CLOSED)
+		cl->owed = 0;
 }
 
 /* stage_deadline - the stage's timeout from now, within the run's deadline */
@@ -457,26 +480,52 @@ send_command(struct smtp_client *cl, enum smtp_stage stage, bool flush,
 	trace_command(cmd, (size_t)n);
 	memcpy(cmd + n, "\r\n", 2);
 	stage_deadline(cl, stage, &d);
+	cl->owed++;
 	st = conn_write(cl->conn, cmd, (size_t)n + 2, &d);
 	if (st == CONN_OK && flush)
 		st = conn_flush(cl->conn, &d);
 	return st == CONN_OK ? 0 : io_fail(cl, stage, st, why);
 }
 
-/* read_reply - read one whole reply into cl->reply */
+/*
+ * read_reply - read one whole reply into cl->reply. It must be owed:
+ * the answer to a command sent, or the greeting. When it was the last
+ * reply owed, bytes already read after it came out of turn: a protocol
+ * error (the reply to STARTTLS has its own, do_starttls()).
+ */
 static int
 read_reply(struct smtp_client *cl, enum smtp_stage stage,
     struct relay_result *why)
 {
 	struct deadline d;
+
+	if (cl->owed == 0) {
+		log_err("smtp_client: reading a reply that is not owed while "
+		    "%s", smtp_stage_while(stage));
+		abort();
+	}
+	stage_deadline(cl, stage, &d);
+	if (read_lines(cl, stage, &d, why) < 0)
+		return -1;
+	if (--cl->owed == 0 && stage != SMTP_STAGE_STARTTLS &&
+	    conn_has_buffered_input(cl->conn))
+		return lost_sync(cl, stage == SMTP_STAGE_DATA &&
+		    cl->reply.code == 354 ? SMTP_STAGE_XFER : stage, false, why);
+	return 0;
+}
+
+/* read_lines - the lines of one reply into cl->reply, before d */
+static int
+read_lines(struct smtp_client *cl, enum smtp_stage stage,
+    const struct deadline *d, struct relay_result *why)
+{
 	enum conn_status st;
 	size_t len;
 
-	stage_deadline(cl, stage, &d);
 	smtp_reply_init(&cl->reply);
 	for (;;) {
 		st = conn_read_line(cl->conn, cl->line, sizeof(cl->line), &len,
-		    &d);
+		    d);
 		if (st != CONN_OK)
 			return io_fail(cl, stage, st, why);
 		trace_reply(cl->line, len);
@@ -491,12 +540,63 @@ read_reply(struct smtp_client *cl, enum smtp_stage stage,
 	}
 }
 
-/* reply_status - the reply's status, 5.5.0 when out of protocol (1xx, 3xx) */
+/*
+ * lost_sync - the server sent something when no reply was owed: the
+ * session is broken (Postfix: "lost synchronization"), whatever it
+ * said. The stray line, if it came whole, goes into the text; during
+ * or after the final dot the text says the message may be sent twice.
+ * A hang-up with nothing before it is no stray reply: with is_eof_ok
+ * (the reply owed has come) 0 is returned and the next use of the
+ * session notices, else it is a lost connection.
+ */
+static int
+lost_sync(struct smtp_client *cl, enum smtp_stage stage, bool is_eof_ok,
+    struct relay_result *why)
+{
+	struct deadline d, wait;
+	enum conn_status st;
+	size_t len;
+
+	deadline_in_ms(&wait, SMTP_STRAY_WAIT_MS);
+	d = deadline_earliest(&wait, &cl->opt.deadline);
+	st = conn_read_line(cl->conn, cl->line, sizeof(cl->line), &len, &d);
+	if ((st == CONN_EOF || st == CONN_ERROR) &&
+	    !conn_has_buffered_input(cl->conn))
+		return is_eof_ok ? 0 : io_fail(cl, stage, st, why);
+	if (st == CONN_OK)
+		trace_reply(cl->line, len);
+	else
+		cl->line[0] = '\0';
+	relay_result_set(why, "4.5.0", "lost synchronization with host %s "
+	    "while %s (out of turn: %s)", cl->peer, smtp_stage_while(stage),
+	    cl->line[0] != '\0' ? cl->line : "unfinished line");
+	return close_failed(cl, stage, why);
+}
+
+/*
+ * check_quiet - where the client is to write after reading every reply
+ * owed, nothing may be waiting to be read: else lost_sync(). One poll()
+ * when nothing is buffered; used where a stray line would be taken for
+ * the answer to what is sent next.
+ */
+static int
+check_quiet(struct smtp_client *cl, enum smtp_stage stage,
+    struct relay_result *why)
+{
+	if (cl->owed == 0 && conn_has_input(cl->conn))
+		return lost_sync(cl, stage, stage == SMTP_STAGE_DOT, why);
+	return 0;
+}
+
+/*
+ * reply_status - the reply's status; 4.5.0 for a reply that is no answer
+ * here (3xx where a final reply is due): a broken server defers mail
+ */
 static const char *
 reply_status(const struct smtp_reply *r)
 {
 	return strchr("245", r->status[0]) != NULL && r->status[0] != '\0' ?
-	    r->status : "5.5.0";
+	    r->status : "4.5.0";
 }
 
 /* said - a result from the last reply, in reply to the stage's command */
@@ -686,6 +786,7 @@ session_start(struct smtp_client *cl, struct relay_result *why)
 
 	cl->is_tls = false;
 	cl->is_tls_failed = false;
+	cl->owed = 1;			/* the greeting */
 	cl->auth_used = "";
 	cl->tls_info[0] = '\0';
 	set_state(cl, cl->opt.tls.wrappermode ? SMTP_STATE_TLS_WRAP :
@@ -746,7 +847,7 @@ ehlo_name(const struct smtp_client *cl)
 	return p - name < 256 ? name : NULL;
 }
 
-/* do_ehlo - EHLO; 5xx: try HELO; 2xx: learn the extensions */
+/* do_ehlo - EHLO; 2xx: learn the extensions; 421: give up; else HELO */
 static int
 do_ehlo(struct smtp_client *cl, struct relay_result *why)
 {
@@ -763,12 +864,13 @@ do_ehlo(struct smtp_client *cl, struct relay_result *why)
 	if (send_command(cl, SMTP_STAGE_EHLO, true, why, "EHLO %s", name) < 0 ||
 	    read_reply(cl, SMTP_STAGE_EHLO, why) < 0)
 		return -1;
-	if (cl->reply.code / 100 == 5) {
+	/* Postfix: HELO after any refusal of EHLO but 421 (closing). */
+	if (cl->reply.code == 421)
+		return refuse(cl, SMTP_STAGE_EHLO, false, why);
+	if (cl->reply.code / 100 != 2) {
 		set_state(cl, SMTP_STATE_HELO);
 		return 0;
 	}
-	if (cl->reply.code / 100 != 2)
-		return refuse(cl, SMTP_STAGE_EHLO, false, why);
 	parse_ehlo(cl);
 	return after_ehlo(cl, why);
 }
@@ -955,6 +1057,7 @@ send_secret(struct smtp_client *cl, const char *prefix, const char *secret,
 	memcpy(cmd + pl + sl, "\r\n", 2);
 	trace_command(cmd, pl > 0 && prefix[pl - 1] == ' ' ? pl - 1 : pl);
 	stage_deadline(cl, SMTP_STAGE_AUTH, &d);
+	cl->owed++;
 	st = conn_write(cl->conn, cmd, pl + sl + 2, &d);
 	explicit_bzero(cmd, sizeof(cmd));
 	if (st == CONN_OK)
@@ -1385,11 +1488,13 @@ txn_out_of_turn(struct smtp_client *cl, struct txn *t,
     struct relay_result *why)
 {
 	char status[RELAY_STATUS_MAX];
+	struct deadline d;
 
-	if (read_reply(cl, SMTP_STAGE_MAIL, why) < 0)
+	stage_deadline(cl, SMTP_STAGE_MAIL, &d);
+	if (read_lines(cl, SMTP_STAGE_MAIL, &d, why) < 0)
 		return txn_fail(cl, t, why);
 	snprintf(status, sizeof(status), "%s", cl->reply.status[0] == '4' ?
-	    cl->reply.status : "4.4.2");
+	    cl->reply.status : "4.5.0");
 	relay_result_set(why, status,
 	    "host %s said: %s (out of turn, before MAIL FROM command)",
 	    cl->peer, cl->reply.text);
@@ -1649,8 +1754,12 @@ txn_xfer(struct smtp_client *cl, struct txn *t, struct relay_result *why)
 			break;
 		conn_wbuf_commit(cl->conn, (size_t)n);
 	}
+	/* What came during the content would be taken for the dot's reply. */
+	if (check_quiet(cl, SMTP_STAGE_XFER, why) < 0)
+		return -1;
 	trace_command(".", 1);
 	stage_deadline(cl, SMTP_STAGE_XFER, &d);
+	cl->owed++;
 	if ((st = conn_write(cl->conn, ".\r\n", 3, &d)) != CONN_OK ||
 	    (st = conn_flush(cl->conn, &d)) != CONN_OK)
 		return io_fail(cl, SMTP_STAGE_XFER, st, why);
@@ -1666,7 +1775,9 @@ txn_dot(struct smtp_client *cl, struct txn *t, struct relay_result *why)
 	struct relay_result *res;
 	size_t i;
 
-	if (read_reply(cl, SMTP_STAGE_DOT, why) < 0)
+	/* A second reply right behind it: which one answered the dot? */
+	if (read_reply(cl, SMTP_STAGE_DOT, why) < 0 ||
+	    check_quiet(cl, SMTP_STAGE_DOT, why) < 0)
 		return -1;
 	if (r->code / 100 != 2 && r->code / 100 != 4 && r->code / 100 != 5) {
 		/* Unsure what happened: deferring may duplicate, not lose. */
