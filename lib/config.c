@@ -257,6 +257,8 @@ static const struct param params[] = {
 	STR("auth_mechanism", auth_mechanism, "", check_mechanism),
 	{ .key = "auth_allow_plaintext", .type = P_BOOL,
 	    .offset = OFF(auth_allow_plaintext), .def = "no" },
+	{ .key = "auth_soft_bounce", .type = P_BOOL,
+	    .offset = OFF(auth_soft_bounce), .def = "yes" },
 	{ .key = "maildrop_path", .type = P_PATH,
 	    .offset = OFF(maildrop_path), .size = SZ(maildrop_path),
 	    .def = "/usr/bin/maildrop" },

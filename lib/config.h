@@ -72,6 +72,7 @@ struct config {
 	char	auth_secrets_file[CONFIG_PATH_MAX]; /* "" = no AUTH */
 	char	auth_mechanism[CONFIG_STR_MAX];	/* "" = server's choice */
 	bool	auth_allow_plaintext;		/* AUTH without TLS */
+	bool	auth_soft_bounce;		/* 535: 4.7.8, not 5.7.8 */
 
 	/* Local delivery (maildrop, dovecot-lda, a pipe command). */
 	char	maildrop_path[CONFIG_PATH_MAX];

@@ -128,8 +128,9 @@
  *	PLAIN (initial response), LOGIN or CRAM-MD5. Without TLS, AUTH is
  *	refused (4.7.0 "AUTH refused over an unencrypted connection")
  *	unless opt->auth_allow_plaintext; no common mechanism is 4.7.0.
- *	235 goes on; 535 is permanent 5.7.8 "SASL authentication failed;
- *	server H said: ..."; any other reply is transient (a 5 becomes a
+ *	235 goes on; 535 is "SASL authentication failed; server H said:
+ *	...", 4.7.8 with opt->auth_soft_bounce (Postfix's default), else
+ *	permanent 5.7.8; any other reply is transient (a 5 becomes a
  *	4: a refused mechanism or an account problem is for the
  *	administrator to fix, and the mail should wait). A server that
  *	offers no AUTH gets the mail without authentication, as Postfix
@@ -1066,14 +1067,19 @@ send_secret(struct smtp_client *cl, const char *prefix, const char *secret,
 	return st == CONN_OK ? 0 : io_fail(cl, SMTP_STAGE_AUTH, st, why);
 }
 
-/* auth_refused - AUTH failed: 535 permanent 5.7.8, all else transient */
+/*
+ * auth_refused - AUTH failed: 535 is 4.7.8 with auth_soft_bounce (like
+ * Postfix's smtp_sasl_auth_soft_bounce: a password changed at the
+ * provider must not bounce all mail), else 5.7.8; all else transient
+ */
 static int
 auth_refused(struct smtp_client *cl, struct relay_result *why)
 {
 	char status[RELAY_STATUS_MAX];
 
 	if (cl->reply.code == 535)
-		snprintf(status, sizeof(status), "5.7.8");
+		snprintf(status, sizeof(status), "%s",
+		    cl->opt.auth_soft_bounce ? "4.7.8" : "5.7.8");
 	else if (strchr("45", cl->reply.status[0]) != NULL &&
 	    cl->reply.status[0] != '\0' && cl->reply.code / 100 >= 4)
 		snprintf(status, sizeof(status), "4%s", cl->reply.status + 1);

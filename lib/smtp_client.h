@@ -38,6 +38,7 @@ struct smtp_options {
 	const struct auth_secret *auth;	/* borrowed; NULL: no AUTH */
 	const char *auth_mechanism;	/* NULL or "": choose */
 	bool	auth_allow_plaintext;	/* AUTH without TLS */
+	bool	auth_soft_bounce;	/* 535 defers (4.7.8) */
 };
 
 struct smtp_client;

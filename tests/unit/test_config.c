@@ -669,6 +669,7 @@ test_config_dump_all(void)
 	    "auth_secrets_file =\n"
 	    "auth_mechanism =\n"
 	    "auth_allow_plaintext = no\n"
+	    "auth_soft_bounce = yes\n"
 	    "maildrop_path = /usr/bin/maildrop\n"
 	    "maildrop_args = -f ${sender} -d ${user}\n"
 	    "maildrop_timeout = 10s\n"
