@@ -44,7 +44,8 @@
  *	either.
  *
  *	The EHLO name is ehlo_name, else the host's fully qualified name
- *	(own_name()).
+ *	(myhostname_get(), looked up only here, when SMTP is needed), with
+ *	a warning in the log when it is not fully qualified.
  *
  *	TLS and AUTH follow dest: its level and implicit TLS for every
  *	host; the name checked in the certificate (and sent as SNI) is the
@@ -66,7 +67,6 @@
 #include "autoconfig.h"
 
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +75,7 @@
 
 #include "auth.h"
 #include "log.h"
+#include "myhostname.h"
 #include "relay_smtp.h"
 #include "smtp_client.h"
 
@@ -109,38 +110,6 @@ relay_smtp_dest_init(struct relay_smtp_dest *dest, const struct config *cfg,
 	/* Implicit TLS is TLS: level "none" turns it off too. */
 	if (dest->tls_level == CONFIG_TLS_NONE)
 		dest->tls_wrappermode = false;
-}
-
-/*
- * own_name - the EHLO name when ehlo_name is empty, as Postfix finds
- * myhostname: gethostname(), and when that has no dot, the canonical
- * name the resolver gives for it (/etc/hosts first, as nsswitch says).
- * Looked up only here, when an SMTP session is about to start. A name
- * still without a dot is used, with a warning: servers may refuse it.
- */
-static void
-own_name(char *buf, size_t size)
-{
-	struct addrinfo hints, *res = NULL;
-
-	if (gethostname(buf, size) != 0 || buf[0] == '\0')
-		snprintf(buf, size, "localhost");
-	buf[size - 1] = '\0';
-	if (strchr(buf, '.') != NULL)
-		return;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_flags = AI_CANONNAME;
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(buf, NULL, &hints, &res) == 0 && res != NULL &&
-	    res->ai_canonname != NULL && strchr(res->ai_canonname, '.') &&
-	    strlen(res->ai_canonname) < size)
-		snprintf(buf, size, "%s", res->ai_canonname);
-	if (res != NULL)
-		freeaddrinfo(res);
-	if (strchr(buf, '.') == NULL)
-		log_warn("relay_smtp: my host name %s is not a fully "
-		    "qualified domain name; set ehlo_name in slimrelay.conf",
-		    buf);
 }
 
 /* elapsed_s - seconds since a monotonic millisecond stamp */
@@ -371,8 +340,11 @@ relay_smtp_deliver(const struct config *cfg,
 	}
 	if (cfg->ehlo_name[0] != '\0')
 		snprintf(ehlo_name, sizeof(ehlo_name), "%s", cfg->ehlo_name);
-	else
-		own_name(ehlo_name, sizeof(ehlo_name));
+	else if (!myhostname_get(ehlo_name, sizeof(ehlo_name),
+	    MYHOSTNAME_HOSTS))
+		log_warn("relay_smtp: my host name %s is not a fully "
+		    "qualified domain name; set ehlo_name in slimrelay.conf",
+		    ehlo_name);
 	opt.ehlo_name = ehlo_name;
 	for (s = 0; s < SMTP_STAGE_COUNT; s++)
 		opt.timeout_ms[s] = cfg->timeout_ms[s];
