@@ -114,8 +114,8 @@ smtp_group(struct relay_ctx *ctx, const struct route_decision *d,
 	    &wait, &slot, &why) != 0)
 		goto out;
 	relay_smtp_dest_init(&sd, ctx->cfg, d);
-	relay_smtp_deliver(ctx->cfg, &sd, list, env, pending, ms,
-	    &ctx->deadline, results, stats);
+	relay_smtp_deliver(ctx->cfg, ctx->sessions, &sd, list, env, pending,
+	    ms, &ctx->deadline, results, stats);
 	pool_release(slot);
 out:
 	/* Whatever stopped us before the loop is every recipient's result. */

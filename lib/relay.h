@@ -27,6 +27,7 @@ struct relay_ctx {
 	struct mx_cache *mx_cache;	/* made at first use */
 	struct dns_mx_self self;	/* our addresses, for loop checks */
 	bool	has_self;
+	struct session_cache *sessions;	/* idle SMTP sessions; NULL: none */
 };
 
 void	relay_ctx_init(struct relay_ctx *, const struct config *,

@@ -7,7 +7,7 @@
  *	void relay_smtp_dest_init(struct relay_smtp_dest *dest,
  *	    const struct config *cfg, const struct route_decision *d);
  *	void relay_smtp_deliver(const struct config *cfg,
- *	    const struct relay_smtp_dest *dest,
+ *	    struct session_cache *sessions, const struct relay_smtp_dest *dest,
  *	    const struct dns_mx_list *hosts, const struct envelope *env,
  *	    bool *pending, struct msg_stream *ms,
  *	    const struct deadline *deadline, struct relay_result *results,
@@ -43,6 +43,13 @@
  *	smarthost_tls_wrappermode; level "none" means no implicit TLS
  *	either.
  *
+ *	Sessions go through the seam of session_cache.c: an idle session
+ *	of sessions whose key matches (host, address, port, source, EHLO
+ *	name, TLS policy, SASL identity) is used before connecting, after
+ *	an RSET probe, and every session is handed back afterwards, to be
+ *	kept or closed with QUIT. sessions NULL (pipe mode) never keeps
+ *	one: each attempt connects, and QUITs after its transaction.
+ *
  *	The EHLO name is ehlo_name, else the host's fully qualified name
  *	(myhostname_get(), looked up only here, when SMTP is needed), with
  *	a warning in the log when it is not fully qualified.
@@ -76,11 +83,13 @@
 #include "auth.h"
 #include "log.h"
 #include "myhostname.h"
+#include "session_cache.h"
 #include "relay_smtp.h"
 #include "smtp_client.h"
 
 struct loop {
 	const struct config *cfg;
+	struct session_cache *sessions;	/* NULL: never cache */
 	const struct relay_smtp_dest *dest;
 	char	tls_dir[CONFIG_PATH_MAX + 8];	/* "" = no session cache */
 	const struct envelope *env;
@@ -253,9 +262,39 @@ auth_lookup(const struct loop *lp, const char *host,
 }
 
 /*
+ * session_key - everything a kept session must match to be used for
+ * this attempt (Postfix's smtp_key.c idea): host, address, port, source,
+ * EHLO name, TLS policy, SASL identity. NULL when it does not fit: such
+ * a session is never reused.
+ */
+static const char *
+session_key(char *buf, size_t size, const struct smtp_options *opt,
+    const char *host, const struct dns_addr *a, const char *src_text)
+{
+	const struct tls_policy *t = &opt->tls;
+	unsigned port = a->sa.ss_family == AF_INET6 ?
+	    ntohs(((const struct sockaddr_in6 *)&a->sa)->sin6_port) :
+	    ntohs(((const struct sockaddr_in *)&a->sa)->sin_port);
+	int n;
+
+#define S(p) ((p) != NULL ? (p) : "")
+	n = snprintf(buf, size, "%s[%s]:%u src=%s ehlo=%s tls=%s%s "
+	    "verify=%s ca=%s:%s fp=%s auth=%s:%s:%d", host, a->text,
+	    port, src_text, S(opt->ehlo_name),
+	    config_tls_level_name(t->level), t->wrappermode ? "+wrapper" : "",
+	    S(t->verify_name), S(t->ca_file), S(t->ca_path),
+	    S(t->fingerprints), opt->auth != NULL ? opt->auth->user : "",
+	    S(opt->auth_mechanism), opt->auth_allow_plaintext);
+#undef S
+	return n > 0 && (size_t)n < size ? buf : NULL;
+}
+
+/*
  * try_address - one connection attempt: 0 when a session happened, -1
  * when the connection failed, -2 for our own trouble (configuration,
- * memory), which the next address will not cure
+ * memory), which the next address will not cure. A kept session of the
+ * same key is used first (session_cache_get()), and the session is
+ * handed back afterwards (session_cache_put(): kept, or QUIT).
  */
 static int
 try_address(struct loop *lp, const struct smtp_options *base,
@@ -267,6 +306,8 @@ try_address(struct loop *lp, const struct smtp_options *base,
 	struct auth_secret sec;
 	struct sockaddr_storage src;
 	socklen_t srclen;
+	char keybuf[SESSION_KEY_MAX];
+	const char *key;
 	long t0 = deadline_now_ms();
 	bool found;
 	int ret = 0;
@@ -279,6 +320,16 @@ try_address(struct loop *lp, const struct smtp_options *base,
 	opt.auth = found ? &sec : NULL;
 	opt.tls.verify_name = lp->dest->nh != NULL &&
 	    !lp->dest->nh->want_mx ? lp->dest->nh->host : host;
+	key = session_key(keybuf, sizeof(keybuf), &opt, host, a,
+	    lp->cfg->source_address);
+	if ((cl = session_cache_get(lp->sessions, key, &opt.deadline)) != NULL) {
+		auth_secret_wipe(&sec);
+		lp->stats->delays.conn_s += elapsed_s(t0);
+		lp->stats->sessions++;
+		transaction(lp, cl, is_last);
+		session_cache_put(lp->sessions, key, cl);
+		return 0;
+	}
 	if ((cl = smtp_client_new(&opt)) == NULL) {
 		auth_secret_wipe(&sec);
 		relay_result_set(why, "4.3.0", "out of memory");
@@ -295,10 +346,12 @@ try_address(struct loop *lp, const struct smtp_options *base,
 		ret = -1;
 		goto out;
 	}
+	auth_secret_wipe(&sec);
 	lp->stats->delays.conn_s += elapsed_s(t0);
 	lp->stats->sessions++;
 	transaction(lp, cl, is_last);
-	smtp_client_quit(cl);
+	session_cache_put(lp->sessions, key, cl);
+	return 0;
 out:
 	smtp_client_free(cl);
 	auth_secret_wipe(&sec);
@@ -307,7 +360,7 @@ out:
 
 /* relay_smtp_deliver - Postfix's connection loop over hosts */
 void
-relay_smtp_deliver(const struct config *cfg,
+relay_smtp_deliver(const struct config *cfg, struct session_cache *sessions,
     const struct relay_smtp_dest *dest, const struct dns_mx_list *list,
     const struct envelope *env, bool *pending, struct msg_stream *ms,
     const struct deadline *deadline, struct relay_result *results,
@@ -323,6 +376,7 @@ relay_smtp_deliver(const struct config *cfg,
 	memset(&lp, 0, sizeof(lp));
 	memset(&opt, 0, sizeof(opt));
 	lp.cfg = cfg;
+	lp.sessions = sessions;
 	lp.dest = dest;
 	if (cfg->tls_session_cache && cfg->state_directory[0] != '\0')
 		snprintf(lp.tls_dir, sizeof(lp.tls_dir), "%s/tls",

@@ -33,7 +33,9 @@ struct relay_smtp_stats {
 
 void	relay_smtp_dest_init(struct relay_smtp_dest *, const struct config *,
 	    const struct route_decision *);
-void	relay_smtp_deliver(const struct config *,
+struct session_cache;
+
+void	relay_smtp_deliver(const struct config *, struct session_cache *,
 	    const struct relay_smtp_dest *, const struct dns_mx_list *,
 	    const struct envelope *, bool *pending, struct msg_stream *,
 	    const struct deadline *, struct relay_result *results,

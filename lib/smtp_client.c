@@ -17,6 +17,10 @@
  *	    const struct envelope *env, struct msg_stream *ms,
  *	    struct relay_result *rcpt_results, struct relay_result *why);
  *	void smtp_client_quit(struct smtp_client *cl);
+ *	int smtp_client_reset(struct smtp_client *cl, struct relay_result *why);
+ *	void smtp_client_set_deadline(struct smtp_client *cl,
+ *	    const struct deadline *deadline);
+ *	long smtp_client_connect_ms(const struct smtp_client *cl);
  *	bool smtp_client_is_open(const struct smtp_client *cl);
  *	const char *smtp_client_peer(const struct smtp_client *cl);
  *	const char *smtp_client_relay(const struct smtp_client *cl);
@@ -28,8 +32,12 @@
  *	const char *smtp_client_tls_info(const struct smtp_client *cl);
  *	const char *smtp_client_auth_used(const struct smtp_client *cl);
  * DESCRIPTION
- *	smtp_client_new() copies the options (ehlo_name stays borrowed) and
- *	returns a client without a session, or NULL when out of memory;
+ *	smtp_client_new() copies the options and returns a client without
+ *	a session, or NULL when out of memory. The strings and the AUTH
+ *	secret the options point to are borrowed only until
+ *	smtp_client_connect() or smtp_client_start_fd() returns: the client
+ *	forgets them then (the secret is used in the session's opening
+ *	only), so that a session can outlive the delivery that opened it;
  *	smtp_client_free() closes any session without QUIT and frees the
  *	client (NULL is a no-op).
  *
@@ -86,6 +94,13 @@
  *	Every wait uses the stage's timeout from opt->timeout_ms (<= 0: no
  *	stage limit), cut short by opt->deadline. The XFER timeout bounds
  *	each write of the content, not the whole content.
+ *
+ *	smtp_client_reset() is the probe before a session is used again
+ *	(Postfix's connection reuse): nothing may be waiting from the
+ *	server, RSET must get a 2xx; it returns 0, or -1 with why set and
+ *	the session closed. smtp_client_set_deadline() gives a kept session
+ *	the deadline of its next delivery. smtp_client_connect_ms() is the
+ *	CLOCK_MONOTONIC time (deadline_now_ms()) the session was opened.
  *
  *	smtp_client_quit() says QUIT and closes without waiting for the
  *	reply (Postfix's smtp_skip_quit_response = yes, its default).
@@ -199,6 +214,7 @@ struct smtp_client {
 	unsigned ext;			/* SMTP_EXT_* */
 	unsigned long long size_limit;	/* 0: none */
 	int	messages;
+	long	connect_ms;		/* when the session was opened */
 	unsigned owed;			/* replies due for what was sent */
 	bool	is_tls;			/* the session is encrypted */
 	bool	is_tls_off;		/* "may" fell back to plaintext */
@@ -268,6 +284,7 @@ static void	set_peer(struct smtp_client *, const char *, const char *,
 		    unsigned);
 static const char *ehlo_name(const struct smtp_client *);
 static int	session_start(struct smtp_client *, struct relay_result *);
+static void	forget_borrowed(struct smtp_client *);
 static int	do_greeting(struct smtp_client *, struct relay_result *);
 static int	do_ehlo(struct smtp_client *, struct relay_result *);
 static int	do_helo(struct smtp_client *, struct relay_result *);
@@ -746,26 +763,33 @@ smtp_client_connect(struct smtp_client *cl, const char *host_name,
 		    gai_strerror(err));
 		why->stage = smtp_stage_name(SMTP_STAGE_CONNECT);
 		relay_result_set_relay(why, cl->relay);
-		return -1;
+		goto fail;
 	}
 	set_peer(cl, host_name, addr, port);
 	relay_result_set_relay(why, cl->relay);
 	if (tcp_connect(cl, sa, salen, src, srclen, why) != 0)
-		return -1;
+		goto fail;
 	cl->is_tls_off = false;
 	if (session_start(cl, why) == 0)
-		return 0;
+		goto done;
 	if (!cl->is_tls_failed || cl->opt.tls.level != CONFIG_TLS_MAY ||
 	    cl->opt.tls.wrappermode)
-		return -1;
+		goto fail;
 	/* Postfix: opportunistic TLS failed, try again in plaintext. */
 	log_info("%s; trying again without TLS", why->text);
 	relay_result_init(why);
 	relay_result_set_relay(why, cl->relay);
 	if (tcp_connect(cl, sa, salen, src, srclen, why) != 0)
-		return -1;
+		goto fail;
 	cl->is_tls_off = true;
-	return session_start(cl, why);
+	if (session_start(cl, why) == 0)
+		goto done;
+fail:
+	forget_borrowed(cl);
+	return -1;
+done:
+	forget_borrowed(cl);
+	return 0;
 }
 
 /* smtp_client_start_fd - greeting and EHLO/HELO on a connected socket */
@@ -773,10 +797,61 @@ int
 smtp_client_start_fd(struct smtp_client *cl, int fd, const char *host_name,
     const char *addr, unsigned port, struct relay_result *why)
 {
+	int rc;
+
 	conn_adopt_fd(cl->conn, fd);
 	set_peer(cl, host_name, addr != NULL ? addr : "unknown", port);
 	relay_result_set_relay(why, cl->relay);
-	return session_start(cl, why);
+	rc = session_start(cl, why);
+	forget_borrowed(cl);
+	return rc;
+}
+
+/*
+ * forget_borrowed - the opening is over: drop the pointers that only
+ * the opening used (EHLO name, TLS names and cache, AUTH secret)
+ */
+static void
+forget_borrowed(struct smtp_client *cl)
+{
+	cl->opt.ehlo_name = NULL;
+	cl->opt.auth = NULL;
+	cl->opt.tls.verify_name = NULL;
+	cl->opt.tls.cache_dir = NULL;
+}
+
+/* smtp_client_set_deadline - the deadline of the session's next use */
+void
+smtp_client_set_deadline(struct smtp_client *cl, const struct deadline *d)
+{
+	cl->opt.deadline = *d;
+}
+
+/* smtp_client_connect_ms - when the session was opened (monotonic) */
+long
+smtp_client_connect_ms(const struct smtp_client *cl)
+{
+	return cl->connect_ms;
+}
+
+/* smtp_client_reset - the reuse probe: quiet server, RSET answered 2xx */
+int
+smtp_client_reset(struct smtp_client *cl, struct relay_result *why)
+{
+	if (cl->state != SMTP_STATE_READY || conn_fd(cl->conn) < 0) {
+		relay_result_set(why, "4.3.0", "no open session with %s",
+		    cl->peer[0] != '\0' ? cl->peer : "the server");
+		relay_result_set_relay(why, cl->relay);
+		return -1;
+	}
+	if (check_quiet(cl, SMTP_STAGE_RSET, why) < 0)
+		return -1;
+	set_state(cl, SMTP_STATE_RSET);
+	if (txn_rset(cl, why) == 0)
+		return 0;
+	conn_close(cl->conn);
+	set_state(cl, SMTP_STATE_CLOSED);
+	return -1;
 }
 
 /* session_start - run the opening states until the session is ready */
@@ -787,6 +862,7 @@ session_start(struct smtp_client *cl, struct relay_result *why)
 
 	cl->is_tls = false;
 	cl->is_tls_failed = false;
+	cl->connect_ms = deadline_now_ms();
 	cl->owed = 1;			/* the greeting */
 	cl->auth_used = "";
 	cl->tls_info[0] = '\0';
