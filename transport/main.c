@@ -260,8 +260,17 @@ build_envelope(struct envelope *env, struct relay_result *results,
 		if (errno != 0 || *end != '\0' || env->size < 0)
 			env->size = -1;	/* an estimate only: ignore junk */
 	}
-	if (a->from_env && sender == NULL)
-		sender = getenv("SENDER") != NULL ? getenv("SENDER") : "";
+	/*
+	 * Exim sets SENDER for every pipe command, empty for a bounce. An
+	 * unset SENDER means we were not run by Exim as configured: a set-up
+	 * error, never the null sender (that would strip a bounce address).
+	 */
+	if (a->from_env && sender == NULL) {
+		if ((sender = getenv("SENDER")) == NULL)
+			return relay_result_set(setup, "4.3.5", "no envelope "
+			    "sender: -E given but SENDER is not set in the "
+			    "environment");
+	}
 	if (sender == NULL)
 		return relay_result_set(setup, "4.3.5", "no envelope sender: "
 		    "use -f sender (Postfix: -f ${sender} with null_sender=) "

@@ -79,6 +79,15 @@ check "-E: recipient from RECIPIENT" grep -q '^X-Rcpt-Args: <env@example.com>' $
 SENDER=s@example.org RECIPIENT=ignored@example.com relay -E -n "$D" -- arg@example.com
 check "-E: arguments win" grep -q '^X-Rcpt-Args: <arg@example.com>' $(ls -t "$T/sink-$P"/* | head -1)
 check "-E: sender" grep -q '^X-Mail-Args: <s@example.org>' $(ls -t "$T/sink-$P"/* | head -1)
+# -E with SENDER unset is a set-up error like a missing -f: only an
+# empty SENDER is the null sender.
+files=$(sink_files $P | wc -l)
+unset SENDER
+RECIPIENT=env@example.com relay -E -n "$D"
+check "-E without SENDER: exit 75" eq "$RC" 75
+check "-E without SENDER: 4.3.5" starts "$OUT" "4.3.5 "
+check "-E without SENDER: says so" has "$OUT" "SENDER"
+check "-E without SENDER: nothing sent" eq "$(sink_files $P | wc -l)" "$files"
 
 # smarthost in the configuration overrides ${nexthop}.
 printf 'smarthost = %s\n' "$D" >"$T/sh.conf"
