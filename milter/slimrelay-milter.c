@@ -73,6 +73,7 @@
 #include "result.h"
 #include "route.h"
 #include "route_header.h"
+#include "stdfd.h"
 
 #define DEFAULT_CONFIG	SYSCONFDIR "/slimrelay.conf"
 #define MILTER_NAME	"slimrelay-milter"
@@ -800,6 +801,13 @@ main(int argc, char **argv)
 	sigset_t set;
 	pid_t parent, child;
 
+	/*
+	 * First of all, before any file or socket is opened: a closed
+	 * standard descriptor would hand its number to the log file or
+	 * the milter socket, and stray output would go there.
+	 */
+	if (stdfd_ensure() != 0)
+		return 71;	/* EX_OSERR */
 	parse_args(argc, argv);
 	relay_result_init(&why);
 	if ((c = conf_load(&why)) == NULL) {

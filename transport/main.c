@@ -49,6 +49,7 @@
 #include "relay.h"
 #include "routing.h"
 #include "result.h"
+#include "stdfd.h"
 #include "sysexits_map.h"
 
 #define DEFAULT_CONFIG	SYSCONFDIR "/slimrelay.conf"
@@ -405,6 +406,14 @@ main(int argc, char **argv)
 	struct relay_result why;
 	struct deadline deadline;
 	int status;
+
+	/*
+	 * First of all, before any file is opened: a closed standard
+	 * output would hand its number to the log file, and the status
+	 * line would go there. Nowhere to report if even this fails.
+	 */
+	if (stdfd_ensure() != 0)
+		return EX_TEMPFAIL;
 
 	/*
 	 * Postfix runs us with SIGPIPE ignored and Exim with SIGINT,

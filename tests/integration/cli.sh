@@ -89,6 +89,33 @@ check "-E without SENDER: 4.3.5" starts "$OUT" "4.3.5 "
 check "-E without SENDER: says so" has "$OUT" "SENDER"
 check "-E without SENDER: nothing sent" eq "$(sink_files $P | wc -l)" "$files"
 
+# Standard output closed at the start: the log file must not take its
+# descriptor and receive the status line (nor may it become the message
+# when standard input is closed too).
+FDLOG=$T/fd.log
+closed() {
+	"$SLIMRELAY" -o log="$FDLOG" -o state_directory="$STATE" "$@"
+	RC=$?
+	OUT="(standard output closed; log: $(tail -1 "$FDLOG"))"
+}
+nostatus() {
+	! grep -E '^[245][0-9][0-9] |^[245]\.[0-9]{1,3}\.[0-9]{1,3} ' "$FDLOG"
+}
+before=$(sink_count $P)
+closed -q Qfd1 -n "$D" -f a@example.org -- fd@example.com <"$T/msg" >&- 2>&-
+check "stdout closed: exit 0" eq "$RC" 0
+check "stdout closed: delivered" eq "$(sink_count $P)" $((before + 1))
+check "stdout closed: record logged" grep -q "Qfd1: to=<fd@example.com>, .*status=sent" "$FDLOG"
+check "stdout closed: no status line in the log" nostatus
+closed -q Qfd2 -n "$D" -f a@example.org -- 'bad fd@example.com' <"$T/msg" >&- 2>&-
+check "stdout closed, bad rcpt: exit 69" eq "$RC" 69
+check "stdout closed, bad rcpt: record logged" grep -q "Qfd2: .*dsn=5.1.3, status=bounced" "$FDLOG"
+check "stdout closed, bad rcpt: no status line in the log" nostatus
+closed -q Qfd3 -n "$D" -f a@example.org -- fd@example.com <&- >&- 2>&-
+check "all closed: an empty message, exit 0" eq "$RC" 0
+check "all closed: record logged" grep -q "Qfd3: to=<fd@example.com>, .*status=sent" "$FDLOG"
+check "all closed: no status line in the log" nostatus
+
 # smarthost in the configuration overrides ${nexthop}.
 printf 'smarthost = %s\n' "$D" >"$T/sh.conf"
 before=$(sink_count $P)
