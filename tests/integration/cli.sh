@@ -28,6 +28,47 @@ check "bad -o: exit 75" eq "$RC" 75
 check "bad -o: 4.3.5" starts "$OUT" "4.3.5 "
 check "config errors sent nothing" eq "$(sink_count $P)" 0
 
+# Bytes from a configuration file reach the status line printable:
+# control bytes, DEL and bytes that are not UTF-8 as '?', valid UTF-8
+# as it is, and always one line.
+raw_free() {
+	! printf '%s\n' "$1" | LC_ALL=C grep -P '[^\x20-\x7e]'
+}
+# clean_line: one line of valid UTF-8 without C0, DEL, C1, the Unicode
+# line and paragraph separators or bidirectional controls.
+clean_line() {
+	[ "$(printf '%s\n' "$1" | wc -l)" = 1 ] &&
+	    printf '%s' "$1" | iconv -f UTF-8 -t UTF-8 >/dev/null &&
+	    ! printf '%s\n' "$1" | LC_ALL=C grep -P \
+	    '[\x00-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xa8-\xae]|\xe2\x81[\xa6-\xa9]'
+}
+printf 'smarthost = \x80\xff\x1b[31mred\x7f\n' >"$T/garbage1.conf"
+relay -c "$T/garbage1.conf" -n "$D" -f a@example.org -- b@example.com
+check "garbage value: exit 75" eq "$RC" 75
+check "garbage value: 4.3.5, file:line" starts "$OUT" "4.3.5 slimrelay configuration error: $T/garbage1.conf:1: "
+check "garbage value: no raw bytes" raw_free "$OUT"
+check "garbage value: shown with ?" has "$OUT" '"???[31mred?"'
+printf '\xc3\xa9t\xc3\xa9\x9b\xc2\x85\xe2\x80\xae = 1\n' >"$T/garbage2.conf"
+relay -c "$T/garbage2.conf" -n "$D" -f a@example.org -- b@example.com
+check "UTF-8 name: exit 75" eq "$RC" 75
+check "UTF-8 name: valid UTF-8 kept, the rest ?" has "$OUT" "$(printf '"\xc3\xa9t\xc3\xa9???"')"
+check "UTF-8 name: clean line" clean_line "$OUT"
+# Pseudo-random bytes, one line, after a parameter name (a value) or a
+# letter (a name: never a comment).
+for seed in 1 2 3 4 5 6 7 8; do
+	prefix=x
+	[ $((seed % 2)) = 0 ] && prefix="smarthost = "
+	{ printf '%s' "$prefix"
+	  LC_ALL=C awk -v seed=$seed 'BEGIN { srand(seed)
+	    for (i = 0; i < 400; i++) printf "%c", 1 + int(rand() * 255) }' |
+	    tr -d '\n'; } >"$T/garbage.conf"
+	relay -c "$T/garbage.conf" -n "$D" -f a@example.org -- b@example.com
+	check "binary garbage $seed: exit 75" eq "$RC" 75
+	check "binary garbage $seed: 4.3.5" starts "$OUT" "4.3.5 slimrelay configuration error: "
+	check "binary garbage $seed: clean line" clean_line "$OUT"
+done
+check "garbage sent nothing" eq "$(sink_count $P)" 0
+
 # -t prints the effective settings (postconf -n style) and exits 0.
 printf 'smarthost = [192.0.2.1]:587\nrcpt_timeout = 1m\n' >"$T/good.conf"
 OUT=$("$SLIMRELAY" -c "$T/good.conf" -o pool_size=3 -t 2>&1)
