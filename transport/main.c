@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "address.h"
+#include "cmdline.h"
 #include "config.h"
 #include "log.h"
 #include "msg_stream.h"
@@ -53,6 +54,7 @@
 #include "sysexits_map.h"
 
 #define DEFAULT_CONFIG	SYSCONFDIR "/slimrelay.conf"
+#define OPT_ROUTE	256	/* --route: long only, never a short option */
 
 struct args {
 	const char *config_path;
@@ -133,12 +135,15 @@ fail_usage(const char *msg)
 static void
 parse_args(int argc, char **argv, struct args *a)
 {
+	/* '+': recipients are never options; ':': see cmdline_problem(). */
+	static const char optstring[] = "+:c:o:vtFEq:n:s:f:hV";
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
-		{ "route", no_argument, NULL, 'R' },
+		{ "route", no_argument, NULL, OPT_ROUTE },
 		{ NULL, 0, NULL, 0 },
 	};
+	char problem[CMDLINE_PROBLEM_MAX];
 	int ch;
 
 	memset(a, 0, sizeof(*a));
@@ -147,8 +152,8 @@ parse_args(int argc, char **argv, struct args *a)
 	a->overrides = calloc((size_t)argc + 1, sizeof(char *));
 	if (a->overrides == NULL)
 		fail_usage("out of memory");
-	while ((ch = getopt_long(argc, argv, "+c:o:vtFEq:n:s:f:hV", longopts,
-	    NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, optstring, longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'c':
 			a->config_path = optarg;
@@ -163,7 +168,7 @@ parse_args(int argc, char **argv, struct args *a)
 		case 't':
 			a->check_only = true;
 			break;
-		case 'R':
+		case OPT_ROUTE:
 			a->route_only = true;
 			break;
 		case 'F':
@@ -191,7 +196,9 @@ parse_args(int argc, char **argv, struct args *a)
 			printf("slimrelay %s\n", PACKAGE_VERSION);
 			exit(0);
 		default:
-			fail_usage("bad command line: see slimrelay -h");
+			cmdline_problem(problem, sizeof(problem), ch,
+			    optstring, longopts, argv);
+			fail_usage(problem);
 		}
 	}
 	a->rcpt = argv + optind;

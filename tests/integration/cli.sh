@@ -167,5 +167,71 @@ check "smarthost wins: delivered" eq "$(sink_count $P)" $((before + 1))
 # --version and -h.
 check "--version" has "$("$SLIMRELAY" --version)" "slimrelay "
 check "-h" has "$("$SLIMRELAY" -h)" "usage: slimrelay"
+VERSION=$("$SLIMRELAY" -V)
+VERSION=${VERSION#slimrelay }
+
+# Command line errors name the problem (and defer, like any set-up error).
+cmdline_error() {
+	local want=$1
+	shift
+	relay "$@"
+	eq "$RC" 75 && starts "$OUT" "4.3.5 " &&
+	    has "$OUT" "bad command line: $want" &&
+	    eq "$(printf '%s\n' "$OUT" | wc -l)" 1
+}
+before=$(sink_count $P)
+check "unknown option named" cmdline_error "unknown option -x" \
+    -x -n "$D" -f a@example.org -- b@example.com
+check "unknown option in a cluster named" cmdline_error "unknown option -y" \
+    -vy -n "$D" -f a@example.org -- b@example.com
+check "unknown long option named" cmdline_error "unknown option --bogus" \
+    --bogus -n "$D" -f a@example.org -- b@example.com
+check "missing argument named" cmdline_error "option -f needs an argument" \
+    -n "$D" -f
+check "unknown option after a long option named" \
+    cmdline_error "unknown option -x" --route -xv a@example.com
+check "argument to a long-only flag named" \
+    cmdline_error "option --route takes no argument" --route=1 a@example.com
+check "argument to a flag named" \
+    cmdline_error "option --version takes no argument" --version=2
+relay -o connect_timeout=soon -n "$D" -f a@example.org -- b@example.com
+check "bad -o value: named" has "$OUT" 'bad value "soon"'
+check "command line errors sent nothing" eq "$(sink_count $P)" "$before"
+
+# slimrelay-milter: -V and -h like the transport's; errors named, on
+# standard error, exit 64 (EX_USAGE: an administrator runs it).
+: "${MILTER:=$top_builddir/milter/slimrelay-milter}"
+OUT=$("$MILTER" -V 2>/dev/null)
+RC=$?
+check "milter -V: exit 0" eq "$RC" 0
+check "milter -V: version" eq "$OUT" "slimrelay-milter $VERSION"
+OUT=$("$MILTER" --version 2>/dev/null)
+check "milter --version" eq "$OUT" "slimrelay-milter $VERSION"
+OUT=$("$MILTER" -h 2>/dev/null)
+RC=$?
+check "milter -h: exit 0" eq "$RC" 0
+check "milter -h: usage on stdout" starts "$OUT" "usage: slimrelay-milter"
+OUT=$("$MILTER" --help 2>/dev/null)
+RC=$?
+check "milter --help: exit 0" eq "$RC" 0
+check "milter --help: usage on stdout" starts "$OUT" "usage: slimrelay-milter"
+milter_error() {
+	local want=$1 err
+	shift
+	OUT=$("$MILTER" "$@" 2>/dev/null)
+	err=$("$MILTER" "$@" 2>&1 >/dev/null)
+	RC=$?
+	eq "$RC" 64 && eq "$OUT" "" &&
+	    starts "$err" "slimrelay-milter: bad command line: $want"
+}
+check "milter: unknown option named" milter_error "unknown option -x" -x
+check "milter: unknown long option named" milter_error \
+    "unknown option --bogus" --bogus
+check "milter: missing argument named" milter_error \
+    "option -c needs an argument" -c
+check "milter: argument to a flag named" milter_error \
+    "option --help takes no argument" --help=me
+check "milter: stray argument named" milter_error \
+    'unexpected argument "stray"' -t stray
 
 finish
