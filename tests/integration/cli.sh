@@ -1,8 +1,11 @@
 #!/bin/bash
 # cli.sh - the command line and configuration contract: our own set-up
-# errors defer (4.3.5, exit 75) and never bounce; bad addresses are
-# refused and never reach the wire; -t shows the effective settings;
-# -E takes the envelope from Exim's environment.
+# errors defer (4.3.5, exit 75), name the problem and never bounce;
+# bytes from a configuration file reach the status line printable;
+# bad addresses are refused and never reach the wire; -t shows the
+# effective settings; -E takes the envelope from Exim's environment
+# (SENDER unset: an error); closed standard descriptors never let the
+# status line into the log; slimrelay-milter's -V, --help and errors.
 . "$(dirname "$0")/lib.sh"
 need smtp-sink
 P=2560
