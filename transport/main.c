@@ -271,7 +271,8 @@ build_envelope(struct envelope *env, struct relay_result *results,
 	/*
 	 * Exim sets SENDER for every pipe command, empty for a bounce. An
 	 * unset SENDER means we were not run by Exim as configured: a set-up
-	 * error, never the null sender (that would strip a bounce address).
+	 * error, never the null sender, which would turn the message into
+	 * one whose failures nobody is told about.
 	 */
 	if (a->from_env && sender == NULL) {
 		if ((sender = getenv("SENDER")) == NULL)
