@@ -28,8 +28,9 @@
  *	line in the format of Postfix's maillog_file ("Nov 24 23:59:01
  *	host ident[pid]: text"), so concurrent processes never interleave
  *	within a line. log_open() fails with a 4.3.5 result when the file
- *	cannot be opened. Every line is cut at LOG_LINE_MAX bytes and its
- *	control characters become spaces: one event, one line.
+ *	cannot be opened. Every line is cut at LOG_LINE_MAX bytes and made
+ *	printable by printable_fix() (control bytes and bytes that are not
+ *	valid UTF-8 never reach the log raw): one event, one line.
  *
  *	log_debug() logs only when verbose was requested (-v).
  *
@@ -56,6 +57,7 @@
 
 #include "log.h"
 #include "logtime.h"
+#include "printable.h"
 
 #define LOG_LINE_MAX	2048
 #define LOG_IDENT_MAX	64
@@ -142,14 +144,11 @@ emit(int prio, const char *fmt, va_list ap)
 	char line[LOG_LINE_MAX], out[LOG_LINE_MAX + 320];
 	char stamp[LOGTIME_STAMP_MAX];
 	int n;
-	char *p;
 
 	if (sink.dest == LOG_DEST_NONE)
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
-	for (p = line; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
+	printable_fix(line);
 	switch (sink.dest) {
 	case LOG_DEST_SYSLOG:
 		syslog(prio, "%s", line);

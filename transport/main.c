@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "address.h"
+#include "cmdline.h"
 #include "config.h"
 #include "log.h"
 #include "msg_stream.h"
@@ -49,9 +50,11 @@
 #include "relay.h"
 #include "routing.h"
 #include "result.h"
+#include "stdfd.h"
 #include "sysexits_map.h"
 
 #define DEFAULT_CONFIG	SYSCONFDIR "/slimrelay.conf"
+#define OPT_ROUTE	256	/* --route: long only, never a short option */
 
 struct args {
 	const char *config_path;
@@ -132,12 +135,15 @@ fail_usage(const char *msg)
 static void
 parse_args(int argc, char **argv, struct args *a)
 {
+	/* '+': recipients are never options; ':': see cmdline_problem(). */
+	static const char optstring[] = "+:c:o:vtFEq:n:s:f:hV";
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
-		{ "route", no_argument, NULL, 'R' },
+		{ "route", no_argument, NULL, OPT_ROUTE },
 		{ NULL, 0, NULL, 0 },
 	};
+	char problem[CMDLINE_PROBLEM_MAX];
 	int ch;
 
 	memset(a, 0, sizeof(*a));
@@ -146,8 +152,8 @@ parse_args(int argc, char **argv, struct args *a)
 	a->overrides = calloc((size_t)argc + 1, sizeof(char *));
 	if (a->overrides == NULL)
 		fail_usage("out of memory");
-	while ((ch = getopt_long(argc, argv, "+c:o:vtFEq:n:s:f:hV", longopts,
-	    NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, optstring, longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'c':
 			a->config_path = optarg;
@@ -162,7 +168,7 @@ parse_args(int argc, char **argv, struct args *a)
 		case 't':
 			a->check_only = true;
 			break;
-		case 'R':
+		case OPT_ROUTE:
 			a->route_only = true;
 			break;
 		case 'F':
@@ -190,7 +196,9 @@ parse_args(int argc, char **argv, struct args *a)
 			printf("slimrelay %s\n", PACKAGE_VERSION);
 			exit(0);
 		default:
-			fail_usage("bad command line: see slimrelay -h");
+			cmdline_problem(problem, sizeof(problem), ch,
+			    optstring, longopts, argv);
+			fail_usage(problem);
 		}
 	}
 	a->rcpt = argv + optind;
@@ -260,8 +268,18 @@ build_envelope(struct envelope *env, struct relay_result *results,
 		if (errno != 0 || *end != '\0' || env->size < 0)
 			env->size = -1;	/* an estimate only: ignore junk */
 	}
-	if (a->from_env && sender == NULL)
-		sender = getenv("SENDER") != NULL ? getenv("SENDER") : "";
+	/*
+	 * Exim sets SENDER for every pipe command, empty for a bounce. An
+	 * unset SENDER means we were not run by Exim as configured: a set-up
+	 * error, never the null sender, which would turn the message into
+	 * one whose failures nobody is told about.
+	 */
+	if (a->from_env && sender == NULL) {
+		if ((sender = getenv("SENDER")) == NULL)
+			return relay_result_set(setup, "4.3.5", "no envelope "
+			    "sender: -E given but SENDER is not set in the "
+			    "environment");
+	}
 	if (sender == NULL)
 		return relay_result_set(setup, "4.3.5", "no envelope sender: "
 		    "use -f sender (Postfix: -f ${sender} with null_sender=) "
@@ -396,6 +414,14 @@ main(int argc, char **argv)
 	struct relay_result why;
 	struct deadline deadline;
 	int status;
+
+	/*
+	 * First of all, before any file is opened: a closed standard
+	 * output would hand its number to the log file, and the status
+	 * line would go there. Nowhere to report if even this fails.
+	 */
+	if (stdfd_ensure() != 0)
+		return EX_TEMPFAIL;
 
 	/*
 	 * Postfix runs us with SIGPIPE ignored and Exim with SIGINT,

@@ -141,6 +141,24 @@ test_log_file_lines(void)
 	unlink(path);
 }
 
+/* test_log_line_printable - control bytes and bad UTF-8 never raw */
+static void
+test_log_line_printable(void)
+{
+	char path[256], buf[4096];
+	const char *got;
+
+	snprintf(path, sizeof(path), "%s/printable.log", tmpdir);
+	CU_ASSERT_EQUAL_FATAL(log_open(path, "slimrelay", LOG_MAIL, false,
+	    NULL), 0);
+	log_info("peer said %s", "\x01\x1b[2J\x80\xff j\xc3\xb6rg "
+	    "\xc2\x9b\xe2\x80\xae\tend\r\n");
+	log_close();
+	got = strstr(read_file(path, buf, sizeof(buf)), "]: ");
+	UNIT_ASSERT_STR_EQ(got, "]: peer said ??[2J?? j\xc3\xb6rg ?? end  \n");
+	unlink(path);
+}
+
 static void
 test_log_verbose_debug(void)
 {
@@ -195,6 +213,7 @@ static CU_TestInfo tests[] = {
 	{ "test_log_delivery_record_fields", test_log_delivery_record_fields },
 	{ "test_log_delay_format", test_log_delay_format },
 	{ "test_log_file_lines", test_log_file_lines },
+	{ "test_log_line_printable", test_log_line_printable },
 	{ "test_log_verbose_debug", test_log_verbose_debug },
 	{ "test_log_bad_destination", test_log_bad_destination },
 	{ "test_log_long_line_is_cut", test_log_long_line_is_cut },
