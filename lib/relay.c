@@ -4,23 +4,47 @@
  * SYNOPSIS
  *	#include "relay.h"
  *
- *	void relay_ctx_init(struct relay_ctx *ctx, const struct config *cfg,
- *	    const struct deadline *deadline);
+ *	void relay_ctx_init(struct relay_ctx *ctx, const struct config *cfg);
  *	void relay_ctx_fini(struct relay_ctx *ctx);
  *	struct dns *relay_ctx_dns(struct relay_ctx *ctx);
- *	int relay_deliver(struct relay_ctx *ctx, const char *mta_nexthop,
+ *	void relay_job_init(struct relay_job *job, const char *mta_nexthop,
  *	    const struct envelope *env, struct msg_stream *ms,
- *	    struct relay_result *results);
+ *	    struct relay_result *results, const struct deadline *deadline);
+ *	void relay_job_fini(struct relay_job *job);
+ *	int relay_job_run(struct relay_ctx *ctx, struct relay_job *job,
+ *	    struct relay_result *why);
+ *	int relay_deliver(struct relay_ctx *ctx, struct relay_job *job);
  *	int relay_explain(struct relay_ctx *ctx, const char *mta_nexthop,
  *	    const char *address, FILE *fp);
  * DESCRIPTION
- *	relay_ctx holds what the deliveries of one run share: the
- *	configuration, the run's deadline, and the name service and MX
+ *	relay_ctx is the service: what lives for the process, however many
+ *	messages it carries: the configuration, the name service and MX
  *	cache handles, made at first use (nothing slow happens for mail
- *	that needs no lookup). relay_ctx_fini() frees them.
+ *	that needs no lookup), our own addresses, and the idle sessions
+ *	(sessions, NULL unless the caller makes a session cache: pipe mode
+ *	keeps none). relay_ctx_fini() frees the handles; the session cache
+ *	is the caller's. A message never changes the service.
  *
- *	relay_deliver() routes every recipient (route_decide(): route
- *	rule, smarthost, the MTA's ${nexthop}, MX of the recipient
+ *	relay_job is one message: the MTA's next hop, the envelope, the
+ *	message stream, the results (one per recipient, the caller's), the
+ *	deadline of the delivery and the routes the message's routing
+ *	headers grant (for this message only). relay_job_init() sets it
+ *	up, the delivery timed from then; relay_job_fini() frees its
+ *	routes.
+ *
+ *	relay_job_run() is the whole delivery sequence of one message,
+ *	the same for every mode: read the start of the message
+ *	(msg_stream_peek()), strip the routing headers and honour the
+ *	signed ones (routing_apply(), into job->routes), relay_deliver(),
+ *	then read the message to its end (an MTA's pipe must be drained).
+ *	It returns 0 with every result set (and logged), or -1 with why
+ *	set when the message could not be read or its routing headers not
+ *	checked: then no recipient was tried and nothing was logged for
+ *	them; the caller reports why for all.
+ *
+ *	relay_deliver() routes every recipient (route_decide(): the
+ *	job's routes, route rule, smarthost, the MTA's ${nexthop}, MX of
+ *	the recipient
  *	domain), delivers the recipients of each destination together in
  *	their own transaction (bracketed: the smart-host relay; otherwise
  *	MX relaying), and logs one delivery record per recipient
@@ -48,16 +72,56 @@
 #include "log.h"
 #include "pool.h"
 #include "relay.h"
+#include "routing.h"
 
-/* relay_ctx_init - a run's shared state; nothing is looked up yet */
+/* relay_ctx_init - the service; nothing is looked up yet */
 void
-relay_ctx_init(struct relay_ctx *ctx, const struct config *cfg,
-    const struct deadline *deadline)
+relay_ctx_init(struct relay_ctx *ctx, const struct config *cfg)
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->cfg = cfg;
-	ctx->deadline = *deadline;
-	ctx->start_ms = deadline_now_ms();
+}
+
+/* relay_job_init - one message; its delivery is timed from now */
+void
+relay_job_init(struct relay_job *job, const char *mta_nexthop,
+    const struct envelope *env, struct msg_stream *ms,
+    struct relay_result *results, const struct deadline *deadline)
+{
+	memset(job, 0, sizeof(*job));
+	job->mta_nexthop = mta_nexthop;
+	job->env = env;
+	job->ms = ms;
+	job->results = results;
+	route_table_init(&job->routes);
+	job->deadline = *deadline;
+	job->start_ms = deadline_now_ms();
+}
+
+/* relay_job_fini - free what the message's routing headers granted */
+void
+relay_job_fini(struct relay_job *job)
+{
+	route_table_free(&job->routes);
+}
+
+/* relay_job_run - peek, routing headers, deliveries, drain */
+int
+relay_job_run(struct relay_ctx *ctx, struct relay_job *job,
+    struct relay_result *why)
+{
+	struct relay_result ignored;
+
+	/* Routing headers: removed from the message, honoured if signed. */
+	if (msg_stream_peek(job->ms, why) != 0 ||
+	    routing_apply(ctx->cfg, job->ms, job->env, &job->routes,
+	    why) != 0)
+		return -1;
+	(void)relay_deliver(ctx, job);
+	/* pipe(8) and Exim expect the whole message to be read. */
+	relay_result_init(&ignored);
+	(void)msg_stream_drain(job->ms, &ignored);
+	return 0;
 }
 
 /* relay_ctx_fini - free the lookup handles */
@@ -81,10 +145,12 @@ relay_ctx_dns(struct relay_ctx *ctx)
 
 /* smtp_group - targets, a connection slot, then the connection loop */
 static void
-smtp_group(struct relay_ctx *ctx, const struct route_decision *d,
-    const struct envelope *env, bool *pending, struct msg_stream *ms,
-    struct relay_result *results, struct relay_smtp_stats *stats)
+smtp_group(struct relay_ctx *ctx, struct relay_job *job,
+    const struct route_decision *d, bool *pending,
+    struct relay_smtp_stats *stats)
 {
+	const struct envelope *env = job->env;
+	struct relay_result *results = job->results;
 	const struct nexthop *nh = &d->nh;
 	struct dns_mx_list *list;
 	struct pool_slot *slot = NULL;
@@ -109,13 +175,13 @@ smtp_group(struct relay_ctx *ctx, const struct route_decision *d,
 		goto out;
 	nexthop_format(nh, dest, sizeof(dest));
 	deadline_in_ms(&wait, ctx->cfg->pool_wait_ms);
-	wait = deadline_earliest(&wait, &ctx->deadline);
+	wait = deadline_earliest(&wait, &job->deadline);
 	if (pool_acquire(ctx->cfg->state_directory, dest, ctx->cfg->pool_size,
 	    &wait, &slot, &why) != 0)
 		goto out;
 	relay_smtp_dest_init(&sd, ctx->cfg, d);
 	relay_smtp_deliver(ctx->cfg, ctx->sessions, &sd, list, env, pending,
-	    ms, &ctx->deadline, results, stats);
+	    job->ms, &job->deadline, results, stats);
 	pool_release(slot);
 out:
 	/* Whatever stopped us before the loop is every recipient's result. */
@@ -130,10 +196,10 @@ out:
 
 /* deliver_group - the recipients of one destination, then their records */
 static void
-deliver_group(struct relay_ctx *ctx, const struct route_decision *d,
-    const struct envelope *env, bool *pending, struct msg_stream *ms,
-    struct relay_result *results)
+deliver_group(struct relay_ctx *ctx, struct relay_job *job,
+    const struct route_decision *d, bool *pending)
 {
+	const struct envelope *env = job->env;
 	struct relay_smtp_stats stats;
 	bool *mine;
 	double delay;
@@ -144,24 +210,24 @@ deliver_group(struct relay_ctx *ctx, const struct route_decision *d,
 	if ((mine = calloc(env->nrcpt, sizeof(bool))) != NULL)
 		memcpy(mine, pending, env->nrcpt * sizeof(bool));
 	if (d->transport == ROUTE_SMTP)
-		smtp_group(ctx, d, env, pending, ms, results, &stats);
+		smtp_group(ctx, job, d, pending, &stats);
 	else
-		relay_local_deliver(ctx, d, env, pending, ms, results, &stats);
-	delay = (deadline_now_ms() - ctx->start_ms) / 1000.0;
+		relay_local_deliver(ctx, job, d, pending, &stats);
+	delay = (deadline_now_ms() - job->start_ms) / 1000.0;
 	for (i = 0; i < env->nrcpt; i++)
 		if (mine == NULL || mine[i])
 			log_delivery(env->queue_id, env->rcpt[i].addr,
-			    &results[i], stats.conn_use, delay,
+			    &job->results[i], stats.conn_use, delay,
 			    &stats.delays);
 	free(mine);
 }
 
 /* relay_deliver - route, group by destination, deliver, log */
 int
-relay_deliver(struct relay_ctx *ctx, const char *mta_nexthop,
-    const struct envelope *env, struct msg_stream *ms,
-    struct relay_result *results)
+relay_deliver(struct relay_ctx *ctx, struct relay_job *job)
 {
+	const struct envelope *env = job->env;
+	struct relay_result *results = job->results;
 	struct route_decision *dec = NULL;
 	bool *todo = NULL, *pending = NULL, *sent = NULL;
 	struct relay_result oom;
@@ -184,8 +250,9 @@ relay_deliver(struct relay_ctx *ctx, const char *mta_nexthop,
 	for (i = 0; i < n; i++) {
 		if (results[i].class == RELAY_PERMANENT)
 			continue;
-		if (route_decide(&ctx->cfg->routes, ctx->cfg->smarthost,
-		    mta_nexthop, env->rcpt[i].domain, &dec[i], &results[i]) != 0)
+		if (route_decide(&job->routes, &ctx->cfg->routes,
+		    ctx->cfg->smarthost, job->mta_nexthop, env->rcpt[i].domain,
+		    &dec[i], &results[i]) != 0)
 			continue;
 		todo[i] = true;
 	}
@@ -200,7 +267,7 @@ relay_deliver(struct relay_ctx *ctx, const char *mta_nexthop,
 				todo[j] = false;
 			}
 		}
-		deliver_group(ctx, &dec[i], env, pending, ms, results);
+		deliver_group(ctx, job, &dec[i], pending);
 	}
 out:
 	for (i = 0; i < n; i++) {
@@ -210,7 +277,7 @@ out:
 		if (sent == NULL || !sent[i])
 			log_delivery(env->queue_id, env->rcpt[i].addr,
 			    &results[i], 0,
-			    (deadline_now_ms() - ctx->start_ms) / 1000.0,
+			    (deadline_now_ms() - job->start_ms) / 1000.0,
 			    NULL);
 	}
 	free(dec);
@@ -257,8 +324,8 @@ relay_explain(struct relay_ctx *ctx, const char *mta_nexthop,
 	relay_result_init(&why);
 	fprintf(fp, "%s\n", text);
 	if (address_parse_rcpt(&a, text, &why) != 0 ||
-	    route_decide(&ctx->cfg->routes, ctx->cfg->smarthost, mta_nexthop,
-	    a.domain, &d, &why) != 0)
+	    route_decide(NULL, &ctx->cfg->routes, ctx->cfg->smarthost,
+	    mta_nexthop, a.domain, &d, &why) != 0)
 		goto out;
 	fprintf(fp, "  route: %s%s%s%s\n", route_source_name(d.source),
 	    d.rule != NULL ? " \"" : "", d.rule != NULL ? d.rule->text : "",

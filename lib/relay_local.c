@@ -7,9 +7,8 @@
  *	#include "relay_local.h"
  *
  *	void relay_local_deliver(struct relay_ctx *ctx,
- *	    const struct route_decision *d, const struct envelope *env,
- *	    bool *pending, struct msg_stream *ms,
- *	    struct relay_result *results, struct relay_smtp_stats *stats);
+ *	    const struct relay_job *job, const struct route_decision *d,
+ *	    bool *pending, struct relay_smtp_stats *stats);
  *	void relay_local_map(enum route_transport t,
  *	    const struct child_status *st, long timeout_ms,
  *	    struct relay_result *r);
@@ -113,8 +112,7 @@ static const struct local_kind kinds[] = {
 
 static const struct local_kind *find_kind(enum route_transport);
 static void deliver_one(struct relay_ctx *, const struct local_kind *,
-	    const struct envelope *, size_t, struct msg_stream *,
-	    struct relay_result *);
+	    const struct relay_job *, size_t, struct relay_result *);
 static size_t pick_line(const struct local_kind *,
 	    const struct child_status *, char *, size_t);
 static bool output_status(const struct child_status *, char *, size_t,
@@ -124,11 +122,13 @@ static int check_loop(struct msg_stream *, const char *,
 
 /* relay_local_deliver - run the local command for each pending recipient */
 void
-relay_local_deliver(struct relay_ctx *ctx, const struct route_decision *d,
-    const struct envelope *env, bool *pending, struct msg_stream *ms,
-    struct relay_result *results, struct relay_smtp_stats *stats)
+relay_local_deliver(struct relay_ctx *ctx, const struct relay_job *job,
+    const struct route_decision *d, bool *pending,
+    struct relay_smtp_stats *stats)
 {
 	const struct local_kind *kind = find_kind(d->transport);
+	const struct envelope *env = job->env;
+	struct relay_result *results = job->results;
 	long t0;
 	size_t i;
 
@@ -142,7 +142,7 @@ relay_local_deliver(struct relay_ctx *ctx, const struct route_decision *d,
 			    "delivery agent for transport %s",
 			    route_transport_name(d->transport));
 		} else {
-			deliver_one(ctx, kind, env, i, ms, &results[i]);
+			deliver_one(ctx, kind, job, i, &results[i]);
 			relay_result_set_relay(&results[i], kind->name);
 		}
 		pending[i] = false;
@@ -166,9 +166,10 @@ find_kind(enum route_transport t)
 /* deliver_one - one recipient: build argv, run the command, map */
 static void
 deliver_one(struct relay_ctx *ctx, const struct local_kind *kind,
-    const struct envelope *env, size_t i, struct msg_stream *ms,
-    struct relay_result *r)
+    const struct relay_job *job, size_t i, struct relay_result *r)
 {
+	const struct envelope *env = job->env;
+	struct msg_stream *ms = job->ms;
 	const struct config *cfg = ctx->cfg;
 	struct macro_values *v = NULL;
 	struct macro_argv *av = NULL;
@@ -230,7 +231,7 @@ deliver_one(struct relay_ctx *ctx, const struct local_kind *kind,
 	in.read = relay_local_reader_read;
 	in.arg = rd;
 	deadline_in_ms(&limit, timeout_ms);
-	limit = deadline_earliest(&limit, &ctx->deadline);
+	limit = deadline_earliest(&limit, &job->deadline);
 	/* The run's deadline may leave less: say what the limit was. */
 	if (limit.is_set && deadline_remaining_ms(&limit) < timeout_ms)
 		timeout_ms = deadline_remaining_ms(&limit);

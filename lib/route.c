@@ -18,7 +18,8 @@
  *	    const char *domain, const struct route_session *s);
  *	bool route_conditions_hold(const struct route *r,
  *	    const struct route_session *s);
- *	int route_decide(const struct route_table *t, const char *smarthost,
+ *	int route_decide(const struct route_table *first,
+ *	    const struct route_table *t, const char *smarthost,
  *	    const char *mta_nexthop, const char *domain,
  *	    struct route_decision *d, struct relay_result *why);
  *	bool route_decision_same(const struct route_decision *a,
@@ -81,7 +82,9 @@
  *	the session s; the first rule that holds wins.
  *
  *	route_decide() decides where mail for one recipient domain goes,
- *	in this order: a route rule; the smarthost parameter; the MTA's
+ *	in this order: a rule of first (NULL: none; the routes one
+ *	message's routing headers grant), a rule of t; the smarthost
+ *	parameter; the MTA's
  *	next hop (Postfix ${nexthop}); the MX hosts of the recipient
  *	domain (an address literal, user@[192.0.2.1], goes to that
  *	address). It fails (4.3.5) for a next hop that does not parse.
@@ -568,15 +571,17 @@ route_conditions_hold(const struct route *r, const struct route_session *s)
 
 /* route_decide - rule, smarthost, ${nexthop}, then MX of the domain */
 int
-route_decide(const struct route_table *t, const char *smarthost,
-    const char *mta_nexthop, const char *domain, struct route_decision *d,
-    struct relay_result *why)
+route_decide(const struct route_table *first, const struct route_table *t,
+    const char *smarthost, const char *mta_nexthop, const char *domain,
+    struct route_decision *d, struct relay_result *why)
 {
-	const struct route *r;
+	const struct route *r = NULL;
 
 	memset(d, 0, sizeof(*d));
 	d->transport = ROUTE_SMTP;
-	if ((r = route_table_lookup(t, domain)) != NULL) {
+	if (first != NULL)
+		r = route_table_lookup(first, domain);
+	if (r != NULL || (r = route_table_lookup(t, domain)) != NULL) {
 		d->source = ROUTE_FROM_RULE;
 		d->rule = r;
 		d->transport = r->transport;

@@ -90,7 +90,8 @@ const struct route *route_table_match(const struct route_table *,
 	    const char *domain, const struct route_session *);
 bool	route_conditions_hold(const struct route *,
 	    const struct route_session *);
-int	route_decide(const struct route_table *, const char *smarthost,
+int	route_decide(const struct route_table *first,
+	    const struct route_table *, const char *smarthost,
 	    const char *mta_nexthop, const char *domain,
 	    struct route_decision *, struct relay_result *why);
 bool	route_decision_same(const struct route_decision *,

@@ -48,7 +48,6 @@
 #include "msg_stream.h"
 #include "nexthop.h"
 #include "relay.h"
-#include "routing.h"
 #include "result.h"
 #include "stdfd.h"
 #include "sysexits_map.h"
@@ -319,8 +318,7 @@ decide(const struct relay_result *results, size_t n)
 
 /* explain - --route: how each address would be delivered */
 static int
-explain(const struct config *cfg, const struct args *a,
-    const struct deadline *deadline)
+explain(const struct config *cfg, const struct args *a)
 {
 	struct relay_ctx ctx;
 	int i, ret = 0;
@@ -329,7 +327,7 @@ explain(const struct config *cfg, const struct args *a,
 		fprintf(stderr, "slimrelay: --route needs addresses\n");
 		return EX_USAGE;
 	}
-	relay_ctx_init(&ctx, cfg, deadline);
+	relay_ctx_init(&ctx, cfg);
 	for (i = 0; i < a->nrcpt; i++)
 		if (relay_explain(&ctx, a->nexthop, a->rcpt[i], stdout) != 0)
 			ret = 1;
@@ -339,13 +337,14 @@ explain(const struct config *cfg, const struct args *a,
 
 /* deliver - the envelope, the message, the deliveries: the exit status */
 static int
-deliver(struct config *cfg, const struct args *a,
+deliver(const struct config *cfg, const struct args *a,
     const struct deadline *deadline)
 {
 	struct envelope env;
 	struct relay_result *results = NULL, why;
 	struct msg_stream *ms = NULL;
 	struct relay_ctx ctx;
+	struct relay_job job;
 	size_t i, n;
 	int ms_flags, status;
 
@@ -385,20 +384,16 @@ deliver(struct config *cfg, const struct args *a,
 		status = setup_error(&why);
 		goto out;
 	}
-	/* Routing headers: removed from the message, honoured if signed. */
-	if (msg_stream_peek(ms, &why) != 0 ||
-	    routing_apply(cfg, ms, &env, &why) != 0) {
+	relay_ctx_init(&ctx, cfg);
+	relay_job_init(&job, a->nexthop, &env, ms, results, deadline);
+	if (relay_job_run(&ctx, &job, &why) != 0) {
 		log_warn("%s", why.text);
 		status = finish(&why);
-		goto out;
+	} else {
+		status = finish(decide(results, n));
 	}
-	relay_ctx_init(&ctx, cfg, deadline);
-	(void)relay_deliver(&ctx, a->nexthop, &env, ms, results);
+	relay_job_fini(&job);
 	relay_ctx_fini(&ctx);
-
-	/* pipe(8) and Exim expect the whole message to be read. */
-	(void)msg_stream_drain(ms, &why);
-	status = finish(decide(results, n));
 out:
 	msg_stream_free(ms);
 	free(results);
@@ -458,7 +453,7 @@ main(int argc, char **argv)
 	}
 	deadline_in_ms(&deadline, cfg.deadline_ms);
 	if (a.route_only)
-		status = explain(&cfg, &a, &deadline);
+		status = explain(&cfg, &a);
 	else
 		status = deliver(&cfg, &a, &deadline);
 out:

@@ -234,6 +234,7 @@ read_file(const char *path)
 struct run {
 	struct config cfg;
 	struct relay_ctx ctx;
+	struct relay_job job;
 	struct envelope env;
 	struct address rcpt[2];
 	struct relay_result results[2];
@@ -248,13 +249,13 @@ static void
 run_setup(struct run *r, const char *sender)
 {
 	struct relay_result why;
+	struct deadline d;
 	char path[300];
 	const char *msg = "Subject: t\r\n\r\n.dot\r\nlast\r\n";
 
 	memset(r, 0, sizeof(*r));
 	config_defaults(&r->cfg);
 	r->ctx.cfg = &r->cfg;
-	deadline_in_ms(&r->ctx.deadline, 20000);
 	relay_result_init(&why);
 	address_parse_sender(&r->env.sender, sender, &why);
 	address_parse_rcpt(&r->rcpt[0], "Bob+x@example.org", &why);
@@ -270,6 +271,8 @@ run_setup(struct run *r, const char *sender)
 	write_file(path, msg, 0600);
 	r->fd = open(path, O_RDONLY);
 	r->ms = msg_stream_new(r->fd, MSG_STREAM_REPLAY, tmpdir, &why);
+	deadline_in_ms(&d, 20000);
+	relay_job_init(&r->job, NULL, &r->env, r->ms, r->results, &d);
 }
 
 /* run_deliver - deliver through transport t */
@@ -280,14 +283,14 @@ run_deliver(struct run *r, enum route_transport t)
 
 	memset(&d, 0, sizeof(d));
 	d.transport = t;
-	relay_local_deliver(&r->ctx, &d, &r->env, r->pending, r->ms,
-	    r->results, &r->stats);
+	relay_local_deliver(&r->ctx, &r->job, &d, r->pending, &r->stats);
 }
 
 /* run_free - the stream and its file, the configuration */
 static void
 run_free(struct run *r)
 {
+	relay_job_fini(&r->job);
 	msg_stream_free(r->ms);
 	close(r->fd);
 	config_fini(&r->cfg);

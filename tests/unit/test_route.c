@@ -148,52 +148,52 @@ test_route_decide_precedence(void)
 	relay_result_init(&why);
 
 	/* A rule beats smarthost and ${nexthop}. */
-	CU_ASSERT_EQUAL(route_decide(&t, "[smart.test]", "[nh.test]",
+	CU_ASSERT_EQUAL(route_decide(NULL, &t, "[smart.test]", "[nh.test]",
 	    "forced.test", &d, &why), 0);
 	UNIT_ASSERT_INT_EQ(d.source, ROUTE_FROM_RULE);
 	UNIT_ASSERT_STR_EQ(d.nh.host, "pin.test");
 	UNIT_ASSERT_INT_EQ(d.nh.port, 2525);
 	UNIT_ASSERT_INT_EQ(d.nh.want_mx, 0);
 	/* "smtp:" without next hop: MX of the recipient domain. */
-	CU_ASSERT_EQUAL(route_decide(&t, "[smart.test]", NULL, "own.test", &d,
+	CU_ASSERT_EQUAL(route_decide(NULL, &t, "[smart.test]", NULL, "own.test", &d,
 	    &why), 0);
 	UNIT_ASSERT_INT_EQ(d.source, ROUTE_FROM_RULE);
 	UNIT_ASSERT_STR_EQ(d.nh.host, "own.test");
 	UNIT_ASSERT_INT_EQ(d.nh.want_mx, 1);
 	/* smarthost beats ${nexthop}. */
-	CU_ASSERT_EQUAL(route_decide(&t, "[smart.test]", "[nh.test]",
+	CU_ASSERT_EQUAL(route_decide(NULL, &t, "[smart.test]", "[nh.test]",
 	    "other.test", &d, &why), 0);
 	UNIT_ASSERT_INT_EQ(d.source, ROUTE_FROM_SMARTHOST);
 	UNIT_ASSERT_STR_EQ(d.nh.host, "smart.test");
 	/* ${nexthop}: brackets pin the host, no brackets mean MX. */
-	CU_ASSERT_EQUAL(route_decide(&t, "", "[nh.test]:26", "other.test", &d,
+	CU_ASSERT_EQUAL(route_decide(NULL, &t, "", "[nh.test]:26", "other.test", &d,
 	    &why), 0);
 	UNIT_ASSERT_INT_EQ(d.source, ROUTE_FROM_NEXTHOP);
 	UNIT_ASSERT_INT_EQ(d.nh.want_mx, 0);
 	UNIT_ASSERT_INT_EQ(d.nh.port, 26);
-	CU_ASSERT_EQUAL(route_decide(&t, "", "other.test", "other.test", &d,
+	CU_ASSERT_EQUAL(route_decide(NULL, &t, "", "other.test", "other.test", &d,
 	    &why), 0);
 	UNIT_ASSERT_INT_EQ(d.nh.want_mx, 1);
 	/* Nothing: MX of the recipient domain, port 25. */
-	CU_ASSERT_EQUAL(route_decide(&t, NULL, NULL, "other.test", &d, &why),
+	CU_ASSERT_EQUAL(route_decide(NULL, &t, NULL, NULL, "other.test", &d, &why),
 	    0);
 	UNIT_ASSERT_INT_EQ(d.source, ROUTE_FROM_DOMAIN);
 	UNIT_ASSERT_STR_EQ(d.nh.host, "other.test");
 	UNIT_ASSERT_INT_EQ(d.nh.port, 25);
 	UNIT_ASSERT_INT_EQ(d.nh.want_mx, 1);
 	/* An address literal goes to that address. */
-	CU_ASSERT_EQUAL(route_decide(&t, NULL, NULL, "[192.0.2.7]", &d, &why),
+	CU_ASSERT_EQUAL(route_decide(NULL, &t, NULL, NULL, "[192.0.2.7]", &d, &why),
 	    0);
 	UNIT_ASSERT_STR_EQ(d.nh.host, "192.0.2.7");
 	UNIT_ASSERT_INT_EQ(d.nh.want_mx, 0);
 	/* A local transport: final delivery, no next hop, one group. */
 	CU_ASSERT_EQUAL(route_table_add(&t, "here.test maildrop", NULL), 0);
-	CU_ASSERT_EQUAL(route_decide(&t, "[smart.test]", NULL, "here.test", &d,
+	CU_ASSERT_EQUAL(route_decide(NULL, &t, "[smart.test]", NULL, "here.test", &d,
 	    &why), 0);
 	UNIT_ASSERT_INT_EQ(d.transport, ROUTE_MAILDROP);
 	UNIT_ASSERT_INT_EQ(d.source, ROUTE_FROM_RULE);
 	/* A bad ${nexthop} defers. */
-	UNIT_ASSERT_INT_EQ(route_decide(&t, NULL, "[broken", "other.test", &d,
+	UNIT_ASSERT_INT_EQ(route_decide(NULL, &t, NULL, "[broken", "other.test", &d,
 	    &why), -1);
 	UNIT_ASSERT_STR_EQ(why.status, "4.3.5");
 	route_table_free(&t);
