@@ -104,14 +104,18 @@ smtp_group(struct relay_ctx *ctx, const struct route_decision *d,
 	}
 	rc = nh->want_mx ? relay_mx_targets(ctx, nh, list, &hit, &why) :
 	    relay_static_targets(ctx, nh, list, &why);
-	stats->delays.dns_s = (deadline_now_ms() - t0) / 1000.0;
+	/* Postfix's c counts the name lookups with the connection set-up. */
+	stats->delays.conn_s = (deadline_now_ms() - t0) / 1000.0;
 	if (rc != 0)
 		goto out;
 	nexthop_format(nh, dest, sizeof(dest));
 	deadline_in_ms(&wait, ctx->cfg->pool_wait_ms);
 	wait = deadline_earliest(&wait, &ctx->deadline);
-	if (pool_acquire(ctx->cfg->state_directory, dest, ctx->cfg->pool_size,
-	    &wait, &slot, &why) != 0)
+	t0 = deadline_now_ms();
+	rc = pool_acquire(ctx->cfg->state_directory, dest, ctx->cfg->pool_size,
+	    &wait, &slot, &why);
+	stats->delays.wait_s = (deadline_now_ms() - t0) / 1000.0;
+	if (rc != 0)
 		goto out;
 	relay_smtp_dest_init(&sd, ctx->cfg, d);
 	relay_smtp_deliver(ctx->cfg, &sd, list, env, pending, ms,
@@ -140,6 +144,8 @@ deliver_group(struct relay_ctx *ctx, const struct route_decision *d,
 	size_t i;
 
 	memset(&stats, 0, sizeof(stats));
+	/* delays= a: routing, and the destinations delivered before this. */
+	stats.delays.before_s = (deadline_now_ms() - ctx->start_ms) / 1000.0;
 	/* pending[] is cleared as recipients finish: remember who is ours. */
 	if ((mine = calloc(env->nrcpt, sizeof(bool))) != NULL)
 		memcpy(mine, pending, env->nrcpt * sizeof(bool));

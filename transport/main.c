@@ -430,6 +430,7 @@ main(int argc, char **argv)
 		status = setup_error(&why);
 		goto out;
 	}
+	log_set_host(cfg.ehlo_name);
 	deadline_in_ms(&deadline, cfg.deadline_ms);
 	if (a.route_only)
 		status = explain(&cfg, &a, &deadline);
