@@ -35,8 +35,10 @@
  *	(ehlo_name, slimrelay's counterpart of myhostname), unless name is
  *	empty or an address literal. ident is syslog_name: "postfix/..."
  *	makes Postfix's log tools count the records (slimrelay(8),
- *	LOGGING). log_open() fails with a 4.3.5 result when the file
- *	cannot be opened. Every line is cut at LOG_LINE_MAX bytes and its
+ *	LOGGING). As Postfix's msg_logger.c and msg_syslog.c do, a
+ *	warning's text starts "warning: " and an error's "error: ", in
+ *	every destination. log_open() fails with a 4.3.5 result when the
+ *	file cannot be opened. Every line is cut at LOG_LINE_MAX bytes and its
  *	control characters become spaces: one event, one line.
  *
  *	log_debug() logs only when verbose was requested (-v).
@@ -178,6 +180,9 @@ emit(int prio, const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX], out[LOG_LINE_MAX + 320];
 	char stamp[LOGTIME_STAMP_MAX];
+	/* Postfix's severity labels; info and debug have none. */
+	const char *sev = prio == LOG_WARNING ? "warning: " :
+	    prio == LOG_ERR ? "error: " : "";
 	int n;
 	char *p;
 
@@ -189,15 +194,16 @@ emit(int prio, const char *fmt, va_list ap)
 			*p = ' ';
 	switch (sink.dest) {
 	case LOG_DEST_SYSLOG:
-		syslog(prio, "%s", line);
+		syslog(prio, "%s%s", sev, line);
 		return;
 	case LOG_DEST_STDERR:
-		n = snprintf(out, sizeof(out), "%s: %s\n", sink.ident, line);
+		n = snprintf(out, sizeof(out), "%s: %s%s\n", sink.ident, sev,
+		    line);
 		break;
 	case LOG_DEST_FILE:
 		logtime_stamp(time(NULL), stamp, sizeof(stamp));
-		n = snprintf(out, sizeof(out), "%s %s %s[%ld]: %s\n", stamp,
-		    sink.host, sink.ident, (long)getpid(), line);
+		n = snprintf(out, sizeof(out), "%s %s %s[%ld]: %s%s\n", stamp,
+		    sink.host, sink.ident, (long)getpid(), sev, line);
 		break;
 	default:
 		return;
