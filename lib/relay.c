@@ -34,8 +34,9 @@
  *	sending anything, how mail for one address would be delivered:
  *	the rule that decided, the hosts with preferences, addresses and
  *	TTLs, whether the MX answer came from the cache, or the failure
- *	with its status. It returns 0, or -1 when the address could not
- *	be routed.
+ *	with its status; and the conditional rules for the domain, which
+ *	only slimrelay-milter applies. It returns 0, or -1 when the
+ *	address could not be routed.
  * SEE ALSO
  *	route.c, relay_static.c, relay_mx.c, relay_smtp.c, log.c.
  */
@@ -246,6 +247,25 @@ explain_list(const struct dns_mx_list *list, bool is_mx, FILE *fp)
 		    list->addr[k].text, (unsigned)list->addr[k].ttl);
 }
 
+/*
+ * explain_conditional - the rules for domain that only slimrelay-milter
+ * applies: the route shown is what happens without its routing header
+ */
+static void
+explain_conditional(const struct route_table *t, const char *domain,
+    FILE *fp)
+{
+	size_t i;
+
+	for (i = 0; i < t->count; i++)
+		if (t->route[i].has_conditions &&
+		    route_pattern_matches(&t->route[i], domain))
+			fprintf(fp, "  milter rule: \"%s\" (conditional: "
+			    "only slimrelay-milter applies it, through a "
+			    "signed routing header; the route above is for "
+			    "mail without one)\n", t->route[i].text);
+}
+
 /* relay_explain - how mail for one address would be delivered */
 int
 relay_explain(struct relay_ctx *ctx, const char *mta_nexthop,
@@ -269,6 +289,7 @@ relay_explain(struct relay_ctx *ctx, const char *mta_nexthop,
 	fprintf(fp, "  route: %s%s%s%s\n", route_source_name(d.source),
 	    d.rule != NULL ? " \"" : "", d.rule != NULL ? d.rule->text : "",
 	    d.rule != NULL ? "\"" : "");
+	explain_conditional(&ctx->cfg->routes, a.domain, fp);
 	if (d.transport != ROUTE_SMTP) {
 		fprintf(fp, "  transport: %s (final delivery on this host)\n",
 		    route_transport_name(d.transport));
