@@ -16,6 +16,7 @@
 #define CONFIG_STR_MAX	256	/* longest string value */
 #define CONFIG_PATH_MAX	1024	/* longest path value */
 #define CONFIG_LINE_MAX	4096	/* longest config file line */
+#define CONFIG_PARAMS_MAX 64	/* parameters: one set_mask bit each */
 
 enum config_addr_pref {
 	CONFIG_ADDR_ANY,	/* both families, IPv4 first */
@@ -103,12 +104,21 @@ struct config {
 
 	/* Bookkeeping for config_dump(): which keys were set. */
 	unsigned long long set_mask;
+
+	/* Where the settings came from, for slimrelay -t (config_where). */
+	char	path[CONFIG_PATH_MAX];	/* the file read; "" none */
+	unsigned set_line[CONFIG_PARAMS_MAX];	/* line of the last setting
+						   in path; 0: not there */
 };
 
 void	config_defaults(struct config *);
 void	config_fini(struct config *);
 int	config_load(struct config *, const char *path, bool must_exist,
 	    struct relay_result *why);
+int	config_load_all(struct config *, const char *path, bool must_exist,
+	    FILE *problems, unsigned *count);
+int	config_where(const struct config *, const char *key, char *buf,
+	    size_t len);
 int	config_read(struct config *, FILE *, const char *name,
 	    struct relay_result *why);
 int	config_set(struct config *, const char *key, const char *value,

@@ -58,8 +58,9 @@
  *	sending anything, how mail for one address would be delivered:
  *	the rule that decided, the hosts with preferences, addresses and
  *	TTLs, whether the MX answer came from the cache, or the failure
- *	with its status. It returns 0, or -1 when the address could not
- *	be routed.
+ *	with its status; and the conditional rules for the domain, which
+ *	only slimrelay-milter applies. It returns 0, or -1 when the
+ *	address could not be routed.
  * SEE ALSO
  *	route.c, relay_static.c, relay_mx.c, relay_smtp.c, log.c.
  */
@@ -170,14 +171,18 @@ smtp_group(struct relay_ctx *ctx, struct relay_job *job,
 	}
 	rc = nh->want_mx ? relay_mx_targets(ctx, nh, list, &hit, &why) :
 	    relay_static_targets(ctx, nh, list, &why);
-	stats->delays.dns_s = (deadline_now_ms() - t0) / 1000.0;
+	/* Postfix's c counts the name lookups with the connection set-up. */
+	stats->delays.conn_s = (deadline_now_ms() - t0) / 1000.0;
 	if (rc != 0)
 		goto out;
 	nexthop_format(nh, dest, sizeof(dest));
 	deadline_in_ms(&wait, ctx->cfg->pool_wait_ms);
 	wait = deadline_earliest(&wait, &job->deadline);
-	if (pool_acquire(ctx->cfg->state_directory, dest, ctx->cfg->pool_size,
-	    &wait, &slot, &why) != 0)
+	t0 = deadline_now_ms();
+	rc = pool_acquire(ctx->cfg->state_directory, dest, ctx->cfg->pool_size,
+	    &wait, &slot, &why);
+	stats->delays.wait_s = (deadline_now_ms() - t0) / 1000.0;
+	if (rc != 0)
 		goto out;
 	relay_smtp_dest_init(&sd, ctx->cfg, d);
 	relay_smtp_deliver(ctx->cfg, ctx->sessions, &sd, list, env, pending,
@@ -206,6 +211,8 @@ deliver_group(struct relay_ctx *ctx, struct relay_job *job,
 	size_t i;
 
 	memset(&stats, 0, sizeof(stats));
+	/* delays= a: routing, and the destinations delivered before this. */
+	stats.delays.before_s = (deadline_now_ms() - job->start_ms) / 1000.0;
 	/* pending[] is cleared as recipients finish: remember who is ours. */
 	if ((mine = calloc(env->nrcpt, sizeof(bool))) != NULL)
 		memcpy(mine, pending, env->nrcpt * sizeof(bool));
@@ -307,6 +314,25 @@ explain_list(const struct dns_mx_list *list, bool is_mx, FILE *fp)
 		    list->addr[k].text, (unsigned)list->addr[k].ttl);
 }
 
+/*
+ * explain_conditional - the rules for domain that only slimrelay-milter
+ * applies: the route shown is what happens without its routing header
+ */
+static void
+explain_conditional(const struct route_table *t, const char *domain,
+    FILE *fp)
+{
+	size_t i;
+
+	for (i = 0; i < t->count; i++)
+		if (t->route[i].has_conditions &&
+		    route_pattern_matches(&t->route[i], domain))
+			fprintf(fp, "  milter rule: \"%s\" (conditional: "
+			    "only slimrelay-milter applies it, through a "
+			    "signed routing header; the route above is for "
+			    "mail without one)\n", t->route[i].text);
+}
+
 /* relay_explain - how mail for one address would be delivered */
 int
 relay_explain(struct relay_ctx *ctx, const char *mta_nexthop,
@@ -330,6 +356,7 @@ relay_explain(struct relay_ctx *ctx, const char *mta_nexthop,
 	fprintf(fp, "  route: %s%s%s%s\n", route_source_name(d.source),
 	    d.rule != NULL ? " \"" : "", d.rule != NULL ? d.rule->text : "",
 	    d.rule != NULL ? "\"" : "");
+	explain_conditional(&ctx->cfg->routes, a.domain, fp);
 	if (d.transport != ROUTE_SMTP) {
 		fprintf(fp, "  transport: %s (final delivery on this host)\n",
 		    route_transport_name(d.transport));

@@ -18,6 +18,8 @@
  *	    const char *domain, const struct route_session *s);
  *	bool route_conditions_hold(const struct route *r,
  *	    const struct route_session *s);
+ *	bool route_pattern_matches(const struct route *r,
+ *	    const char *domain);
  *	int route_decide(const struct route_table *first,
  *	    const struct route_table *t, const char *smarthost,
  *	    const char *mta_nexthop, const char *domain,
@@ -80,6 +82,10 @@
  *	route_table_match() is the milter's lookup: the same order, but a
  *	rule with conditions takes part when route_conditions_hold() for
  *	the session s; the first rule that holds wins.
+ *
+ *	route_pattern_matches() tells whether r's DOMAIN covers domain
+ *	(exact, ".parent" or "*"), whatever its conditions: --route and -t
+ *	use it to name the conditional rules only the milter applies.
  *
  *	route_decide() decides where mail for one recipient domain goes,
  *	in this order: a rule of first (NULL: none; the routes one
@@ -476,6 +482,25 @@ lookup(const struct route_table *t, const char *domain,
 		if ((r = find(t, dot, s)) != NULL)
 			return r;
 	return find(t, "*", s);
+}
+
+/* route_pattern_matches - does r's DOMAIN cover domain? */
+bool
+route_pattern_matches(const struct route *r, const char *domain)
+{
+	char d[ROUTE_DOMAIN_MAX + 2];
+	const char *dot;
+
+	if (strcmp(r->pattern, "*") == 0)
+		return true;
+	if (!lower(d, sizeof(d), domain) || *d == '\0')
+		return false;
+	if (strcmp(r->pattern, d) == 0)
+		return true;
+	for (dot = strchr(d, '.'); dot != NULL; dot = strchr(dot + 1, '.'))
+		if (strcmp(r->pattern, dot) == 0)
+			return true;
+	return false;
 }
 
 /* route_table_lookup - the transport's lookup: unconditional rules */

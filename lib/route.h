@@ -50,6 +50,8 @@ struct route {
 	char	sender[ROUTE_COND_MAX];	/* sender=ADDR, @DOMAIN or <> */
 	char	text[2 * ROUTE_DOMAIN_MAX + 3 * ROUTE_COND_MAX + 64];
 					/* as written, normalised */
+	unsigned line;			/* in the configuration file; 0: -o,
+					   a routing header, or unknown */
 };
 
 struct sockaddr;
@@ -90,6 +92,7 @@ const struct route *route_table_match(const struct route_table *,
 	    const char *domain, const struct route_session *);
 bool	route_conditions_hold(const struct route *,
 	    const struct route_session *);
+bool	route_pattern_matches(const struct route *, const char *domain);
 int	route_decide(const struct route_table *first,
 	    const struct route_table *, const char *smarthost,
 	    const char *mta_nexthop, const char *domain,

@@ -883,6 +883,7 @@ main(int argc, char **argv)
 		conf_swap(NULL);
 		return EX_CONFIG_;
 	}
+	log_set_host(c->cfg.ehlo_name);	/* a log file's host, as slimrelay's */
 
 	/* Signals are taken by sigwait(): block them in every thread. */
 	control_signals(&set);

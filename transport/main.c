@@ -4,7 +4,7 @@
  * SYNOPSIS
  *	slimrelay [-c file] [-o key=value]... [-v] [-F] [-E] [-q queue_id]
  *	    [-n nexthop] [-s size] [-f sender] [--] recipient...
- *	slimrelay [-c file] [-o key=value]... -t
+ *	slimrelay [-c file] [-o key=value]... [-u user] [-v] -t
  *	slimrelay [-c file] [-o key=value]... [-n nexthop] --route address...
  * DESCRIPTION
  *	The program the host MTA runs per delivery: the envelope comes
@@ -44,6 +44,7 @@
 #include "address.h"
 #include "cmdline.h"
 #include "config.h"
+#include "config_check.h"
 #include "log.h"
 #include "msg_stream.h"
 #include "nexthop.h"
@@ -67,6 +68,7 @@ struct args {
 	const char *nexthop;
 	const char *size;
 	const char *sender;
+	const char *check_user;		/* -u: -t checks for this user */
 	char	**rcpt;
 	int	nrcpt;
 	char	**overrides;
@@ -135,7 +137,7 @@ static void
 parse_args(int argc, char **argv, struct args *a)
 {
 	/* '+': recipients are never options; ':': see cmdline_problem(). */
-	static const char optstring[] = "+:c:o:vtFEq:n:s:f:hV";
+	static const char optstring[] = "+:c:o:vtu:FEq:n:s:f:hV";
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -166,6 +168,9 @@ parse_args(int argc, char **argv, struct args *a)
 			break;
 		case 't':
 			a->check_only = true;
+			break;
+		case 'u':
+			a->check_user = optarg;
 			break;
 		case OPT_ROUTE:
 			a->route_only = true;
@@ -212,7 +217,8 @@ usage(FILE *fp)
 	    "usage: slimrelay [-c file] [-o key=value]... [-v] [-F] [-E]\n"
 	    "                 [-q queue_id] [-n nexthop] [-s size] "
 	    "[-f sender] [--] recipient...\n"
-	    "       slimrelay [-c file] [-o key=value]... -t\n"
+	    "       slimrelay [-c file] [-o key=value]... [-u user] [-v] "
+	    "-t\n"
 	    "       slimrelay [-c file] [-o key=value]... [-n nexthop] "
 	    "--route address...\n"
 	    "Relays the message on standard input; see slimrelay(8).\n");
@@ -234,6 +240,40 @@ load_config(struct config *cfg, const struct args *a,
 	for (i = 0; i < a->noverride; i++)
 		if (config_set_option(cfg, a->overrides[i], why) != 0)
 			return -1;
+	return 0;
+}
+
+/*
+ * check_config - -t: read everything, list every problem a delivery
+ * would meet, one line each on stderr, and exit 78; without problems,
+ * print the settings and exit 0. cfg is set up for config_fini().
+ */
+static int
+check_config(struct config *cfg, const struct args *a)
+{
+	struct config_check_user u;
+	struct relay_result why;
+	unsigned problems = 0;
+	int i;
+
+	config_defaults(cfg);
+	relay_result_init(&why);
+	(void)config_load_all(cfg, a->config_path, a->config_given, stderr,
+	    &problems);
+	for (i = 0; i < a->noverride; i++) {
+		if (config_set_option(cfg, a->overrides[i], &why) != 0) {
+			fprintf(stderr, "%s\n", why.text);
+			problems++;
+		}
+	}
+	if (config_check_user_init(&u, a->check_user, &why) != 0) {
+		fprintf(stderr, "-u: %s\n", why.text);
+		return EX_CONFIG;
+	}
+	problems += config_check(cfg, &u, stderr);
+	if (problems > 0)
+		return EX_CONFIG;
+	config_dump(cfg, stdout, !a->verbose);
 	return 0;
 }
 
@@ -431,26 +471,22 @@ main(int argc, char **argv)
 
 	parse_args(argc, argv, &a);
 	relay_result_init(&why);
+	if (a.check_only) {
+		status = check_config(&cfg, &a);
+		goto out;
+	}
 	if (load_config(&cfg, &a, &why) != 0) {
-		if (a.check_only) {
-			fprintf(stderr, "slimrelay: %s\n", why.text);
-			status = EX_CONFIG;
-		} else
-			status = setup_error(&why);
+		status = setup_error(&why);
 		goto out;
 	}
 	free(a.overrides);
 	a.overrides = NULL;
-	if (a.check_only) {
-		config_dump(&cfg, stdout, !a.verbose);
-		status = 0;
-		goto out;
-	}
 	if (log_open(a.route_only ? "stderr" : cfg.log, cfg.syslog_name,
 	    cfg.syslog_facility, a.verbose, &why) != 0) {
 		status = setup_error(&why);
 		goto out;
 	}
+	log_set_host(cfg.ehlo_name);
 	deadline_in_ms(&deadline, cfg.deadline_ms);
 	if (a.route_only)
 		status = explain(&cfg, &a);

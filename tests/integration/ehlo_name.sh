@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 need smtp-sink unshare mount hostname
 [ "$(id -u)" = 0 ] || skip "needs root for unshare -mu"
-port=2690
+port=2695
 start_sink $port || exit 1
 printf 'Subject: ehlo\n\nbody\n' >"$T/msg"
 printf '127.0.0.1 localhost\n127.0.1.1 relay.example.org relaybox\n' >"$T/hosts"

@@ -69,9 +69,20 @@ test_relay_local_map_table(void)
 		    "Command died with status 3: \"oops\"" },
 		{ ROUTE_MAILDROP, 100, "", "5.3.0",
 		    "Command died with status 100" },
-		/* maildrop and dovecot do not read a status from output. */
-		{ ROUTE_MAILDROP, 1, "5.2.2 mailbox full\n", "5.3.0",
-		    "Command died with status 1: \"5.2.2 mailbox full\"" },
+		/* Every local transport reads a status from its output. */
+		{ ROUTE_MAILDROP, 1, "5.2.2 mailbox full\n", "5.2.2",
+		    "mailbox full" },
+		{ ROUTE_MAILDROP, 77, "4.2.0 mailbox busy\n", "4.2.0",
+		    "mailbox busy" },
+		{ ROUTE_MAILDROP, 75, "5.7.1 refused by the filter\n",
+		    "5.7.1", "refused by the filter" },
+		{ ROUTE_MAILDROP, 77, "ERR: authdaemon: s_connect() failed: "
+		    "x\n5.7.1 no\n", "5.7.1", "no" },
+		{ ROUTE_MAILDROP, 0, "5.7.1 no\n", "2.0.0",
+		    "delivered via maildrop service (5.7.1 no)" },
+		{ ROUTE_DOVECOT, 75, "5.2.2\tquota exceeded\n", "5.2.2",
+		    "quota exceeded" },
+		{ ROUTE_DOVECOT, 67, "4.3.0", "4.3.0", "user unknown" },
 		{ ROUTE_DOVECOT, 75, "lda: quota\n", "4.3.0",
 		    "temporary failure. Command output: lda: quota" },
 		{ ROUTE_DOVECOT, 67, "", "5.1.1", "user unknown" },
@@ -90,8 +101,12 @@ test_relay_local_map_table(void)
 		    "user unknown. Command output: 5.1.1:no" },
 		{ ROUTE_PIPE, 1, "warning\n5.1.1 no\n", "5.3.0",
 		    "Command died with status 1: \"warning\"" },
-		{ ROUTE_PIPE, 1, "2.0.0 fine\n", "5.3.0",
-		    "Command died with status 1: \"2.0.0 fine\"" },
+		/* A success code after a failure bounces, as bounce_append. */
+		{ ROUTE_PIPE, 1, "2.0.0 fine\n", "5.0.0", "fine" },
+		{ ROUTE_PIPE, 1, " 5.1.1 no\n", "5.3.0",
+		    "Command died with status 1: \" 5.1.1 no\"" },
+		{ ROUTE_PIPE, 1, "5.1.1000 no\n", "5.3.0",
+		    "Command died with status 1: \"5.1.1000 no\"" },
 		{ ROUTE_PIPE, 1, "9.9.9 odd\n", "5.3.0",
 		    "Command died with status 1: \"9.9.9 odd\"" },
 	};

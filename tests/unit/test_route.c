@@ -134,6 +134,37 @@ test_route_lookup_order(void)
 	CU_ASSERT_PTR_NULL(route_table_lookup(&t, "example.com"));
 }
 
+/* test_route_pattern_matches - which domains a rule's DOMAIN covers */
+static void
+test_route_pattern_matches(void)
+{
+	static const struct {
+		const char *rule, *domain;
+		bool	want;
+	} cases[] = {
+		{ "example.com [h] sender=<>", "example.com", true },
+		{ "example.com [h] sender=<>", "EXAMPLE.COM", true },
+		{ "example.com [h] sender=<>", "a.example.com", false },
+		{ ".example.com [h] sasl=*", "a.example.com", true },
+		{ ".example.com [h] sasl=*", "b.a.example.com", true },
+		{ ".example.com [h] sasl=*", "example.com", false },
+		{ ".example.com [h] sasl=*", "xexample.com", false },
+		{ "* [h] client=192.0.2.0/24", "anything.test", true },
+		{ "example.com [h]", "", false },
+	};
+	struct route_table t;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		route_table_init(&t);
+		CU_ASSERT_EQUAL_FATAL(route_table_add(&t, cases[i].rule, NULL),
+		    0);
+		UNIT_ASSERT_INT_EQ(route_pattern_matches(&t.route[0],
+		    cases[i].domain), cases[i].want);
+		route_table_free(&t);
+	}
+}
+
 static void
 test_route_decide_precedence(void)
 {
@@ -573,6 +604,7 @@ static CU_TestInfo tests[] = {
 	{ "test_route_parse_valid", test_route_parse_valid },
 	{ "test_route_parse_invalid", test_route_parse_invalid },
 	{ "test_route_lookup_order", test_route_lookup_order },
+	{ "test_route_pattern_matches", test_route_pattern_matches },
 	{ "test_route_decide_precedence", test_route_decide_precedence },
 	{ "test_route_config_lines", test_route_config_lines },
 	{ "test_route_conditions_parse", test_route_conditions_parse },
