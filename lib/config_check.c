@@ -387,7 +387,7 @@ check_routes(struct check *c)
 	const struct config *cfg = c->cfg;
 	char where[CONFIG_PATH_MAX + 16], prog[CONFIG_PATH_MAX];
 	const struct route *r;
-	bool seen[4] = { false, false, false, false };
+	bool seen[ROUTE_TRANSPORT_COUNT] = { false };
 	const char *file = cfg->path[0] != '\0' ? cfg->path : "slimrelay.conf";
 	size_t i, n;
 
@@ -407,7 +407,8 @@ check_routes(struct check *c)
 			    "rule: only slimrelay-milter applies it (a signed "
 			    "routing header); without one the transport skips "
 			    "it\n", where, r->text);
-		if ((unsigned)r->transport >= 4 || seen[r->transport])
+		if ((unsigned)r->transport >= ROUTE_TRANSPORT_COUNT ||
+		    seen[r->transport])
 			continue;
 		seen[r->transport] = true;	/* once per program */
 		switch (r->transport) {

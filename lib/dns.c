@@ -140,9 +140,12 @@
 #include <netdb.h>
 #include <stdarg.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include <ldns/ldns.h>
 
@@ -658,7 +661,19 @@ dns_addr_text(const struct sockaddr *sa, socklen_t salen, char *host,
 	unsigned p;
 	int err;
 
-	if (sa->sa_family == AF_INET && salen >= sizeof(*sin) &&
+	if (sa->sa_family == AF_UNIX) {
+		/* An LMTP socket: its path, port 0. */
+		const struct sockaddr_un *sun = (const struct sockaddr_un *)sa;
+		size_t off = offsetof(struct sockaddr_un, sun_path);
+		size_t n = salen > off ? strnlen(sun->sun_path,
+		    salen - off) : 0;
+
+		if (n == 0 || n >= hostlen)
+			return EAI_FAMILY;
+		memcpy(host, sun->sun_path, n);
+		host[n] = '\0';
+		p = 0;
+	} else if (sa->sa_family == AF_INET && salen >= sizeof(*sin) &&
 	    inet_ntop(AF_INET, &sin->sin_addr, host, hostlen) != NULL)
 		p = ntohs(sin->sin_port);
 	else if (sa->sa_family == AF_INET6 && salen >= sizeof(*sin6) &&

@@ -216,7 +216,7 @@ deliver_group(struct relay_ctx *ctx, struct relay_job *job,
 	/* pending[] is cleared as recipients finish: remember who is ours. */
 	if ((mine = calloc(env->nrcpt, sizeof(bool))) != NULL)
 		memcpy(mine, pending, env->nrcpt * sizeof(bool));
-	if (d->transport == ROUTE_SMTP)
+	if (d->transport == ROUTE_SMTP || d->transport == ROUTE_LMTP)
 		smtp_group(ctx, job, d, pending, &stats);
 	else
 		relay_local_deliver(ctx, job, d, pending, &stats);
@@ -357,7 +357,7 @@ relay_explain(struct relay_ctx *ctx, const char *mta_nexthop,
 	    d.rule != NULL ? " \"" : "", d.rule != NULL ? d.rule->text : "",
 	    d.rule != NULL ? "\"" : "");
 	explain_conditional(&ctx->cfg->routes, a.domain, fp);
-	if (d.transport != ROUTE_SMTP) {
+	if (d.transport != ROUTE_SMTP && d.transport != ROUTE_LMTP) {
 		fprintf(fp, "  transport: %s (final delivery on this host)\n",
 		    route_transport_name(d.transport));
 		ret = 0;

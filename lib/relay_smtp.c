@@ -116,6 +116,10 @@ relay_smtp_dest_init(struct relay_smtp_dest *dest, const struct config *cfg,
 		dest->tls_level = (enum config_tls_level)r->tls_level;
 	if (r != NULL && r->tls_wrappermode >= 0)
 		dest->tls_wrappermode = r->tls_wrappermode == 1;
+	dest->is_lmtp = d->transport == ROUTE_LMTP;
+	/* A unix socket never leaves the host: no TLS (Postfix's lmtp). */
+	if (d->nh.is_unix)
+		dest->tls_level = CONFIG_TLS_NONE;
 	/* Implicit TLS is TLS: level "none" turns it off too. */
 	if (dest->tls_level == CONFIG_TLS_NONE)
 		dest->tls_wrappermode = false;
@@ -412,6 +416,7 @@ relay_smtp_deliver(const struct config *cfg, struct session_cache *sessions,
 	opt.auth_mechanism = cfg->auth_mechanism;
 	opt.auth_allow_plaintext = cfg->auth_allow_plaintext;
 	opt.auth_soft_bounce = cfg->auth_soft_bounce;
+	opt.is_lmtp = dest->is_lmtp;
 
 	limit = list->naddr < (size_t)cfg->mx_address_limit ? list->naddr :
 	    (size_t)cfg->mx_address_limit;

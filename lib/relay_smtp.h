@@ -21,6 +21,7 @@
 struct relay_smtp_dest {
 	enum config_tls_level tls_level;
 	bool	tls_wrappermode;	/* implicit TLS (SMTPS) */
+	bool	is_lmtp;		/* LMTP: LHLO, a reply per recipient */
 	const struct nexthop *nh;	/* AUTH lookup; [host] name checked */
 };
 

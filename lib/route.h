@@ -17,10 +17,12 @@
 
 enum route_transport {
 	ROUTE_SMTP,		/* SMTP to a host or to MX hosts */
+	ROUTE_LMTP,		/* LMTP to a host or a unix socket */
 	ROUTE_MAILDROP,		/* courier maildrop, final delivery */
 	ROUTE_DOVECOT,		/* dovecot-lda, final delivery */
 	ROUTE_PIPE,		/* pipe_command, like Postfix pipe(8) */
 };
+#define ROUTE_TRANSPORT_COUNT	(ROUTE_PIPE + 1)
 
 enum route_source {
 	ROUTE_FROM_RULE,	/* a route line of slimrelay.conf */

@@ -714,7 +714,9 @@ set_peer(struct smtp_client *cl, const char *host_name, const char *addr,
 	    SMTP_HOST_MAX, host_name, SMTP_ADDR_MAX, addr);
 	if (n < 0)
 		cl->peer[0] = '\0';
-	n = snprintf(cl->relay, sizeof(cl->relay), "%s:%u", cl->peer,
+	/* Port 0: a unix socket (LMTP), whose label has no port. */
+	n = port == 0 ? snprintf(cl->relay, sizeof(cl->relay), "%s", cl->peer) :
+	    snprintf(cl->relay, sizeof(cl->relay), "%s:%u", cl->peer,
 	    port & 0xffff);
 	if (n < 0)
 		cl->relay[0] = '\0';
@@ -938,9 +940,13 @@ do_ehlo(struct smtp_client *cl, struct relay_result *why)
 		quit_quietly(cl);
 		return -1;
 	}
-	if (send_command(cl, SMTP_STAGE_EHLO, true, why, "EHLO %s", name) < 0 ||
+	if (send_command(cl, SMTP_STAGE_EHLO, true, why, "%s %s",
+	    cl->opt.is_lmtp ? "LHLO" : "EHLO", name) < 0 ||
 	    read_reply(cl, SMTP_STAGE_EHLO, why) < 0)
 		return -1;
+	/* LMTP has no HELO (RFC 2033 4.1). */
+	if (cl->opt.is_lmtp && cl->reply.code / 100 != 2)
+		return refuse(cl, SMTP_STAGE_EHLO, false, why);
 	/* Postfix: HELO after any refusal of EHLO but 421 (closing). */
 	if (cl->reply.code == 421)
 		return refuse(cl, SMTP_STAGE_EHLO, false, why);
@@ -1841,7 +1847,8 @@ txn_xfer(struct smtp_client *cl, struct txn *t, struct relay_result *why)
 		return -1;
 	trace_command(".", 1);
 	stage_deadline(cl, SMTP_STAGE_XFER, &d);
-	cl->owed++;
+	/* LMTP: a reply for each accepted recipient (RFC 2033 4.2). */
+	cl->owed += cl->opt.is_lmtp ? (unsigned)t->naccepted : 1;
 	if ((st = conn_write(cl->conn, ".\r\n", 3, &d)) != CONN_OK ||
 	    (st = conn_flush(cl->conn, &d)) != CONN_OK)
 		return io_fail(cl, SMTP_STAGE_XFER, st, why);
@@ -1849,39 +1856,62 @@ txn_xfer(struct smtp_client *cl, struct txn *t, struct relay_result *why)
 	return 0;
 }
 
-/* txn_dot - the reply to the final dot decides for accepted recipients */
+/* dot_result - an accepted recipient's result from the reply to the dot */
+static void
+dot_result(struct smtp_client *cl, struct relay_result *res)
+{
+	const struct smtp_reply *r = &cl->reply;
+
+	if (r->code / 100 == 2) {
+		relay_result_set(res, r->status, "%s", r->text);
+		res->smtp_code = r->code;
+		res->stage = smtp_stage_name(SMTP_STAGE_DOT);
+		relay_result_set_relay(res, cl->relay);
+	} else {
+		said(cl, res, SMTP_STAGE_DOT, r->status);
+	}
+}
+
+/*
+ * txn_dot - the reply to the final dot decides for accepted recipients;
+ * with LMTP (RFC 2033 4.2) each accepted recipient has a reply of its
+ * own, in the order of the RCPT commands
+ */
 static int
 txn_dot(struct smtp_client *cl, struct txn *t, struct relay_result *why)
 {
 	const struct smtp_reply *r = &cl->reply;
-	struct relay_result *res;
+	bool is_421 = false, is_sent = false;
 	size_t i;
 
-	/* A second reply right behind it: which one answered the dot? */
-	if (read_reply(cl, SMTP_STAGE_DOT, why) < 0 ||
-	    check_quiet(cl, SMTP_STAGE_DOT, why) < 0)
-		return -1;
-	if (r->code / 100 != 2 && r->code / 100 != 4 && r->code / 100 != 5) {
-		/* Unsure what happened: deferring may duplicate, not lose. */
-		said(cl, why, SMTP_STAGE_DOT, "4.5.0");
-		return -1;
-	}
 	for (i = 0; i < t->env->nrcpt; i++) {
-		res = &t->res[i];
-		if (!rcpt_is_accepted(res))
+		if (!rcpt_is_accepted(&t->res[i]))
 			continue;
-		if (r->code / 100 == 2) {
-			relay_result_set(res, r->status, "%s", r->text);
-			res->smtp_code = r->code;
-			res->stage = smtp_stage_name(SMTP_STAGE_DOT);
-			relay_result_set_relay(res, cl->relay);
-		} else {
-			said(cl, res, SMTP_STAGE_DOT, r->status);
+		/* A reply behind the last one: which one answered? */
+		if (read_reply(cl, SMTP_STAGE_DOT, why) < 0 ||
+		    (cl->owed == 0 && check_quiet(cl, SMTP_STAGE_DOT,
+		    why) < 0))
+			return -1;
+		if (r->code / 100 != 2 && r->code / 100 != 4 &&
+		    r->code / 100 != 5) {
+			/* Unsure what happened: deferring may duplicate. */
+			said(cl, why, SMTP_STAGE_DOT, "4.5.0");
+			return -1;
 		}
+		is_421 |= r->code == 421;
+		is_sent |= r->code / 100 == 2;
+		if (!cl->opt.is_lmtp) {
+			/* SMTP: one reply for all. */
+			for (; i < t->env->nrcpt; i++)
+				if (rcpt_is_accepted(&t->res[i]))
+					dot_result(cl, &t->res[i]);
+			break;
+		}
+		dot_result(cl, &t->res[i]);
 	}
-	if (r->code / 100 == 2)
+	if (is_sent)
 		cl->messages++;
-	if (r->code == 421) {
+	if (is_421) {
 		said(cl, why, SMTP_STAGE_DOT, r->status);
 		return -1;
 	}
@@ -1893,6 +1923,12 @@ txn_dot(struct smtp_client *cl, struct txn *t, struct relay_result *why)
 static int
 txn_abort(struct smtp_client *cl, struct relay_result *why)
 {
+	if (cl->opt.is_lmtp) {
+		/* RFC 2033 4.2: no reply would come; a broken server. */
+		relay_result_set(why, "4.5.0", "host %s said 354 to DATA with "
+		    "no recipient accepted (LMTP)", cl->peer);
+		return close_failed(cl, SMTP_STAGE_DATA, why);
+	}
 	if (send_command(cl, SMTP_STAGE_DOT, true, why, ".") < 0 ||
 	    read_reply(cl, SMTP_STAGE_DOT, why) < 0)
 		return -1;

@@ -39,6 +39,7 @@ struct smtp_options {
 	const char *auth_mechanism;	/* NULL or "": choose */
 	bool	auth_allow_plaintext;	/* AUTH without TLS */
 	bool	auth_soft_bounce;	/* 535 defers (4.7.8) */
+	bool	is_lmtp;		/* LHLO; a reply per recipient */
 };
 
 struct smtp_client;

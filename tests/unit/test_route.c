@@ -46,6 +46,17 @@ test_route_parse_valid(void)
 		{ "local.test maildrop", "local.test maildrop", "", 0, 0, 0 },
 		{ ".lda.test Dovecot", ".lda.test dovecot", "", 0, 0, 0 },
 		{ "p.test pipe", "p.test pipe", "", 0, 0, 0 },
+		/* LMTP: a host without MX (port 24), or a unix socket. */
+		{ "store.test lmtp:[127.0.0.1]", "store.test lmtp:[127.0.0.1]:24",
+		    "127.0.0.1", 24, 1, 0 },
+		{ "store.test LMTP:inet:mail.test:2003 tls=encrypt",
+		    "store.test lmtp:[mail.test]:2003 tls=encrypt", "mail.test",
+		    2003, 1, 0 },
+		{ "store.test lmtp:store.test", "store.test lmtp:[store.test]:24",
+		    "store.test", 24, 1, 0 },
+		{ "box.test lmtp:unix:/run/dovecot/lmtp",
+		    "box.test lmtp:unix:/run/dovecot/lmtp", "/run/dovecot/lmtp",
+		    0, 1, 0 },
 	};
 	struct route_table t;
 	struct relay_result why;
@@ -74,7 +85,11 @@ test_route_parse_invalid(void)
 {
 	static const char *const bad[] = {
 		"", "example.com", "example.com smtp:[x]:1 extra",
-		"exa mple.com", "-bad-.com smtp:", "example.com lmtp:x",
+		"exa mple.com", "-bad-.com smtp:", "example.com lmtp:",
+		"example.com lmtp:unix:relative", "example.com lmtp:unix:",
+		"example.com lmtp:unix:/x tls=may",
+		"example.com lmtp:[h]:24 wrappermode=yes",
+		"example.com lmtp:[h]:24 client=10.0.0.0/8", "example.com lmtpx:",
 		"example.com mx.example.net", "example.com smtp:[host",
 		"example.com smtp:[h]:0", "..example.com smtp:",
 		"example.com smtp:[h]:99999", "example.com maildrop tls=may",
