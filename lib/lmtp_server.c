@@ -24,7 +24,9 @@
  *	lmtp_server_new() copies opt (hostname cut to LMTP_SERVER_HOST_MAX
  *	printable bytes) and h; h->arg is borrowed and must outlive the
  *	server. It returns NULL when out of memory. lmtp_server_free()
- *	frees the server; NULL is a no-op.
+ *	frees the server; NULL is a no-op. Writes to a pipe can raise
+ *	SIGPIPE when the client has gone: the program ignores it (main.c
+ *	does); on a socket, send(MSG_NOSIGNAL) is used.
  *
  *	lmtp_server_run() runs the whole session and says why it ended:
  *	QUIT (221 sent), EOF (input ended between transactions: normal,
@@ -60,8 +62,11 @@
  *	500-byte ORCPT, so the limit is Postfix's line_length_limit).
  *	More than max_rcpt recipients (default LMTP_SERVER_RCPT_MAX) get
  *	452 4.5.3 (RFC 5321 4.5.3.1.10: the client sends them later).
- *	h->check_rcpt() may refuse a recipient with a result; the reply
- *	is then made from it as below. RSET and NOOP answer 250, VRFY 252,
+ *	h->check_rcpt() sees the transaction so far (env: sender,
+ *	parameters, the recipients accepted before) and the parsed
+ *	recipient with its DSN fields, and may refuse it with a result
+ *	(for instance a route that the configuration alone cannot
+ *	resolve); the reply is then made from the result as below. RSET and NOOP answer 250, VRFY 252,
  *	QUIT 221.
  *
  *	DATA (503 without an accepted recipient) answers 354, then
@@ -124,6 +129,7 @@
 #define RBUF_SIZE	(16 * 1024)
 #define WBUF_SIZE	(8 * 1024)
 #define RCPT_GROW	16
+#define SHOW_KEY_MAX	64	/* bytes of a parameter name echoed */
 
 enum lmtp_state {
 	LMTP_STATE_INIT,	/* before LHLO */
@@ -199,6 +205,7 @@ static void reset_transaction(struct lmtp_server *);
 static void finish(struct lmtp_server *, enum lmtp_server_end);
 static void input_broke(struct lmtp_server *, bool);
 static void timeout_ms(struct deadline *, long);
+static const char *show_key(char *, size_t, const char *);
 
 static const struct command commands[] = {
 	{ "LHLO", do_lhlo, true },
@@ -536,6 +543,18 @@ next_param(char **params, char **value)
 	return p;
 }
 
+/* show_key - a parameter name fit to echo: printable ASCII, cut */
+static const char *
+show_key(char *buf, size_t size, const char *key)
+{
+	size_t i;
+
+	for (i = 0; key[i] != '\0' && i + 1 < size; i++)
+		buf[i] = key[i] > ' ' && key[i] < 0x7f ? key[i] : '?';
+	buf[i] = '\0';
+	return buf;
+}
+
 /* parse_size - SIZE=1*20DIGIT; huge values saturate; -1 bad */
 static long long
 parse_size(const char *v)
@@ -565,6 +584,7 @@ mail_param(struct lmtp_server *s, const char *key, const char *v,
 		"SIZE", "BODY", "SMTPUTF8", "RET", "ENVID",
 	};
 	struct relay_result why;
+	char shown[SHOW_KEY_MAX + 1];
 	long long size;
 	size_t i;
 
@@ -572,7 +592,8 @@ mail_param(struct lmtp_server *s, const char *key, const char *v,
 		if (strcasecmp(key, keys[i]) == 0)
 			break;
 	if (i == sizeof(keys) / sizeof(keys[0])) {
-		reply(s, "555 5.5.4 Error: unsupported parameter %.64s", key);
+		reply(s, "555 5.5.4 Error: unsupported parameter %s",
+		    show_key(shown, sizeof(shown), key));
 		return -1;
 	}
 	if ((*seen & (1u << i)) != 0) {
@@ -676,6 +697,7 @@ rcpt_param(struct lmtp_server *s, struct address *a, const char *key,
     const char *v, unsigned *seen)
 {
 	struct relay_result why;
+	char shown[SHOW_KEY_MAX + 1];
 	unsigned bit;
 	int rc;
 
@@ -685,7 +707,8 @@ rcpt_param(struct lmtp_server *s, struct address *a, const char *key,
 	else if (strcasecmp(key, "ORCPT") == 0)
 		bit = 2;
 	else {
-		reply(s, "555 5.5.4 Error: unsupported parameter %.64s", key);
+		reply(s, "555 5.5.4 Error: unsupported parameter %s",
+		    show_key(shown, sizeof(shown), key));
 		return -1;
 	}
 	if ((*seen & bit) != 0) {

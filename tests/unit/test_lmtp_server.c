@@ -513,6 +513,7 @@ test_lmtp_server_dsn(void)
 		    "MAIL FROM:<a@a.test> SIZE=x\r\n"
 		    "MAIL FROM:<a@a.test> SMTPUTF8=yes\r\n"
 		    "MAIL FROM:<a@a.test> AUTH=<>\r\n"
+		    "MAIL FROM:<a@a.test> X\xc3\x01=1\r\n"
 		    "QUIT\r\n" },
 		{ .send = NULL },
 	};
@@ -549,6 +550,7 @@ test_lmtp_server_dsn(void)
 	    "501 5.5.4 Error: bad SIZE parameter\r\n"
 	    "501 5.5.4 Error: SMTPUTF8 takes no value\r\n"
 	    "555 5.5.4 Error: unsupported parameter AUTH\r\n"
+	    "555 5.5.4 Error: unsupported parameter X??\r\n"
 	    "221 2.0.0 " HOST " Bye\r\n");
 }
 
