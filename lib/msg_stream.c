@@ -75,9 +75,14 @@
  *	(with its continuation lines, without the final line end) to
  *	remove(), and deletes from the message every field for which
  *	remove() returns true, in every pass. It must be called after
- *	msg_stream_peek() and before the first msg_stream_read(): it works
- *	on the read-ahead, so it sees the header fields in the first
- *	MSG_STREAM_PEEK_MAX bytes only. It returns 0 when it saw the whole
+ *	msg_stream_peek() and before the first msg_stream_read() (since
+ *	the stream was made, or, for a message that was spooled, since a
+ *	rewind: so a message can be received whole with a rewind first,
+ *	as the LMTP server does, and filtered after): it works on the
+ *	read-ahead, so it sees the header fields in the first
+ *	MSG_STREAM_PEEK_MAX bytes only. In a spooled message the filtered
+ *	read-ahead is kept in a second buffer of that size and replaces
+ *	the start of the spool in every later pass. It returns 0 when it saw the whole
  *	header, 1 when the header goes on beyond the read-ahead (the
  *	fields there are neither shown nor removed), -1 on error. A
  *	leading "From " line (MSG_STREAM_SKIP_FROM) is not a header field.
@@ -186,6 +191,10 @@ struct msg_stream {
 	bool	input_eof;	/* the current input is at its end */
 	bool	failed;		/* error holds the result to repeat */
 	bool	started;	/* read from since creation or rewind */
+	bool	head_in_buf;	/* replaying: ibuf starts at the message start */
+	char   *head;		/* replaying: the filtered header part */
+	size_t	head_len;
+	off_t	head_skip;	/* where the spool goes on after head */
 	struct relay_result error;
 	int	known_8bit;	/* -1 unknown, 0 no, 1 yes */
 	long long known_wire;	/* -1 unknown */
@@ -211,6 +220,7 @@ static struct msg_stream *stream_alloc(unsigned, const char *,
 static ssize_t read_data(struct msg_stream *, char *, size_t, bool,
 	    struct relay_result *);
 static int fail_result(struct msg_stream *, struct relay_result *);
+static int keep_head(struct msg_stream *, struct relay_result *);
 
 /* msg_stream_new - a stream over fd; NULL with why set on error */
 struct msg_stream *
@@ -295,6 +305,7 @@ msg_stream_free(struct msg_stream *ms)
 	if (ms->spool_fd >= 0)
 		close(ms->spool_fd);
 	free(ms->spool_dir);
+	free(ms->head);
 	free(ms);
 }
 
@@ -397,10 +408,18 @@ msg_stream_rewind(struct msg_stream *ms, struct relay_result *why)
 		ms->replaying = ms->spooling;
 	}
 	if (ms->replaying) {
-		if (lseek(ms->spool_fd, 0, SEEK_SET) < 0)
+		/* The spool, with the header part that filtering changed. */
+		if (lseek(ms->spool_fd, ms->head != NULL ? ms->head_skip : 0,
+		    SEEK_SET) < 0)
 			return fail(ms, why, "error reading spool file", errno);
-		ms->ipos = ms->ilen = 0;
+		ms->ilen = 0;
+		if (ms->head != NULL) {
+			memcpy(ms->ibuf, ms->head, ms->head_len);
+			ms->ilen = ms->head_len;
+		}
+		ms->ipos = 0;
 		ms->input_eof = false;
+		ms->head_in_buf = true;
 	} else {
 		/* Never spooled: the whole message is ibuf[0..ilen). */
 		ms->ipos = 0;
@@ -448,7 +467,10 @@ msg_stream_filter_headers(struct msg_stream *ms,
 
 	if (ms->failed)
 		return repeat_error(ms, why);
-	if (ms->started || ms->spooling || ms->replaying || ms->ipos != 0)
+	/* The read-ahead must begin at the message's first byte: before
+	 * the first read, and, in the spool, from a rewind on. */
+	if (ms->started || ms->ipos != 0 || ((ms->spooling ||
+	    ms->replaying) && !(ms->replaying && ms->head_in_buf)))
 		return relay_result_set(why, "4.3.0", "message header "
 		    "filtered after the message was read (bug)");
 	p = ms->ibuf;
@@ -481,6 +503,8 @@ msg_stream_filter_headers(struct msg_stream *ms,
 		ms->ilen -= len;
 		removed = true;
 	}
+	if (removed && ms->replaying && keep_head(ms, why) < 0)
+		return -1;
 	if (removed) {
 		/* Sizes and 8-bit were learned with the fields still there. */
 		ms->known_wire = -1;
@@ -489,6 +513,26 @@ msg_stream_filter_headers(struct msg_stream *ms,
 			return -1;
 	}
 	return ret;
+}
+
+/*
+ * keep_head - replaying from the spool, the filtered read-ahead stands
+ * for the spool up to where it has been read: every rewind starts
+ * with it and goes on in the spool from there
+ */
+static int
+keep_head(struct msg_stream *ms, struct relay_result *why)
+{
+	off_t pos;
+
+	if ((pos = lseek(ms->spool_fd, 0, SEEK_CUR)) < 0)
+		return fail(ms, why, "error reading spool file", errno);
+	if (ms->head == NULL && (ms->head = malloc(sizeof(ms->ibuf))) == NULL)
+		return fail(ms, why, "error reading message", ENOMEM);
+	memcpy(ms->head, ms->ibuf, ms->ilen);
+	ms->head_len = ms->ilen;
+	ms->head_skip = pos;
+	return 0;
 }
 
 /* msg_stream_drain - read and discard the rest of the input */
@@ -696,6 +740,8 @@ fill(struct msg_stream *ms, struct relay_result *why)
 			goto read;	/* room left: keep it all */
 		if (lazy && start_spool(ms, why) < 0)
 			return -1;
+		if (ms->ilen > 0)
+			ms->head_in_buf = false;	/* bytes dropped */
 		if (ms->ipos == ms->ilen) {
 			ms->ipos = ms->ilen = 0;
 		} else if (ms->ipos > 0) {

@@ -1552,6 +1552,107 @@ test_msg_stream_data_too_big(void)
 	msg_stream_free(ms);
 }
 
+
+/* drop_named - filter callback: remove the field named by arg */
+static bool
+drop_named(const char *field, size_t len, void *arg)
+{
+	const char *name = arg;
+
+	return len >= strlen(name) && strncasecmp(field, name,
+	    strlen(name)) == 0;
+}
+
+/*
+ * filter_after_receive - a large message received whole first (rewind),
+ * then filtered: the fields stay removed in every pass
+ */
+static void
+filter_after_receive(struct msg_stream *ms, const char *body, size_t blen)
+{
+	struct relay_result why;
+	const char *wh;
+	char *out;
+	size_t cap = blen + 8192;
+	ssize_t n;
+	int pass;
+
+	out = malloc(cap);
+	CU_ASSERT_FATAL(out != NULL);
+	relay_result_init(&why);
+	UNIT_ASSERT_INT_EQ(msg_stream_rewind(ms, &why), 0);
+	CU_ASSERT(spool_size() > (long long)BIG);
+	UNIT_ASSERT_INT_EQ(msg_stream_peek(ms, &why), 0);
+	UNIT_ASSERT_INT_EQ(msg_stream_filter_headers(ms, drop_named,
+	    "X-Drop:", &why), 0);
+	for (pass = 0; pass < 3; pass++) {
+		wh = pass == 0 ? "X-Other: 2\r\nSubject: s\r\n\r\n" :
+		    "Subject: s\r\n\r\n";
+		n = read_all(ms, pass == 1 ? 7 : 4096, out, cap, &why);
+		UNIT_ASSERT_INT_EQ(n, strlen(wh) + blen);
+		CU_ASSERT(n > 0 && memcmp(out, wh, strlen(wh)) == 0 &&
+		    memcmp(out + strlen(wh), body, blen) == 0);
+		UNIT_ASSERT_INT_EQ(msg_stream_wire_size(ms), n);
+		UNIT_ASSERT_INT_EQ(msg_stream_rewind(ms, &why), 0);
+		/* Filtering again after a rewind works on the result. */
+		if (pass == 0) {
+			UNIT_ASSERT_INT_EQ(msg_stream_peek(ms, &why), 0);
+			UNIT_ASSERT_INT_EQ(msg_stream_filter_headers(ms,
+			    drop_named, "X-Other:", &why), 0);
+		}
+	}
+	/* After a read, filtering is refused. */
+	UNIT_ASSERT_INT_EQ(msg_stream_read(ms, out, 10, &why), 10);
+	UNIT_ASSERT_INT_EQ(msg_stream_filter_headers(ms, drop_named,
+	    "Subject:", &why), -1);
+	free(out);
+}
+
+/* test_msg_stream_filter_after_receive - spooled, then filtered */
+static void
+test_msg_stream_filter_after_receive(void)
+{
+	static const char head[] = "X-Drop: 1\r\nX-Other: 2\r\n"
+	    "Subject: s\r\nX-Drop: 3\r\n\r\n";
+	const size_t blen = 2 * BIG + 77;
+	struct relay_result why;
+	struct msg_stream *ms;
+	struct mem_src m;
+	char *body, *in;
+	size_t i, n;
+
+	body = malloc(blen);
+	in = malloc(sizeof(head) + 2 * blen + 16);
+	CU_ASSERT_FATAL(body != NULL && in != NULL);
+	for (i = 0; i < blen; i++)
+		body[i] = i % 50 == 49 ? '\n' : i % 50 == 48 ? '\r' :
+		    (char)('a' + i % 26);
+	memcpy(body + blen - 2, "\r\n", 2);
+
+	/* DATA mode (the LMTP server's way). */
+	memcpy(in, head, sizeof(head) - 1);
+	n = sizeof(head) - 1 + stuff(body, blen, in + sizeof(head) - 1);
+	memcpy(in + n, ".\r\n", 4);
+	memset(&m, 0, sizeof(m));
+	m.buf = in;
+	m.len = n + 3;
+	ms = data_stream(&m, MSG_STREAM_REPLAY, 0);
+	filter_after_receive(ms, body, blen);
+	msg_stream_free(ms);
+
+	/* A message from a descriptor, received whole first. */
+	memcpy(in, head, sizeof(head) - 1);
+	memcpy(in + sizeof(head) - 1, body, blen);
+	relay_result_init(&why);
+	ms = msg_stream_new(file_fd(in, sizeof(head) - 1 + blen),
+	    MSG_STREAM_REPLAY, spool_dir, &why);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ms);
+	filter_after_receive(ms, body, blen);
+	msg_stream_free(ms);
+	free(body);
+	free(in);
+}
+
 static CU_TestInfo tests[] = {
 	/* First, so that the peak memory is not that of other tests. */
 	{ "test_msg_stream_100mib", test_msg_stream_100mib },
@@ -1578,6 +1679,8 @@ static CU_TestInfo tests[] = {
 	{ "test_msg_stream_data_eof", test_msg_stream_data_eof },
 	{ "test_msg_stream_data_drain", test_msg_stream_data_drain },
 	{ "test_msg_stream_data_too_big", test_msg_stream_data_too_big },
+	{ "test_msg_stream_filter_after_receive",
+	    test_msg_stream_filter_after_receive },
 	{ "test_msg_stream_conversion_speed",
 	    test_msg_stream_conversion_speed },
 	CU_TEST_INFO_NULL,
