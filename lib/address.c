@@ -575,8 +575,8 @@ address_xtext_decode(const char *text, size_t len, char *out,
 		if (o + 1 >= out_len)
 			return -1;
 		if (text[i] == '+') {
-			out[o++] = (char)(hex_value((unsigned char)text[i + 1]) *
-			    16 + hex_value((unsigned char)text[i + 2]));
+			out[o++] = (char)(hex_value((unsigned char)text[i +
+			    1]) * 16 + hex_value((unsigned char)text[i + 2]));
 			i += 2;
 		} else
 			out[o++] = text[i];

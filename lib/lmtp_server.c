@@ -66,7 +66,8 @@
  *	parameters, the recipients accepted before) and the parsed
  *	recipient with its DSN fields, and may refuse it with a result
  *	(for instance a route that the configuration alone cannot
- *	resolve); the reply is then made from the result as below. RSET and NOOP answer 250, VRFY 252,
+ *	resolve); the reply is then made from the result as below.
+ *	RSET and NOOP answer 250, VRFY 252,
  *	QUIT 221.
  *
  *	DATA (503 without an accepted recipient) answers 354, then

@@ -22,7 +22,7 @@ struct lmtp_server_options {
 	const char *hostname;		/* greeting, LHLO; copied */
 	long long size_limit;		/* SIZE; 0 = no limit */
 	long	idle_timeout_ms;	/* wait between transactions; 0 none */
-	long	command_timeout_ms;	/* wait in a transaction, write; 0 none */
+	long	command_timeout_ms;	/* in a transaction, writes; 0 none */
 	long	max_age_ms;		/* no new transaction after; 0 none */
 	size_t	max_rcpt;		/* per transaction; 0 = default */
 	unsigned max_commands;		/* per transaction; 0 = default */

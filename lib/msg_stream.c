@@ -82,10 +82,11 @@
  *	read-ahead, so it sees the header fields in the first
  *	MSG_STREAM_PEEK_MAX bytes only. In a spooled message the filtered
  *	read-ahead is kept in a second buffer of that size and replaces
- *	the start of the spool in every later pass. It returns 0 when it saw the whole
- *	header, 1 when the header goes on beyond the read-ahead (the
- *	fields there are neither shown nor removed), -1 on error. A
- *	leading "From " line (MSG_STREAM_SKIP_FROM) is not a header field.
+ *	the start of the spool in every later pass. It returns 0 when it
+ *	saw the whole header, 1 when the header goes on beyond the
+ *	read-ahead (the fields there are neither shown nor removed), -1
+ *	on error. A leading "From " line (MSG_STREAM_SKIP_FROM) is not a
+ *	header field.
  *
  *	msg_stream_drain() reads and discards the rest of the input (an MTA
  *	pipe must be read to its end before the program exits 0); after it
@@ -191,7 +192,7 @@ struct msg_stream {
 	bool	input_eof;	/* the current input is at its end */
 	bool	failed;		/* error holds the result to repeat */
 	bool	started;	/* read from since creation or rewind */
-	bool	head_in_buf;	/* replaying: ibuf starts at the message start */
+	bool	head_in_buf;	/* replaying: ibuf holds the message start */
 	char   *head;		/* replaying: the filtered header part */
 	size_t	head_len;
 	off_t	head_skip;	/* where the spool goes on after head */

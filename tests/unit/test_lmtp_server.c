@@ -36,8 +36,8 @@
 
 #define HOST		"lmtp.test"
 #define GREETING	"220 " HOST " LMTP slimrelay\r\n"
-#define LHLO_REPLY	"250-" HOST "\r\n250-PIPELINING\r\n250-SIZE 100000\r\n" \
-	"250-8BITMIME\r\n250-SMTPUTF8\r\n250-ENHANCEDSTATUSCODES\r\n250 DSN\r\n"
+#define LHLO_REPLY	"250-" HOST "\r\n250-PIPELINING\r\n" \
+	"250-SIZE 100000\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-ENHANCEDSTATUSCODES\r\n250 DSN\r\n"
 #define GO_AHEAD	"354 End data with <CR><LF>.<CR><LF>\r\n"
 #define OUT_MAX		(256 * 1024)
 
@@ -397,8 +397,10 @@ test_lmtp_server_exim(void)
 	static const struct step steps[] = {
 		{ .expect = GREETING },
 		{ .send = "LHLO exim.test\r\n", .expect = LHLO_REPLY },
-		{ .send = "MAIL FROM:<a@a.test>\r\n", .expect = "250 2.1.0 Ok\r\n" },
-		{ .send = "RCPT TO:<b@b.test>\r\n", .expect = "250 2.1.5 Ok\r\n" },
+		{ .send = "MAIL FROM:<a@a.test>\r\n",
+		    .expect = "250 2.1.0 Ok\r\n" },
+		{ .send = "RCPT TO:<b@b.test>\r\n",
+		    .expect = "250 2.1.5 Ok\r\n" },
 		{ .send = "DATA\r\n", .expect = GO_AHEAD },
 		{ .send = "x\r\n.\r\n", .expect = OK1 },
 		{ .send = "QUIT\r\n", .expect = "221 2.0.0 " HOST " Bye\r\n" },
@@ -807,7 +809,8 @@ test_lmtp_server_max_age(void)
 	static const struct step probe[] = {
 		{ .send = "LHLO x\r\nMAIL FROM:<a@a.test>\r\n" },
 		{ .sleep_ms = 400, .send = "RCPT TO:<b@b.test>\r\nDATA\r\n" },
-		{ .sleep_ms = 50, .send = "x\r\n.\r\nRSET\r\nMAIL FROM:<>\r\n" },
+		{ .sleep_ms = 50,
+		    .send = "x\r\n.\r\nRSET\r\nMAIL FROM:<>\r\n" },
 		{ .send = NULL },
 	};
 	static const struct step mail[] = {
