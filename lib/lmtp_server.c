@@ -47,8 +47,13 @@
  *	Protocol. The greeting is "220 <hostname> LMTP slimrelay". LHLO
  *	(required first, may be repeated; it resets the transaction)
  *	offers PIPELINING, SIZE [limit], 8BITMIME, SMTPUTF8,
- *	ENHANCEDSTATUSCODES and DSN; the whole reply stays under 256 bytes
- *	because Exim reads it into one 256-byte buffer. HELO and EHLO are
+ *	ENHANCEDSTATUSCODES and DSN. Exim reads every reply into one
+ *	256-byte buffer with fgets(buffer, 255): a line of more than 254
+ *	bytes with its CRLF is "Malformed LMTP response" (seen with Exim
+ *	4.96), and the lines of a multi-line reply share the buffer (each
+ *	costs its length plus one; all must stay within 254), so the LHLO
+ *	reply, at most 113 bytes plus the hostname (LMTP_SERVER_HOST_MAX),
+ *	fits. HELO and EHLO are
  *	refused with 500 (RFC 2033 section 4.1: LMTP has LHLO only).
  *	MAIL FROM takes SIZE=, BODY=7BIT|8BITMIME, SMTPUTF8, RET=FULL|HDRS
  *	and ENVID=xtext; RCPT TO takes NOTIFY= and ORCPT=addr-type;xtext
@@ -88,7 +93,7 @@
  *	status class (250; the result's smtp_code when it is an ordinary
  *	45x or 55x code of the same class, else 450/550 at RCPT and
  *	451/554 after DATA; 421 is never used for one recipient). Every
- *	reply line is cut to LMTP_SERVER_REPLY_MAX bytes with its CRLF,
+ *	reply line is cut to LMTP_SERVER_REPLY_MAX (254) bytes with its CRLF,
  *	never inside a UTF-8 sequence, and control characters in it
  *	become spaces.
  *
@@ -464,7 +469,7 @@ do_lhlo(struct lmtp_server *s, char *arg)
 		snprintf(size, sizeof(size), "SIZE %lld", s->opt.size_limit);
 	else
 		strcpy(size, "SIZE");
-	/* All of it under 256 bytes: Exim reads it into one buffer. */
+	/* All of it within 254 bytes: Exim reads it into one buffer. */
 	reply(s, "250-%s", s->host);
 	reply(s, "250-PIPELINING");
 	reply(s, "250-%s", size);

@@ -13,7 +13,7 @@
 #include "result.h"
 
 #define LMTP_SERVER_LINE_MAX	2048	/* command line with its CRLF */
-#define LMTP_SERVER_REPLY_MAX	256	/* reply line with CRLF (Exim) */
+#define LMTP_SERVER_REPLY_MAX	254	/* reply line with CRLF (Exim) */
 #define LMTP_SERVER_HOST_MAX	100	/* bytes of hostname shown */
 #define LMTP_SERVER_RCPT_MAX	1000	/* default max_rcpt */
 #define LMTP_SERVER_ERRORS_MAX	20	/* default max_errors */

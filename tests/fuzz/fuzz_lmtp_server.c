@@ -4,12 +4,13 @@
  * DESCRIPTION
  *	Input: one byte of options (bits 0-1 pick max_rcpt 1..4, bit 2 a
  *	SIZE limit of 300 bytes, bit 3 a result text with UTF-8, control
- *	characters and more than 256 bytes), then the client's bytes. The
+ *	characters and more than 254 bytes), then the client's bytes. The
  *	server reads them from a memory file (then end of input) and
  *	writes to another; deliver() reads the whole message and checks
  *	that it never exceeds the limit. Afterwards the output must be
  *	bounded (at most 8 reply lines per input line, plus 2), every line
- *	at most LMTP_SERVER_REPLY_MAX bytes with its CRLF, with no other CR
+ *	at most LMTP_SERVER_REPLY_MAX bytes with its CRLF (and a multi-line
+ *	reply within Exim's buffer), with no other CR
  *	or LF, starting with a 2xx-5xx code and ' ' or '-'. Any difference
  *	abort()s.
  */
@@ -95,19 +96,27 @@ static void
 check_output(const char *out, size_t len, size_t in_lines)
 {
 	const char *p = out, *end = out + len, *nl;
-	size_t lines = 0;
+	size_t lines = 0, reply = 0;
 
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		check(nl != NULL, "output does not end in a line end");
 		check(nl - p + 1 <= LMTP_SERVER_REPLY_MAX,
-		    "reply line over 256 bytes");
+		    "reply line over 254 bytes");
 		check(nl - p >= 4 && nl[-1] == '\r', "line without CRLF");
 		check(memchr(p, '\r', (size_t)(nl - 1 - p)) == NULL,
 		    "CR inside a reply line");
 		check(p[0] >= '2' && p[0] <= '5' && p[1] >= '0' &&
 		    p[1] <= '9' && p[2] >= '0' && p[2] <= '9' &&
 		    (p[3] == ' ' || p[3] == '-'), "not a reply line");
+		/* Exim: the lines of one reply share 254 bytes, each
+		 * costing its length plus one. */
+		reply += (size_t)(nl - p) + 2;
+		if (p[3] == ' ') {
+			check(reply - 1 <= LMTP_SERVER_REPLY_MAX,
+			    "multi-line reply over 254 bytes");
+			reply = 0;
+		}
 		lines++;
 		p = nl + 1;
 	}
