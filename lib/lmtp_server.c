@@ -37,8 +37,9 @@
  *	"421 4.3.2"; a transaction already begun is finished), LOST (input
  *	ended inside a transaction or mid-line), TIMEOUT (no command or
  *	data within command_timeout_ms inside a transaction: "421 4.4.2"
- *	sent), LIMIT (max_errors protocol errors in the session, or
- *	max_commands commands since the last message: "421 4.7.0" sent),
+ *	sent), LIMIT (max_errors protocol errors in the session, default
+ *	LMTP_SERVER_ERRORS_MAX, or max_commands commands since the last
+ *	message, default max_rcpt + 100: "421 4.7.0" sent),
  *	IO_ERROR (read or write failure, or output not taken within
  *	command_timeout_ms). A transaction cut off by LOST, TIMEOUT or
  *	IO_ERROR is never delivered and gets no replies: the MTA defers.
@@ -828,9 +829,9 @@ data_consume(void *arg, size_t n)
 	s->rpos += n;
 }
 
-/* deliver - receive the message, deliver it, one reply per recipient */
+/* receive_deliver - receive the message, deliver, a reply per recipient */
 static void
-deliver(struct lmtp_server *s, struct msg_stream *ms,
+receive_deliver(struct lmtp_server *s, struct msg_stream *ms,
     struct relay_result *res)
 {
 	struct relay_result why, tmp;
@@ -904,7 +905,7 @@ do_data(struct lmtp_server *s, char *arg)
 	reply(s, "354 End data with <CR><LF>.<CR><LF>");
 	if (flush(s) < 0)
 		goto out;
-	deliver(s, ms, res);
+	receive_deliver(s, ms, res);
 out:
 	msg_stream_free(ms);
 	free(res);
