@@ -965,6 +965,54 @@ test_lmtp_server_large_message(void)
 	    "250 2.1.5 Ok\r\n" GO_AHEAD OK1 "221 2.0.0 " HOST " Bye\r\n");
 }
 
+
+/* test_lmtp_server_bad_spool - no stream: DATA gets 451, session goes on */
+static void
+test_lmtp_server_bad_spool(void)
+{
+	static const struct step steps[] = {
+		{ .send = "LHLO x\r\nMAIL FROM:<a@a.test>\r\n"
+		    "RCPT TO:<b@b.test>\r\nDATA\r\nNOOP\r\nQUIT\r\n" },
+		{ .send = NULL },
+	};
+	struct lmtp_server_options opt = default_opt;
+
+	opt.spool_dir = "/nonexistent/spool";
+	memset(&fk, 0, sizeof(fk));
+	UNIT_ASSERT_INT_EQ(session(&opt, &fk, steps, FD_TWO_SOCKETS, &cl),
+	    LMTP_SERVER_QUIT);
+	UNIT_ASSERT_INT_EQ(fk.ndeliver, 0);
+	UNIT_ASSERT_STR_EQ(cl.out, GREETING LHLO_REPLY "250 2.1.0 Ok\r\n"
+	    "250 2.1.5 Ok\r\n"
+	    "451 4.3.0 cannot create spool file in /nonexistent/spool: No "
+	    "such file or directory\r\n"
+	    "250 2.0.0 Ok\r\n221 2.0.0 " HOST " Bye\r\n");
+}
+
+/* test_lmtp_server_fd_flags - non-blocking while it runs, then restored */
+static void
+test_lmtp_server_fd_flags(void)
+{
+	const struct lmtp_server_handler h = { NULL, fake_deliver, &fk };
+	struct lmtp_server *s;
+	int in[2], out[2];
+
+	CU_ASSERT_FATAL(pipe(in) == 0 && pipe(out) == 0);
+	CU_ASSERT((fcntl(in[0], F_GETFL) & O_NONBLOCK) == 0);
+	s = lmtp_server_new(in[0], out[1], &default_opt, &h);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT((fcntl(in[0], F_GETFL) & O_NONBLOCK) != 0);
+	CU_ASSERT((fcntl(out[1], F_GETFL) & O_NONBLOCK) != 0);
+	lmtp_server_free(s);
+	CU_ASSERT((fcntl(in[0], F_GETFL) & O_NONBLOCK) == 0);
+	CU_ASSERT((fcntl(out[1], F_GETFL) & O_NONBLOCK) == 0);
+	lmtp_server_free(NULL);
+	close(in[0]);
+	close(in[1]);
+	close(out[0]);
+	close(out[1]);
+}
+
 static CU_TestInfo tests[] = {
 	{ "test_lmtp_server_two_transactions",
 	    test_lmtp_server_two_transactions },
@@ -988,6 +1036,8 @@ static CU_TestInfo tests[] = {
 	{ "test_lmtp_server_too_many_commands",
 	    test_lmtp_server_too_many_commands },
 	{ "test_lmtp_server_large_message", test_lmtp_server_large_message },
+	{ "test_lmtp_server_bad_spool", test_lmtp_server_bad_spool },
+	{ "test_lmtp_server_fd_flags", test_lmtp_server_fd_flags },
 	CU_TEST_INFO_NULL,
 };
 
