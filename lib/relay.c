@@ -154,11 +154,8 @@ smtp_group(struct relay_ctx *ctx, struct relay_job *job,
 	struct relay_result *results = job->results;
 	const struct nexthop *nh = &d->nh;
 	struct dns_mx_list *list;
-	struct pool_slot *slot = NULL;
 	struct relay_result why;
 	struct relay_smtp_dest sd;
-	struct deadline wait;
-	char dest[NEXTHOP_FORMAT_MAX];
 	long t0 = deadline_now_ms();
 	bool hit;
 	size_t i;
@@ -175,19 +172,10 @@ smtp_group(struct relay_ctx *ctx, struct relay_job *job,
 	stats->delays.conn_s = (deadline_now_ms() - t0) / 1000.0;
 	if (rc != 0)
 		goto out;
-	nexthop_format(nh, dest, sizeof(dest));
-	deadline_in_ms(&wait, ctx->cfg->pool_wait_ms);
-	wait = deadline_earliest(&wait, &job->deadline);
-	t0 = deadline_now_ms();
-	rc = pool_acquire(ctx->cfg->state_directory, dest, ctx->cfg->pool_size,
-	    &wait, &slot, &why);
-	stats->delays.wait_s = (deadline_now_ms() - t0) / 1000.0;
-	if (rc != 0)
-		goto out;
+	/* Connection slots (pool_size) are taken per connection. */
 	relay_smtp_dest_init(&sd, ctx->cfg, d);
 	relay_smtp_deliver(ctx->cfg, ctx->sessions, &sd, list, env, pending,
 	    job->ms, &job->deadline, results, stats);
-	pool_release(slot);
 out:
 	/* Whatever stopped us before the loop is every recipient's result. */
 	for (i = 0; i < env->nrcpt; i++) {

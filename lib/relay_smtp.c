@@ -83,6 +83,7 @@
 #include "auth.h"
 #include "log.h"
 #include "myhostname.h"
+#include "pool.h"
 #include "session_cache.h"
 #include "relay_smtp.h"
 #include "smtp_client.h"
@@ -90,6 +91,8 @@
 struct loop {
 	const struct config *cfg;
 	struct session_cache *sessions;	/* NULL: never cache */
+	const struct deadline *deadline;
+	char	pool_dest[NEXTHOP_FORMAT_MAX];	/* names the slots */
 	const struct relay_smtp_dest *dest;
 	char	tls_dir[CONFIG_PATH_MAX + 8];	/* "" = no session cache */
 	const struct envelope *env;
@@ -266,6 +269,38 @@ auth_lookup(const struct loop *lp, const char *host,
 }
 
 /*
+ * take_slot - a pool_size slot for a new connection; when the
+ * destination's slots are all taken, our own idle sessions of it give
+ * theirs up before we wait (up to pool_wait): 0, or -1 with why set
+ */
+static int
+take_slot(struct loop *lp, struct pool_slot **slot, struct relay_result *why)
+{
+	const struct config *cfg = lp->cfg;
+	struct deadline wait;
+	long t0 = deadline_now_ms();
+	int rc;
+
+	*slot = NULL;
+	if (cfg->pool_size <= 0)
+		return 0;
+	if (pool_acquire(cfg->state_directory, lp->pool_dest, cfg->pool_size,
+	    NULL, slot, why) == 0)
+		return 0;
+	if (session_cache_drop_dest(lp->sessions, lp->pool_dest) > 0 &&
+	    pool_acquire(cfg->state_directory, lp->pool_dest, cfg->pool_size,
+	    NULL, slot, why) == 0)
+		return 0;
+	deadline_in_ms(&wait, cfg->pool_wait_ms);
+	wait = deadline_earliest(&wait, lp->deadline);
+	relay_result_init(why);
+	rc = pool_acquire(cfg->state_directory, lp->pool_dest, cfg->pool_size,
+	    &wait, slot, why);
+	lp->stats->delays.wait_s += elapsed_s(t0);
+	return rc;
+}
+
+/*
  * session_key - everything a kept session must match to be used for
  * this attempt (Postfix's smtp_key.c idea): host, address, port, source,
  * EHLO name, TLS policy, SASL identity. NULL when it does not fit: such
@@ -309,6 +344,7 @@ try_address(struct loop *lp, const struct smtp_options *base,
 	struct smtp_options opt = *base;
 	struct auth_secret sec;
 	struct sockaddr_storage src;
+	struct pool_slot *slot = NULL;
 	socklen_t srclen;
 	char keybuf[SESSION_KEY_MAX];
 	const char *key;
@@ -326,14 +362,21 @@ try_address(struct loop *lp, const struct smtp_options *base,
 	    !lp->dest->nh->want_mx ? lp->dest->nh->host : host;
 	key = session_key(keybuf, sizeof(keybuf), &opt, host, a,
 	    lp->cfg->source_address);
-	if ((cl = session_cache_get(lp->sessions, key, &opt.deadline)) != NULL) {
+	if ((cl = session_cache_get(lp->sessions, key, &opt.deadline,
+	    &slot)) != NULL) {
 		auth_secret_wipe(&sec);
 		lp->stats->delays.conn_s += elapsed_s(t0);
 		lp->stats->sessions++;
 		transaction(lp, cl, is_last);
-		session_cache_put(lp->sessions, key, cl);
+		session_cache_put(lp->sessions, key, lp->pool_dest, cl, slot);
 		return 0;
 	}
+	/* A new connection: its pool_size slot first (pool.c). */
+	if (take_slot(lp, &slot, why) != 0) {
+		auth_secret_wipe(&sec);
+		return -2;
+	}
+	t0 = deadline_now_ms();
 	if ((cl = smtp_client_new(&opt)) == NULL) {
 		auth_secret_wipe(&sec);
 		relay_result_set(why, "4.3.0", "out of memory");
@@ -354,10 +397,11 @@ try_address(struct loop *lp, const struct smtp_options *base,
 	lp->stats->delays.conn_s += elapsed_s(t0);
 	lp->stats->sessions++;
 	transaction(lp, cl, is_last);
-	session_cache_put(lp->sessions, key, cl);
+	session_cache_put(lp->sessions, key, lp->pool_dest, cl, slot);
 	return 0;
 out:
 	smtp_client_free(cl);
+	pool_release(slot);
 	auth_secret_wipe(&sec);
 	return ret;
 }
@@ -381,6 +425,8 @@ relay_smtp_deliver(const struct config *cfg, struct session_cache *sessions,
 	memset(&opt, 0, sizeof(opt));
 	lp.cfg = cfg;
 	lp.sessions = sessions;
+	lp.deadline = deadline;
+	nexthop_format(dest->nh, lp.pool_dest, sizeof(lp.pool_dest));
 	lp.dest = dest;
 	if (cfg->tls_session_cache && cfg->state_directory[0] != '\0')
 		snprintf(lp.tls_dir, sizeof(lp.tls_dir), "%s/tls",

@@ -8,10 +8,14 @@
  *	    const struct session_cache_options *opt);
  *	void session_cache_free(struct session_cache *sc);
  *	struct smtp_client *session_cache_get(struct session_cache *sc,
- *	    const char *key, const struct deadline *deadline);
+ *	    const char *key, const struct deadline *deadline,
+ *	    struct pool_slot **slot);
  *	void session_cache_put(struct session_cache *sc, const char *key,
- *	    struct smtp_client *cl);
+ *	    const char *dest, struct smtp_client *cl,
+ *	    struct pool_slot *slot);
  *	void session_cache_expire(struct session_cache *sc);
+ *	size_t session_cache_drop_dest(struct session_cache *sc,
+ *	    const char *dest);
  *	size_t session_cache_idle(const struct session_cache *sc);
  * DESCRIPTION
  *	The connection lifecycle seam of the SMTP relay (the idea of
@@ -23,10 +27,17 @@
  *	caller makes it, or passes NULL for a session that must not be
  *	reused.
  *
+ *	A session travels with its pool_size connection slot (pool.c; NULL
+ *	when there is no limit): the slot is held as long as the session
+ *	is open, idle included, and released when it closes, so that
+ *	pool_size counts idle sessions too. dest names the slot's
+ *	destination.
+ *
  *	A NULL cache is the "never cache" backend of pipe mode, where one
  *	process carries one message: session_cache_get() finds nothing and
- *	session_cache_put() says QUIT and frees the client. A cache made by
- *	session_cache_new() keeps sessions in this process (LMTP mode):
+ *	session_cache_put() says QUIT, frees the client and releases the
+ *	slot. A cache made by session_cache_new() keeps sessions in this
+ *	process (LMTP mode):
  *
  *	- session_cache_put() takes the client over. It keeps it idle when
  *	  the session can carry another message (smtp_client_is_open():
@@ -40,8 +51,12 @@
  *	  with RSET (Postfix's reuse probe): a session that fails the probe
  *	  is closed and the next one of the key tried; NULL when none is
  *	  left. A session that failed its probe counts no delivery failure:
- *	  the caller just connects anew. The client returned is the
- *	  caller's until it puts it back or frees it.
+ *	  the caller just connects anew. The client returned, and its slot
+ *	  in *slot, are the caller's until it puts them back or frees them.
+ *	- session_cache_drop_dest() closes, with QUIT, every idle session
+ *	  of dest and releases their slots: when all of a destination's
+ *	  slots are taken, our own idle sessions give theirs up first. It
+ *	  returns how many it closed.
  *	- session_cache_expire() closes idle sessions that have been idle
  *	  for idle_timeout_ms, whose reuse time is over, or that the server
  *	  spoke to or hung up while idle (a 421 before it closes): those
@@ -64,7 +79,9 @@
 
 struct idle {
 	char	key[SESSION_KEY_MAX];
+	char	dest[SESSION_DEST_MAX];
 	struct smtp_client *cl;
+	struct pool_slot *slot;		/* NULL: no pool_size limit */
 	long	idle_since_ms;
 };
 
@@ -131,6 +148,7 @@ drop(struct session_cache *sc, size_t i, bool say_quit)
 	if (say_quit)
 		smtp_client_quit(cl);
 	smtp_client_free(cl);
+	pool_release(sc->idle[i].slot);
 	memmove(&sc->idle[i], &sc->idle[i + 1],
 	    (sc->nidle - i - 1) * sizeof(sc->idle[0]));
 	sc->nidle--;
@@ -163,15 +181,36 @@ session_cache_expire(struct session_cache *sc)
 	}
 }
 
+/* session_cache_drop_dest - QUIT the idle sessions of dest, free their slots */
+size_t
+session_cache_drop_dest(struct session_cache *sc, const char *dest)
+{
+	size_t i = 0, n = 0;
+
+	if (sc == NULL || dest == NULL)
+		return 0;
+	while (i < sc->nidle) {
+		if (strcmp(sc->idle[i].dest, dest) == 0) {
+			drop(sc, i, true);
+			n++;
+		} else {
+			i++;
+		}
+	}
+	return n;
+}
+
 /* session_cache_get - an idle session of the key that passed RSET */
 struct smtp_client *
 session_cache_get(struct session_cache *sc, const char *key,
-    const struct deadline *deadline)
+    const struct deadline *deadline, struct pool_slot **slot)
 {
 	struct smtp_client *cl;
+	struct pool_slot *s;
 	struct relay_result why;
 	size_t i;
 
+	*slot = NULL;
 	if (sc == NULL || key == NULL)
 		return NULL;
 	session_cache_expire(sc);
@@ -179,16 +218,20 @@ session_cache_get(struct session_cache *sc, const char *key,
 		if (strcmp(sc->idle[i].key, key) != 0)
 			continue;
 		cl = sc->idle[i].cl;
+		s = sc->idle[i].slot;
 		memmove(&sc->idle[i], &sc->idle[i + 1],
 		    (sc->nidle - i - 1) * sizeof(sc->idle[0]));
 		sc->nidle--;
 		smtp_client_set_deadline(cl, deadline);
 		relay_result_init(&why);
-		if (smtp_client_reset(cl, &why) == 0)
+		if (smtp_client_reset(cl, &why) == 0) {
+			*slot = s;
 			return cl;
+		}
 		log_info("session_cache: %s: not reused: %s",
 		    smtp_client_relay(cl), why.text);
 		smtp_client_free(cl);
+		pool_release(s);
 	}
 	return NULL;
 }
@@ -196,13 +239,18 @@ session_cache_get(struct session_cache *sc, const char *key,
 /* session_cache_put - keep the session idle, or QUIT and free it */
 void
 session_cache_put(struct session_cache *sc, const char *key,
-    struct smtp_client *cl)
+    const char *dest, struct smtp_client *cl, struct pool_slot *slot)
 {
 	size_t i, same = 0;
 
-	if (cl == NULL)
+	if (cl == NULL) {
+		pool_release(slot);
 		return;
+	}
+	if (dest == NULL)
+		dest = "";
 	if (sc == NULL || key == NULL || strlen(key) >= SESSION_KEY_MAX ||
+	    strlen(dest) >= SESSION_DEST_MAX ||
 	    !smtp_client_is_open(cl) || is_too_old(sc, cl, deadline_now_ms()))
 		goto close;
 	session_cache_expire(sc);
@@ -212,13 +260,16 @@ session_cache_put(struct session_cache *sc, const char *key,
 	    (sc->opt.max_per_key > 0 && same >= (size_t)sc->opt.max_per_key))
 		goto close;
 	memcpy(sc->idle[sc->nidle].key, key, strlen(key) + 1);
+	memcpy(sc->idle[sc->nidle].dest, dest, strlen(dest) + 1);
 	sc->idle[sc->nidle].cl = cl;
+	sc->idle[sc->nidle].slot = slot;
 	sc->idle[sc->nidle].idle_since_ms = deadline_now_ms();
 	sc->nidle++;
 	return;
 close:
 	smtp_client_quit(cl);
 	smtp_client_free(cl);
+	pool_release(slot);
 }
 
 /* session_cache_idle - the number of idle sessions */

@@ -180,12 +180,13 @@ static void
 test_session_cache_null(void)
 {
 	struct deadline d;
+	struct pool_slot *slot;
 	struct peer p;
 	struct smtp_client *cl = session(&p);
 
 	deadline_none(&d);
-	UNIT_ASSERT_INT_EQ(session_cache_get(NULL, "k", &d) == NULL, true);
-	session_cache_put(NULL, "k", cl);
+	UNIT_ASSERT_INT_EQ(session_cache_get(NULL, "k", &d, &slot) == NULL, true);
+	session_cache_put(NULL, "k", "d", cl, NULL);
 	UNIT_ASSERT_INT_EQ(session_cache_idle(NULL), 0);
 	peer_end(&p);
 	UNIT_ASSERT_STR_EQ(p.got, "EHLO client.test\r\nQUIT\r\n");
@@ -199,22 +200,23 @@ test_session_cache_reuse(void)
 	struct session_cache *sc = session_cache_new(&o);
 	struct smtp_client *cl, *again;
 	struct deadline d;
+	struct pool_slot *slot;
 	struct peer p;
 
 	deadline_none(&d);
 	cl = session(&p);
 	send_msg(cl);
-	session_cache_put(sc, "mx.test[192.0.2.1]:25", cl);
+	session_cache_put(sc, "mx.test[192.0.2.1]:25", "d", cl, NULL);
 	UNIT_ASSERT_INT_EQ(session_cache_idle(sc), 1);
-	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "other[192.0.2.2]:25", &d) ==
-	    NULL, true);
-	UNIT_ASSERT_INT_EQ(session_cache_get(sc, NULL, &d) == NULL, true);
-	again = session_cache_get(sc, "mx.test[192.0.2.1]:25", &d);
+	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "other[192.0.2.2]:25", &d,
+	    &slot) == NULL, true);
+	UNIT_ASSERT_INT_EQ(session_cache_get(sc, NULL, &d, &slot) == NULL, true);
+	again = session_cache_get(sc, "mx.test[192.0.2.1]:25", &d, &slot);
 	UNIT_ASSERT_INT_EQ(again == cl, true);
 	UNIT_ASSERT_INT_EQ(session_cache_idle(sc), 0);
 	send_msg(again);
 	UNIT_ASSERT_INT_EQ(smtp_client_messages(again), 2);
-	session_cache_put(sc, "mx.test[192.0.2.1]:25", again);
+	session_cache_put(sc, "mx.test[192.0.2.1]:25", "d", again, NULL);
 	session_cache_free(sc);
 	peer_end(&p);
 	UNIT_ASSERT_STR_EQ(p.got, "EHLO client.test\r\n"
@@ -231,14 +233,15 @@ test_session_cache_idle_timeout(void)
 	struct session_cache_options o = options();
 	struct session_cache *sc;
 	struct deadline d;
+	struct pool_slot *slot;
 	struct peer p;
 
 	o.idle_timeout_ms = 50;
 	sc = session_cache_new(&o);
 	deadline_none(&d);
-	session_cache_put(sc, "k", session(&p));
+	session_cache_put(sc, "k", "d", session(&p), NULL);
 	sleep_ms(80);
-	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "k", &d) == NULL, true);
+	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "k", &d, &slot) == NULL, true);
 	UNIT_ASSERT_INT_EQ(session_cache_idle(sc), 0);
 	peer_end(&p);
 	UNIT_ASSERT_STR_EQ(p.got, "EHLO client.test\r\nQUIT\r\n");
@@ -259,7 +262,7 @@ test_session_cache_limits(void)
 	sc = session_cache_new(&o);
 	cl = session(&p[0]);
 	sleep_ms(80);
-	session_cache_put(sc, "k", cl);
+	session_cache_put(sc, "k", "d", cl, NULL);
 	UNIT_ASSERT_INT_EQ(session_cache_idle(sc), 0);
 	peer_end(&p[0]);
 	UNIT_ASSERT_STR_EQ(p[0].got, "EHLO client.test\r\nQUIT\r\n");
@@ -271,7 +274,7 @@ test_session_cache_limits(void)
 	sc = session_cache_new(&o);
 	cl = session(&p[0]);
 	send_msg(cl);
-	session_cache_put(sc, "k", cl);
+	session_cache_put(sc, "k", "d", cl, NULL);
 	UNIT_ASSERT_INT_EQ(session_cache_idle(sc), 0);
 	peer_end(&p[0]);
 	session_cache_free(sc);
@@ -281,14 +284,14 @@ test_session_cache_limits(void)
 	o.max_idle = 3;
 	o.max_per_key = 2;
 	sc = session_cache_new(&o);
-	session_cache_put(sc, "a", session(&p[0]));
-	session_cache_put(sc, "a", session(&p[1]));
-	session_cache_put(sc, "a", session(&p[2]));
+	session_cache_put(sc, "a", "d", session(&p[0]), NULL);
+	session_cache_put(sc, "a", "d", session(&p[1]), NULL);
+	session_cache_put(sc, "a", "d", session(&p[2]), NULL);
 	UNIT_ASSERT_INT_EQ(session_cache_idle(sc), 2);
 	peer_end(&p[2]);
 	UNIT_ASSERT_STR_EQ(p[2].got, "EHLO client.test\r\nQUIT\r\n");
-	session_cache_put(sc, "b", session(&p[2]));
-	session_cache_put(sc, "c", session(&p[3]));
+	session_cache_put(sc, "b", "d", session(&p[2]), NULL);
+	session_cache_put(sc, "c", "d", session(&p[3]), NULL);
 	UNIT_ASSERT_INT_EQ(session_cache_idle(sc), 3);
 	peer_end(&p[3]);
 	UNIT_ASSERT_STR_EQ(p[3].got, "EHLO client.test\r\nQUIT\r\n");
@@ -306,11 +309,12 @@ test_session_cache_spoken_to(void)
 	struct session_cache_options o = options();
 	struct session_cache *sc = session_cache_new(&o);
 	struct deadline d;
+	struct pool_slot *slot;
 	struct peer p[3];
 	int i;
 
 	deadline_none(&d);
-	session_cache_put(sc, "k", session(&p[0]));
+	session_cache_put(sc, "k", "d", session(&p[0]), NULL);
 	peer_say(&p[0], "421 4.4.2 mx.test idle timeout\r\n");
 	for (i = 0; i < 100 && session_cache_idle(sc) > 0; i++) {
 		sleep_ms(5);
@@ -321,24 +325,66 @@ test_session_cache_spoken_to(void)
 	/* Closed without QUIT: the server spoke out of turn. */
 	UNIT_ASSERT_STR_EQ(p[0].got, "EHLO client.test\r\n");
 
-	session_cache_put(sc, "k", session(&p[1]));
+	session_cache_put(sc, "k", "d", session(&p[1]), NULL);
 	shutdown(p[1].fd, SHUT_WR);
 	sleep_ms(20);
-	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "k", &d) == NULL, true);
+	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "k", &d, &slot) == NULL, true);
 	peer_end(&p[1]);
 	UNIT_ASSERT_STR_EQ(p[1].got, "EHLO client.test\r\n");
 
 	/* The probe refused: not used, and no delivery failure. */
-	session_cache_put(sc, "k", session(&p[2]));
+	session_cache_put(sc, "k", "d", session(&p[2]), NULL);
 	p[2].rset_reply = "421 4.3.2 shutting down\r\n";
-	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "k", &d) == NULL, true);
+	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "k", &d, &slot) == NULL, true);
 	UNIT_ASSERT_INT_EQ(session_cache_idle(sc), 0);
 	peer_end(&p[2]);
 	UNIT_ASSERT_STR_EQ(p[2].got, "EHLO client.test\r\nRSET\r\n");
 	session_cache_free(sc);
 }
 
+/* test_session_cache_slots - a session keeps its pool slot while idle */
+static void
+test_session_cache_slots(void)
+{
+	struct session_cache_options o = options();
+	struct session_cache *sc = session_cache_new(&o);
+	struct pool_slot *slot, *other = NULL, *got;
+	struct relay_result why;
+	struct smtp_client *cl;
+	struct deadline d;
+	char dir[] = "/tmp/test_session_cache.XXXXXX", cmd[64];
+	struct peer p;
+
+	deadline_none(&d);
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	relay_result_init(&why);
+	UNIT_ASSERT_INT_EQ(pool_acquire(dir, "[mx.test]:25", 1, NULL, &slot,
+	    &why), 0);
+	session_cache_put(sc, "k", "[mx.test]:25", session(&p), slot);
+	/* Idle, it still holds the one slot. */
+	UNIT_ASSERT_INT_EQ(pool_acquire(dir, "[mx.test]:25", 1, NULL, &other,
+	    &why), -1);
+	UNIT_ASSERT_STR_EQ(why.status, "4.4.5");
+	cl = session_cache_get(sc, "k", &d, &got);
+	UNIT_ASSERT_INT_EQ(cl != NULL && got == slot, true);
+	session_cache_put(sc, "k", "[mx.test]:25", cl, got);
+	/* Another destination's sessions stay; this one's give theirs up. */
+	UNIT_ASSERT_INT_EQ(session_cache_drop_dest(sc, "[other.test]:25"), 0);
+	UNIT_ASSERT_INT_EQ(session_cache_drop_dest(sc, "[mx.test]:25"), 1);
+	UNIT_ASSERT_INT_EQ(session_cache_idle(sc), 0);
+	relay_result_init(&why);
+	UNIT_ASSERT_INT_EQ(pool_acquire(dir, "[mx.test]:25", 1, NULL, &other,
+	    &why), 0);
+	pool_release(other);
+	peer_end(&p);
+	UNIT_ASSERT_STR_EQ(p.got, "EHLO client.test\r\nRSET\r\nQUIT\r\n");
+	session_cache_free(sc);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CU_ASSERT(system(cmd) == 0);
+}
+
 static CU_TestInfo tests[] = {
+	{ "test_session_cache_slots", test_session_cache_slots },
 	{ "test_session_cache_null", test_session_cache_null },
 	{ "test_session_cache_reuse", test_session_cache_reuse },
 	{ "test_session_cache_idle_timeout", test_session_cache_idle_timeout },
