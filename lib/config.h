@@ -53,6 +53,13 @@ struct config {
 	/* Connection slots shared by all processes. */
 	int	pool_size;		/* 0 = unlimited */
 	long	pool_wait_ms;		/* wait for a free slot */
+
+	/* Sessions kept between messages (LMTP mode). */
+	long	connection_idle_timeout_ms;
+	long	connection_reuse_time_limit_ms;	/* from connect */
+	int	connection_reuse_count_limit;	/* 0 = unlimited */
+	long	lmtp_idle_timeout_ms;	/* between LMTP transactions */
+	long	lmtp_max_age_ms;	/* no new LMTP transaction after */
 	char	state_directory[CONFIG_PATH_MAX];
 
 	/* Name service. */

@@ -71,7 +71,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "pool.h"
+#include "myhostname.h"
 #include "relay.h"
 #include "routing.h"
 
@@ -135,6 +135,27 @@ relay_ctx_fini(struct relay_ctx *ctx)
 	ctx->mx_cache = NULL;
 }
 
+/*
+ * relay_ctx_ehlo_name - ehlo_name, else this host's fully qualified
+ * name (myhostname.c), found once per process, at first use (with a
+ * warning in the log when it is not fully qualified)
+ */
+const char *
+relay_ctx_ehlo_name(struct relay_ctx *ctx)
+{
+	if (ctx->ehlo_name[0] != '\0')
+		return ctx->ehlo_name;
+	if (ctx->cfg->ehlo_name[0] != '\0')
+		snprintf(ctx->ehlo_name, sizeof(ctx->ehlo_name), "%s",
+		    ctx->cfg->ehlo_name);
+	else if (!myhostname_get(ctx->ehlo_name, sizeof(ctx->ehlo_name),
+	    MYHOSTNAME_HOSTS))
+		log_warn("relay: my host name %s is not a fully qualified "
+		    "domain name; set ehlo_name in slimrelay.conf",
+		    ctx->ehlo_name);
+	return ctx->ehlo_name;
+}
+
 /* relay_ctx_dns - the name service handle, made at first use */
 struct dns *
 relay_ctx_dns(struct relay_ctx *ctx)
@@ -174,8 +195,8 @@ smtp_group(struct relay_ctx *ctx, struct relay_job *job,
 		goto out;
 	/* Connection slots (pool_size) are taken per connection. */
 	relay_smtp_dest_init(&sd, ctx->cfg, d);
-	relay_smtp_deliver(ctx->cfg, ctx->sessions, &sd, list, env, pending,
-	    job->ms, &job->deadline, results, stats);
+	relay_smtp_deliver(ctx->cfg, ctx->sessions, relay_ctx_ehlo_name(ctx),
+	    &sd, list, env, pending, job->ms, &job->deadline, results, stats);
 out:
 	/* Whatever stopped us before the loop is every recipient's result. */
 	for (i = 0; i < env->nrcpt; i++) {

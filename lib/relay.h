@@ -31,6 +31,7 @@ struct relay_ctx {
 	struct dns_mx_self self;	/* our addresses, for loop checks */
 	bool	has_self;
 	struct session_cache *sessions;	/* idle SMTP sessions; NULL: none */
+	char	ehlo_name[256];		/* made at first use; "" not yet */
 };
 
 /*
@@ -50,6 +51,7 @@ struct relay_job {
 void	relay_ctx_init(struct relay_ctx *, const struct config *);
 void	relay_ctx_fini(struct relay_ctx *);
 struct dns *relay_ctx_dns(struct relay_ctx *);
+const char *relay_ctx_ehlo_name(struct relay_ctx *);
 void	relay_job_init(struct relay_job *, const char *mta_nexthop,
 	    const struct envelope *, struct msg_stream *,
 	    struct relay_result *results, const struct deadline *);

@@ -7,7 +7,8 @@
  *	void relay_smtp_dest_init(struct relay_smtp_dest *dest,
  *	    const struct config *cfg, const struct route_decision *d);
  *	void relay_smtp_deliver(const struct config *cfg,
- *	    struct session_cache *sessions, const struct relay_smtp_dest *dest,
+ *	    struct session_cache *sessions, const char *ehlo_name,
+ *	    const struct relay_smtp_dest *dest,
  *	    const struct dns_mx_list *hosts, const struct envelope *env,
  *	    bool *pending, struct msg_stream *ms,
  *	    const struct deadline *deadline, struct relay_result *results,
@@ -50,9 +51,7 @@
  *	kept or closed with QUIT. sessions NULL (pipe mode) never keeps
  *	one: each attempt connects, and QUITs after its transaction.
  *
- *	The EHLO name is ehlo_name, else the host's fully qualified name
- *	(myhostname_get(), looked up only here, when SMTP is needed), with
- *	a warning in the log when it is not fully qualified.
+ *	ehlo_name is the name to say EHLO with (relay_ctx_ehlo_name()).
  *
  *	TLS and AUTH follow dest: its level and implicit TLS for every
  *	host; the name checked in the certificate (and sent as SNI) is the
@@ -82,7 +81,6 @@
 
 #include "auth.h"
 #include "log.h"
-#include "myhostname.h"
 #include "pool.h"
 #include "session_cache.h"
 #include "relay_smtp.h"
@@ -409,7 +407,7 @@ out:
 /* relay_smtp_deliver - Postfix's connection loop over hosts */
 void
 relay_smtp_deliver(const struct config *cfg, struct session_cache *sessions,
-    const struct relay_smtp_dest *dest, const struct dns_mx_list *list,
+    const char *ehlo_name, const struct relay_smtp_dest *dest, const struct dns_mx_list *list,
     const struct envelope *env, bool *pending, struct msg_stream *ms,
     const struct deadline *deadline, struct relay_result *results,
     struct relay_smtp_stats *stats)
@@ -417,7 +415,6 @@ relay_smtp_deliver(const struct config *cfg, struct session_cache *sessions,
 	struct smtp_options opt;
 	struct relay_result why;
 	struct loop lp;
-	char ehlo_name[256];
 	size_t h, k, i, limit;
 	int s;
 
@@ -442,13 +439,6 @@ relay_smtp_deliver(const struct config *cfg, struct session_cache *sessions,
 		relay_result_set(&why, "4.3.0", "out of memory");
 		goto out;
 	}
-	if (cfg->ehlo_name[0] != '\0')
-		snprintf(ehlo_name, sizeof(ehlo_name), "%s", cfg->ehlo_name);
-	else if (!myhostname_get(ehlo_name, sizeof(ehlo_name),
-	    MYHOSTNAME_HOSTS))
-		log_warn("relay_smtp: my host name %s is not a fully "
-		    "qualified domain name; set ehlo_name in slimrelay.conf",
-		    ehlo_name);
 	opt.ehlo_name = ehlo_name;
 	for (s = 0; s < SMTP_STAGE_COUNT; s++)
 		opt.timeout_ms[s] = cfg->timeout_ms[s];

@@ -37,7 +37,7 @@ void	relay_smtp_dest_init(struct relay_smtp_dest *, const struct config *,
 struct session_cache;
 
 void	relay_smtp_deliver(const struct config *, struct session_cache *,
-	    const struct relay_smtp_dest *, const struct dns_mx_list *,
+	    const char *ehlo_name, const struct relay_smtp_dest *, const struct dns_mx_list *,
 	    const struct envelope *, bool *pending, struct msg_stream *,
 	    const struct deadline *, struct relay_result *results,
 	    struct relay_smtp_stats *);

@@ -5,6 +5,7 @@
  *	#include "stdfd.h"
  *
  *	int stdfd_ensure(void);
+ *	int stdfd_null(int fd);
  * DESCRIPTION
  *	stdfd_ensure() opens /dev/null onto each of descriptors 0, 1 and 2
  *	that is closed (standard input for reading, the others for
@@ -17,6 +18,10 @@
  *
  *	It returns 0, or -1 with errno set when /dev/null cannot be
  *	opened; the caller then has nowhere safe to report and exits.
+ *
+ *	stdfd_null() puts /dev/null (for writing) onto fd whatever it was:
+ *	in LMTP mode standard error is the protocol's socket (spawn(8),
+ *	Exim), where no library message may ever go. 0, or -1.
  * SEE ALSO
  *	Postfix master.c, which does the same before it opens anything.
  */
@@ -49,5 +54,22 @@ stdfd_ensure(void)
 			close(nfd);
 		}
 	}
+	return 0;
+}
+
+/* stdfd_null - /dev/null onto fd, whatever it was */
+int
+stdfd_null(int fd)
+{
+	int nfd;
+
+	if ((nfd = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0)
+		return -1;
+	if (nfd != fd && dup2(nfd, fd) < 0) {
+		close(nfd);
+		return -1;
+	}
+	if (nfd != fd)
+		close(nfd);
 	return 0;
 }

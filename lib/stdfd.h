@@ -6,5 +6,6 @@
 #define SLIMRELAY_STDFD_H
 
 int	stdfd_ensure(void);
+int	stdfd_null(int fd);
 
 #endif

@@ -50,17 +50,26 @@
 #include "nexthop.h"
 #include "relay.h"
 #include "result.h"
+#include "lmtp.h"
 #include "stdfd.h"
 #include "sysexits_map.h"
 
 #define DEFAULT_CONFIG	SYSCONFDIR "/slimrelay.conf"
 #define OPT_ROUTE	256	/* --route: long only, never a short option */
+#define OPT_LMTP	257	/* --lmtp: long only */
+
+/*
+ * LMTP mode: standard output is the protocol, so a set-up error is a
+ * 421 greeting (the MTA defers) instead of a status line.
+ */
+static bool is_lmtp_mode;
 
 struct args {
 	const char *config_path;
 	bool	config_given;
 	bool	check_only;
 	bool	route_only;
+	bool	lmtp;
 	bool	verbose;
 	bool	skip_from;
 	bool	from_env;
@@ -77,6 +86,18 @@ struct args {
 
 static void usage(FILE *);
 
+/* argv_has_lmtp - --lmtp among the options (before "--") */
+static bool
+argv_has_lmtp(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--lmtp") == 0)
+			return true;
+	return false;
+}
+
 /* finish - print the status line; returns the matching exit status */
 static int
 finish(const struct relay_result *r)
@@ -84,7 +105,11 @@ finish(const struct relay_result *r)
 	char line[RELAY_STATUS_MAX + RELAY_TEXT_MAX + 2];
 	int n;
 
-	if (r->class == RELAY_OK)
+	if (is_lmtp_mode)
+		/* The greeting the MTA gets instead (Exim reads 254 bytes). */
+		n = snprintf(line, sizeof(line), "421 %s %.200s\r\n",
+		    r->class == RELAY_OK ? "4.3.0" : r->status, r->text);
+	else if (r->class == RELAY_OK)
 		n = snprintf(line, sizeof(line), "%s\n", r->text);
 	else
 		n = snprintf(line, sizeof(line), "%s %s\n", r->status,
@@ -142,6 +167,7 @@ parse_args(int argc, char **argv, struct args *a)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "route", no_argument, NULL, OPT_ROUTE },
+		{ "lmtp", no_argument, NULL, OPT_LMTP },
 		{ NULL, 0, NULL, 0 },
 	};
 	char problem[CMDLINE_PROBLEM_MAX];
@@ -171,6 +197,9 @@ parse_args(int argc, char **argv, struct args *a)
 			break;
 		case 'u':
 			a->check_user = optarg;
+			break;
+		case OPT_LMTP:
+			a->lmtp = true;
 			break;
 		case OPT_ROUTE:
 			a->route_only = true;
@@ -221,6 +250,8 @@ usage(FILE *fp)
 	    "-t\n"
 	    "       slimrelay [-c file] [-o key=value]... [-n nexthop] "
 	    "--route address...\n"
+	    "       slimrelay [-c file] [-o key=value]... [-v] [-n nexthop] "
+	    "--lmtp\n"
 	    "Relays the message on standard input; see slimrelay(8).\n");
 }
 
@@ -457,6 +488,15 @@ main(int argc, char **argv)
 	 */
 	if (stdfd_ensure() != 0)
 		return EX_TEMPFAIL;
+	/*
+	 * Under spawn(8) and Exim's lmtp transport, standard error is the
+	 * LMTP stream as well: away with it before anything can write.
+	 */
+	if (argv_has_lmtp(argc, argv)) {
+		is_lmtp_mode = true;
+		if (stdfd_null(STDERR_FILENO) != 0)
+			return EX_TEMPFAIL;
+	}
 
 	/*
 	 * Postfix runs us with SIGPIPE ignored and Exim with SIGINT,
@@ -481,6 +521,17 @@ main(int argc, char **argv)
 	}
 	free(a.overrides);
 	a.overrides = NULL;
+	if (a.lmtp && (a.route_only || a.nrcpt > 0 || a.from_env)) {
+		status = usage_error("bad command line: --lmtp takes no "
+		    "recipients, -E or --route");
+		goto out;
+	}
+	if (a.lmtp && strcmp(cfg.log, "stderr") == 0) {
+		relay_result_set(&why, "4.3.5", "log = stderr cannot be used "
+		    "with --lmtp: standard error is the LMTP stream");
+		status = setup_error(&why);
+		goto out;
+	}
 	if (log_open(a.route_only ? "stderr" : cfg.log, cfg.syslog_name,
 	    cfg.syslog_facility, a.verbose, &why) != 0) {
 		status = setup_error(&why);
@@ -490,6 +541,8 @@ main(int argc, char **argv)
 	deadline_in_ms(&deadline, cfg.deadline_ms);
 	if (a.route_only)
 		status = explain(&cfg, &a);
+	else if (a.lmtp)
+		status = lmtp_mode(&cfg, a.nexthop);
 	else
 		status = deliver(&cfg, &a, &deadline);
 out:

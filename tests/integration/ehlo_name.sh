@@ -45,7 +45,7 @@ check "qualified name: EHLO with it as it is" eq "$HELO" mx1.example.net
 as_host lonely E3
 check "unqualified name: delivered" eq "$RC" 0
 check "unqualified name: EHLO lonely" eq "$HELO" lonely
-check "unqualified name: warning" log_has "relay_smtp: my host name lonely is not a fully qualified domain name; set ehlo_name in slimrelay.conf"
+check "unqualified name: warning" log_has "relay: my host name lonely is not a fully qualified domain name; set ehlo_name in slimrelay.conf"
 
 as_host lonely E4 -o ehlo_name=mail.example.org
 check "ehlo_name: delivered" eq "$RC" 0
