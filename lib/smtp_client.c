@@ -180,8 +180,12 @@
 #include "smtp_client.h"
 #include "smtp_reply.h"
 
-/* A command line with its CRLF, RFC 5321 4.5.3.1.4. */
-#define SMTP_CMD_MAX		512
+/*
+ * A command line with its CRLF: RFC 5321 4.5.3.1.4's 512, plus what the
+ * DSN parameters may add (RFC 3461 5: ORCPT up to 500, NOTIFY, RET,
+ * ENVID up to 100).
+ */
+#define SMTP_CMD_MAX		1200
 #define SMTP_PIPELINE_MAX	100	/* commands sent, replies unread */
 #define SMTP_XFER_MIN		512	/* flush when less room is left */
 #define SMTP_HOST_MAX		240	/* bytes of a host name in labels */
@@ -1650,6 +1654,65 @@ smtp_client_send(struct smtp_client *cl, const struct envelope *env,
 	return 0;
 }
 
+/*
+ * DSN (RFC 3461): the parameters the MTA gave (LMTP mode) go on only to
+ * a next hop that offers DSN, as Postfix's smtp(8) does; pipe mode has
+ * none. Their values were checked (xtext) when they arrived.
+ */
+
+/* has_dsn - the server offers DSN */
+static bool
+has_dsn(const struct smtp_client *cl)
+{
+	return (cl->ext & SMTP_EXT_DSN) != 0;
+}
+
+/* dsn_ret - " RET=FULL", " RET=HDRS" or "" */
+static const char *
+dsn_ret(const struct smtp_client *cl, const struct envelope *env)
+{
+	if (!has_dsn(cl))
+		return "";
+	switch (env->ret) {
+	case ENVELOPE_RET_FULL:
+		return " RET=FULL";
+	case ENVELOPE_RET_HDRS:
+		return " RET=HDRS";
+	default:
+		return "";
+	}
+}
+
+/* dsn_notify - " NOTIFY=NEVER" or " NOTIFY=SUCCESS,FAILURE,..." or "" */
+static void
+dsn_notify(const struct smtp_client *cl, const struct address *a, char *buf,
+    size_t size)
+{
+	static const struct {
+		unsigned flag;
+		const char *name;
+	} flags[] = {
+		{ ADDRESS_NOTIFY_SUCCESS, "SUCCESS" },
+		{ ADDRESS_NOTIFY_FAILURE, "FAILURE" },
+		{ ADDRESS_NOTIFY_DELAY, "DELAY" },
+	};
+	size_t i, used;
+
+	buf[0] = '\0';
+	if (!has_dsn(cl) || a->notify == 0)
+		return;
+	if (a->notify & ADDRESS_NOTIFY_NEVER) {
+		snprintf(buf, size, " NOTIFY=NEVER");
+		return;
+	}
+	used = (size_t)snprintf(buf, size, " NOTIFY=");
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if ((a->notify & flags[i].flag) && used < size)
+			used += (size_t)snprintf(buf + used, size - used,
+			    "%s%s", buf[used - 1] == '=' ? "" : ",",
+			    flags[i].name);
+}
+
 /* txn_send_one - write one command of the transaction, not flushed */
 static int
 txn_send_one(struct smtp_client *cl, struct txn *t, enum smtp_stage stage,
@@ -1657,23 +1720,28 @@ txn_send_one(struct smtp_client *cl, struct txn *t, enum smtp_stage stage,
 {
 	const struct envelope *env = t->env;
 	struct txn_cmd *c;
-	char size[32] = "";
+	char size[32] = "", notify[48];
 	int rc;
 
 	switch (stage) {
 	case SMTP_STAGE_MAIL:
 		if ((cl->ext & SMTP_EXT_SIZE) && t->size >= 0)
 			snprintf(size, sizeof(size), " SIZE=%lld", t->size);
-		rc = send_command(cl, stage, false, why, "MAIL FROM:<%s>%s%s%s",
-		    env->sender.addr, size,
+		rc = send_command(cl, stage, false, why,
+		    "MAIL FROM:<%s>%s%s%s%s%s%s", env->sender.addr, size,
 		    (cl->ext & SMTP_EXT_8BITMIME) &&
 		    msg_stream_has_8bit(t->ms) != 0 ? " BODY=8BITMIME" : "",
-		    t->need_utf8 ? " SMTPUTF8" : "");
+		    t->need_utf8 ? " SMTPUTF8" : "", dsn_ret(cl, env),
+		    has_dsn(cl) && env->envid[0] != '\0' ? " ENVID=" : "",
+		    has_dsn(cl) ? env->envid : "");
 		t->is_mail_sent = true;
 		break;
 	case SMTP_STAGE_RCPT:
-		rc = send_command(cl, stage, false, why, "RCPT TO:<%s>",
-		    env->rcpt[rcpt].addr);
+		dsn_notify(cl, &env->rcpt[rcpt], notify, sizeof(notify));
+		rc = send_command(cl, stage, false, why, "RCPT TO:<%s>%s%s%s",
+		    env->rcpt[rcpt].addr, notify,
+		    has_dsn(cl) && env->rcpt[rcpt].orcpt[0] != '\0' ?
+		    " ORCPT=" : "", has_dsn(cl) ? env->rcpt[rcpt].orcpt : "");
 		t->rcpt_unanswered++;
 		break;
 	default:

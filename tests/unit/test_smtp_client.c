@@ -930,6 +930,63 @@ send_one(struct smtp_client *cl, const char *sender, const char *rcpt,
 	return rc;
 }
 
+/* dsn_send - one message with DSN parameters to a peer offering ehlo */
+static void
+dsn_send(const char *ehlo, const char *want_wire)
+{
+	const struct peer_step script[] = { GREET, OK(ehlo),
+	    OK("250 Ok\r\n"), OK("250 Ok\r\n"), OK("250 Ok\r\n"),
+	    OK("354 go\r\n"), { PEER_DATA, "250 2.0.0 Ok\r\n", 0 }, QUIT_OK,
+	    { 0 } };
+	static const char *const rcpts[] = { "c@d.test", "e@f.test", NULL };
+	struct smtp_options o = opts(2000);
+	struct relay_result why, res[2];
+	struct smtp_client *cl;
+	struct msg_stream *ms;
+	struct envelope *env;
+	struct env_buf e;
+	struct peer p;
+	int fd;
+
+	cl = session(&p, script, &o, &why);
+	CU_ASSERT_FATAL(cl != NULL);
+	env = env_make(&e, "a@b.test", rcpts);
+	env->ret = ENVELOPE_RET_HDRS;
+	snprintf(env->envid, sizeof(env->envid), "QQ+2B314");
+	e.rcpt[0].notify = ADDRESS_NOTIFY_SUCCESS | ADDRESS_NOTIFY_DELAY;
+	snprintf(e.rcpt[0].orcpt, sizeof(e.rcpt[0].orcpt),
+	    "rfc822;c+2Bx@d.test");
+	e.rcpt[1].notify = ADDRESS_NOTIFY_NEVER;
+	ms = stream_make(MSG, strlen(MSG), &fd);
+	relay_result_init(&why);
+	UNIT_ASSERT_INT_EQ(smtp_client_send(cl, env, ms, res, &why), 0);
+	UNIT_ASSERT_STR_EQ(res[0].status, "2.0.0");
+	UNIT_ASSERT_STR_EQ(res[1].status, "2.0.0");
+	msg_stream_free(ms);
+	close(fd);
+	smtp_client_quit(cl);
+	smtp_client_free(cl);
+	peer_finish(&p);
+	UNIT_ASSERT_STR_EQ(p.got, want_wire);
+	free(p.got);
+}
+
+/* test_smtp_client_dsn - RET, ENVID, NOTIFY, ORCPT only when offered */
+static void
+test_smtp_client_dsn(void)
+{
+	dsn_send("250-mx.test\r\n250 DSN\r\n", "EHLO client.test\r\n"
+	    "MAIL FROM:<a@b.test> RET=HDRS ENVID=QQ+2B314\r\n"
+	    "RCPT TO:<c@d.test> NOTIFY=SUCCESS,DELAY "
+	    "ORCPT=rfc822;c+2Bx@d.test\r\n"
+	    "RCPT TO:<e@f.test> NOTIFY=NEVER\r\n"
+	    "DATA\r\n" WIRE "QUIT\r\n");
+	/* A next hop without DSN gets none of them (Postfix's smtp(8)). */
+	dsn_send("250 mx.test\r\n", "EHLO client.test\r\n"
+	    "MAIL FROM:<a@b.test>\r\nRCPT TO:<c@d.test>\r\n"
+	    "RCPT TO:<e@f.test>\r\nDATA\r\n" WIRE "QUIT\r\n");
+}
+
 /* test_smtp_client_size_limit - SIZE= sent; too big fails with 5.3.4 */
 static void
 test_smtp_client_size_limit(void)
@@ -1799,6 +1856,7 @@ static CU_TestInfo tests[] = {
 	    test_smtp_client_unpipelined_order },
 	{ "test_smtp_client_many_rcpts", test_smtp_client_many_rcpts },
 	{ "test_smtp_client_size_limit", test_smtp_client_size_limit },
+	{ "test_smtp_client_dsn", test_smtp_client_dsn },
 	{ "test_smtp_client_smtputf8", test_smtp_client_smtputf8 },
 	{ "test_smtp_client_8bitmime", test_smtp_client_8bitmime },
 	{ "test_smtp_client_dot_stuffing", test_smtp_client_dot_stuffing },
