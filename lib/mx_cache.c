@@ -75,20 +75,26 @@
  *	cache: lookups still work, and the trouble is logged once per
  *	struct mx_cache.
  *
- *	The file format (version 1) is text, one item per line, every
+ *	The file format (version 2) is text, one item per line, every
  *	line ending in a newline, printable ASCII only:
  *
  *	    slimrelay-mx-cache 1
  *	    domain example.com
  *	    preference any                (address_preference)
  *	    expires 1700000000            (time(3) seconds)
- *	    mx IMPLICIT BEST NHOST        (or: fail STATUS TEXT)
- *	    host PREF NAME NADDR          (NHOST times, by preference)
+ *	    mx IMPLICIT BEST NHOST DNSSEC (or: fail STATUS TEXT)
+ *	    host PREF NAME NADDR DNSSEC   (NHOST times, by preference)
  *	    addr ADDRESS TTL              (NADDR times after each host)
  *	    checksum HEX                  (FNV-1a 64 of all lines above)
  *
+ *	DNSSEC is "off" when the answer was got without asking for DNSSEC
+ *	(dns_set_dnssec()), else "secure" or "insecure": for the "mx"
+ *	line, the MX answer (or, for an implicit MX, its denial); for a
+ *	host, its addresses. Such a status is what a validating resolver
+ *	said (dns.c); DANE (dane.c) trusts it for as long as the answer.
  *	A file made with another address_preference, or of another
- *	version, is stale rather than damaged: it is replaced the same way.
+ *	version, is stale rather than damaged: it is replaced the same way,
+ *	and so is a file made without DNSSEC when a lookup asks for it.
  *
  *	mx_cache_format() writes that text for an outcome into buf and
  *	returns its length, 0 when it does not fit. mx_cache_parse()
@@ -120,10 +126,10 @@
 #include "nexthop.h"
 
 #define MX_CACHE_MAGIC		"slimrelay-mx-cache"
-#define MX_CACHE_VERSION	1
+#define MX_CACHE_VERSION	2
 #define MX_CACHE_SUBDIR		"/mx"
 #define MX_CACHE_LINE_MAX	(RELAY_TEXT_MAX + 32)
-#define MX_CACHE_TOKENS_MAX	5
+#define MX_CACHE_TOKENS_MAX	6
 #define MX_CACHE_NAME_MAX	250	/* file name, below NAME_MAX */
 #define MX_CACHE_SUM_LEN	16	/* hex digits */
 #define MX_CACHE_TMP_TRIES	4
@@ -165,7 +171,10 @@ static const struct {
 	{ "ipv6_only", CONFIG_ADDR_IPV6_ONLY },
 };
 
+static const char *const dnssec_names[] = { "off", "insecure", "secure" };
+
 static uint64_t fnv1a(const char *, size_t);
+static int dnssec_word(const char *);
 static const char *pref_name(enum config_addr_pref);
 static void put(struct out *, const char *, ...) PRINTFLIKE(2, 3);
 static bool next_line(struct cursor *, char *, size_t);
@@ -276,6 +285,18 @@ fnv1a(const char *p, size_t len)
 	return h;
 }
 
+/* dnssec_word - 0 off, 1 insecure, 2 secure; -1 for anything else */
+static int
+dnssec_word(const char *w)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (strcmp(w, dnssec_names[i]) == 0)
+			return i;
+	return -1;
+}
+
 /* pref_name - the address_preference word */
 static const char *
 pref_name(enum config_addr_pref pref)
@@ -324,12 +345,14 @@ mx_cache_format(char *buf, size_t len, const char *domain,
 	    MX_CACHE_MAGIC, MX_CACHE_VERSION, domain, pref_name(pref),
 	    (long long)expires);
 	if (rc == 0) {
-		put(&o, "mx %d %u %zu\n", list->is_implicit ? 1 : 0,
-		    list->best_pref, list->nhost);
+		put(&o, "mx %d %u %zu %s\n", list->is_implicit ? 1 : 0,
+		    list->best_pref, list->nhost, dnssec_names[
+		    !list->has_dnssec ? 0 : list->is_secure ? 2 : 1]);
 		for (i = 0; i < list->nhost; i++) {
 			h = &list->host[i];
-			put(&o, "host %u %s %zu\n", h->pref, h->name,
-			    h->naddr);
+			put(&o, "host %u %s %zu %s\n", h->pref, h->name,
+			    h->naddr, dnssec_names[!list->has_dnssec ? 0 :
+			    h->is_secure ? 2 : 1]);
 			for (j = 0; j < h->naddr; j++)
 				put(&o, "addr %s %lu\n",
 				    list->addr[h->first + j].text,
@@ -526,25 +549,31 @@ parse_hosts(struct cursor *cur, char **mx, const char *domain,
 	struct dns_mx_host *h;
 	uint64_t implicit, best, nhost, p, naddr, ttl;
 	size_t i, j;
+	int sec, hsec;
 
 	if (!parse_num(mx[1], 1, &implicit) ||
 	    !parse_num(mx[2], 65535, &best) ||
-	    !parse_num(mx[3], DNS_MX_HOSTS_MAX, &nhost) || nhost == 0)
+	    !parse_num(mx[3], DNS_MX_HOSTS_MAX, &nhost) || nhost == 0 ||
+	    (sec = dnssec_word(mx[4])) < 0)
 		return MX_CACHE_DAMAGED;
 	list->is_implicit = implicit == 1;
+	list->has_dnssec = sec > 0;
+	list->is_secure = sec == 2;
 	list->best_pref = (unsigned)best;
 	list->ttl = left;
 	for (i = 0; i < nhost; i++) {
 		if (!next_line(cur, line, sizeof(line)) ||
-		    split(line, w, 5) != 4 || strcmp(w[0], "host") != 0 ||
+		    split(line, w, 6) != 5 || strcmp(w[0], "host") != 0 ||
 		    !parse_num(w[1], 65535, &p) || p < best ||
 		    (i > 0 && p < list->host[i - 1].pref) ||
 		    !dns_mx_canonical_domain(w[2], name, sizeof(name)) ||
 		    strcmp(name, w[2]) != 0 ||
 		    !parse_num(w[3], DNS_ADDRS_MAX - list->naddr, &naddr) ||
-		    naddr == 0)
+		    naddr == 0 || (hsec = dnssec_word(w[4])) < 0 ||
+		    (hsec == 0) != (sec == 0))
 			return MX_CACHE_DAMAGED;
 		h = &list->host[i];
+		h->is_secure = hsec == 2;
 		snprintf(h->name, sizeof(h->name), "%s", name);
 		h->pref = (unsigned)p;
 		h->first = list->naddr;
@@ -606,7 +635,7 @@ mx_cache_parse(const char *buf, size_t len, const char *domain,
 		relay_result_set(why, w[1], "%s", w[2]);
 		return MX_CACHE_NEGATIVE;
 	}
-	if (split(line, w, 5) != 4 || strcmp(w[0], "mx") != 0)
+	if (split(line, w, 6) != 5 || strcmp(w[0], "mx") != 0)
 		return MX_CACHE_DAMAGED;
 	v = parse_hosts(&cur, w, domain, pref, port, left, list);
 	if (v != MX_CACHE_POSITIVE)
@@ -876,6 +905,10 @@ mx_cache_lookup(struct mx_cache *c, struct dns *d, const char *domain,
 	if (r > 0) {
 		v = mx_cache_parse(buf, len, key, dns_address_preference(d),
 		    now(c), max_age(c), port, list, why);
+		/* Made without DNSSEC: it cannot say what DANE needs. */
+		if (v == MX_CACHE_POSITIVE && dns_dnssec(d) &&
+		    !list->has_dnssec)
+			v = MX_CACHE_STALE;
 		if (v == MX_CACHE_POSITIVE || v == MX_CACHE_NEGATIVE) {
 			log_debug("mx_cache: %s: hit (%s)", key,
 			    mx_cache_verdict_name(v));
