@@ -133,6 +133,9 @@
 #define MX_CACHE_NAME_MAX	250	/* file name, below NAME_MAX */
 #define MX_CACHE_SUM_LEN	16	/* hex digits */
 #define MX_CACHE_TMP_TRIES	4
+#define TLSA_CACHE_MAGIC	"slimrelay-tlsa-cache"
+#define TLSA_CACHE_VERSION	1
+#define TLSA_CACHE_LINE_MAX	(2 * DNS_TLSA_DATA_MAX + 32)
 
 struct mx_cache {
 	char	dir[CONFIG_PATH_MAX + sizeof(MX_CACHE_SUBDIR)];
@@ -929,6 +932,241 @@ local:
 		dns_mx_shuffle(list, &rng);
 	if (c != NULL)
 		c->rng = rng;
+	free(buf);
+	return rc;
+}
+
+/* TLSA answers that may be cached, by their words in a file. */
+static const struct {
+	const char *name;
+	enum dns_outcome outcome;
+} tlsa_outcomes[] = {
+	{ "ok", DNS_OUT_OK },
+	{ "nodata", DNS_OUT_NODATA },
+	{ "nxdomain", DNS_OUT_NXDOMAIN },
+};
+
+/* mx_cache_tlsa_format - a TLSA cache file; 0 if it does not fit */
+size_t
+mx_cache_tlsa_format(char *buf, size_t len, const char *owner,
+    time_t expires, const struct dns_tlsa_set *set)
+{
+	struct out o = { buf, len, 0, false };
+	const char *word = NULL;
+	size_t i, k;
+
+	if (buf == NULL || len == 0)
+		return 0;
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(tlsa_outcomes) / sizeof(tlsa_outcomes[0]); i++)
+		if (tlsa_outcomes[i].outcome == set->outcome)
+			word = tlsa_outcomes[i].name;
+	if (word == NULL)
+		return 0;
+	put(&o, "%s %d\nowner %s\nexpires %lld\ntlsa %s %s %zu %zu\n",
+	    TLSA_CACHE_MAGIC, TLSA_CACHE_VERSION, owner, (long long)expires,
+	    word, set->is_secure ? "secure" : "insecure", set->nrr, set->nbad);
+	for (i = 0; i < set->nrr; i++) {
+		put(&o, "rr %u %u %u ", set->rr[i].usage, set->rr[i].selector,
+		    set->rr[i].mtype);
+		for (k = 0; k < set->rr[i].len; k++)
+			put(&o, "%02x", set->rr[i].data[k]);
+		put(&o, "\n");
+	}
+	if (o.is_full)
+		return 0;
+	put(&o, "checksum %016llx\n",
+	    (unsigned long long)fnv1a(buf, o.used));
+	return o.is_full ? 0 : o.used;
+}
+
+/* parse_hex - lower-case hex digits into at most max bytes */
+static bool
+parse_hex(const char *s, unsigned char *out, size_t max, size_t *n)
+{
+	size_t len = strlen(s), i;
+	int hi, lo;
+
+	if (len == 0 || len % 2 != 0 || len / 2 > max)
+		return false;
+	for (i = 0; i < len; i += 2) {
+		hi = s[i] >= '0' && s[i] <= '9' ? s[i] - '0' :
+		    s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10 : -1;
+		lo = s[i + 1] >= '0' && s[i + 1] <= '9' ? s[i + 1] - '0' :
+		    s[i + 1] >= 'a' && s[i + 1] <= 'f' ? s[i + 1] - 'a' + 10 :
+		    -1;
+		if (hi < 0 || lo < 0)
+			return false;
+		out[i / 2] = (unsigned char)(hi << 4 | lo);
+	}
+	*n = len / 2;
+	return true;
+}
+
+/* parse_tlsa_rrs - the "tlsa" line's words w, then the records */
+static enum mx_cache_verdict
+parse_tlsa_rrs(struct cursor *cur, char **w, uint32_t left,
+    struct dns_tlsa_set *set)
+{
+	char *line, *r[MX_CACHE_TOKENS_MAX];
+	uint64_t nrr, nbad, u, sel, m;
+	enum mx_cache_verdict v = MX_CACHE_DAMAGED;
+	size_t i, n;
+
+	if ((line = malloc(TLSA_CACHE_LINE_MAX)) == NULL)
+		return MX_CACHE_DAMAGED;
+	for (i = 0; i < sizeof(tlsa_outcomes) / sizeof(tlsa_outcomes[0]); i++)
+		if (strcmp(w[1], tlsa_outcomes[i].name) == 0)
+			break;
+	if (i == sizeof(tlsa_outcomes) / sizeof(tlsa_outcomes[0]) ||
+	    (strcmp(w[2], "secure") != 0 && strcmp(w[2], "insecure") != 0) ||
+	    !parse_num(w[3], DNS_TLSA_MAX, &nrr) ||
+	    !parse_num(w[4], DNS_TLSA_MAX, &nbad))
+		goto out;
+	set->outcome = tlsa_outcomes[i].outcome;
+	set->is_secure = strcmp(w[2], "secure") == 0;
+	set->ttl = left;
+	/* Records exactly when the answer had some. */
+	if ((set->outcome == DNS_OUT_OK) != (nrr + nbad > 0))
+		goto out;
+	for (i = 0; i < nrr; i++) {
+		if (!next_line(cur, line, TLSA_CACHE_LINE_MAX) ||
+		    split(line, r, 5) != 5 || strcmp(r[0], "rr") != 0 ||
+		    !parse_num(r[1], 255, &u) || !parse_num(r[2], 255, &sel) ||
+		    !parse_num(r[3], 255, &m) ||
+		    !parse_hex(r[4], set->rr[i].data, DNS_TLSA_DATA_MAX, &n))
+			goto out;
+		set->rr[i].usage = (uint8_t)u;
+		set->rr[i].selector = (uint8_t)sel;
+		set->rr[i].mtype = (uint8_t)m;
+		set->rr[i].len = (uint16_t)n;
+		set->nrr++;
+	}
+	set->nbad = (size_t)nbad;
+	if (cur->p == cur->end)
+		v = MX_CACHE_POSITIVE;
+out:
+	free(line);
+	return v;
+}
+
+/* mx_cache_tlsa_parse - check a whole TLSA file; fill set */
+enum mx_cache_verdict
+mx_cache_tlsa_parse(const char *buf, size_t len, const char *owner,
+    time_t now, uint32_t max_age_s, struct dns_tlsa_set *set)
+{
+	char line[MX_CACHE_LINE_MAX], *w[MX_CACHE_TOKENS_MAX];
+	struct cursor cur;
+	enum mx_cache_verdict v;
+	uint64_t n;
+	uint32_t left;
+	size_t i, body;
+
+	set->nrr = set->nbad = 0;
+	set->outcome = DNS_OUT_TRYAGAIN;
+	set->is_secure = false;
+	set->ttl = 0;
+	if (buf == NULL || len == 0 || len > MX_CACHE_FILE_MAX ||
+	    owner == NULL)
+		return MX_CACHE_DAMAGED;
+	for (i = 0; i < len; i++)
+		if ((buf[i] < 0x20 && buf[i] != '\n') || buf[i] >= 0x7f)
+			return MX_CACHE_DAMAGED;
+	if (!check_sum(buf, len, &body))
+		return MX_CACHE_DAMAGED;
+	cur.p = buf;
+	cur.end = buf + body;
+	if (!next_line(&cur, line, sizeof(line)) || split(line, w, 3) != 2 ||
+	    strcmp(w[0], TLSA_CACHE_MAGIC) != 0 ||
+	    !parse_num(w[1], UINT32_MAX, &n))
+		return MX_CACHE_DAMAGED;
+	if (n != TLSA_CACHE_VERSION)
+		return MX_CACHE_STALE;
+	if (!next_line(&cur, line, sizeof(line)) || split(line, w, 3) != 2 ||
+	    strcmp(w[0], "owner") != 0 || strcmp(w[1], owner) != 0)
+		return MX_CACHE_DAMAGED;
+	if (!next_line(&cur, line, sizeof(line)) || split(line, w, 3) != 2 ||
+	    strcmp(w[0], "expires") != 0 ||
+	    !parse_num(w[1], (uint64_t)INT64_MAX / 2, &n))
+		return MX_CACHE_DAMAGED;
+	if ((int64_t)n <= (int64_t)now)
+		return MX_CACHE_STALE;
+	if ((uint64_t)((int64_t)n - (int64_t)now) > max_age_s)
+		return MX_CACHE_DAMAGED;
+	left = (uint32_t)((int64_t)n - (int64_t)now);
+	if (!next_line(&cur, line, sizeof(line)) || split(line, w, 6) != 5 ||
+	    strcmp(w[0], "tlsa") != 0)
+		return MX_CACHE_DAMAGED;
+	v = parse_tlsa_rrs(&cur, w, left, set);
+	if (v != MX_CACHE_POSITIVE) {
+		set->nrr = set->nbad = 0;
+		set->outcome = DNS_OUT_TRYAGAIN;
+		set->is_secure = false;
+		set->ttl = 0;
+	}
+	return v;
+}
+
+/* mx_cache_tlsa_lookup - the TLSA records of _port._tcp.host: a fresh
+ * file, else DNS, whose answer (not a failure) is stored for its TTL */
+int
+mx_cache_tlsa_lookup(struct mx_cache *c, struct dns *d, const char *host,
+    unsigned port, struct dns_tlsa_set *set, bool *hit,
+    struct relay_result *why)
+{
+	char owner[DNS_NAME_MAX + 16], name[MX_CACHE_NAME_MAX + 6];
+	enum mx_cache_verdict v;
+	char *buf = NULL;
+	uint32_t ttl;
+	size_t len;
+	bool had_file;
+	int rc, r, n;
+
+	*hit = false;
+	n = snprintf(owner, sizeof(owner), "_%u._tcp.%s", port,
+	    host != NULL ? host : "");
+	if (c == NULL || d == NULL || host == NULL || n < 0 ||
+	    (size_t)n >= sizeof(owner) || !dns_dnssec(d) || !open_dir(c) ||
+	    (buf = malloc(MX_CACHE_FILE_MAX + 1)) == NULL)
+		return dns_lookup_tlsa(d, host, port, set, why);
+	file_name(owner, name, sizeof(name));
+	r = read_file(c, name, buf, &len);
+	had_file = r != 0;
+	if (r > 0) {
+		v = mx_cache_tlsa_parse(buf, len, owner, now(c), max_age(c),
+		    set);
+		if (v == MX_CACHE_POSITIVE) {
+			log_debug("mx_cache: %s: hit", owner);
+			*hit = true;
+			free(buf);
+			if (set->outcome == DNS_OUT_OK)
+				return 0;
+			return relay_result_set(why, "5.4.4", "Host or domain "
+			    "name not found. Name service error for name=%s "
+			    "type=TLSA: %s (cached)", owner,
+			    set->outcome == DNS_OUT_NXDOMAIN ?
+			    "Host not found" : "Host found but no data "
+			    "record of requested type");
+		}
+		log_debug("mx_cache: %s: miss (%s file)", owner,
+		    mx_cache_verdict_name(v));
+	}
+	rc = dns_lookup_tlsa(d, host, port, set, why);
+	ttl = set->outcome == DNS_OUT_OK ? c->max_ttl_s :
+	    c->max_negative_ttl_s;
+	if (set->ttl < ttl)
+		ttl = set->ttl;
+	len = 0;
+	if (ttl > 0 && (set->outcome == DNS_OUT_OK ||
+	    set->outcome == DNS_OUT_NODATA ||
+	    set->outcome == DNS_OUT_NXDOMAIN))
+		len = mx_cache_tlsa_format(buf, MX_CACHE_FILE_MAX + 1, owner,
+		    now(c) + (time_t)ttl, set);
+	if (len > 0 && write_file(c, name, buf, len))
+		log_debug("mx_cache: %s: stored for %lus", owner,
+		    (unsigned long)ttl);
+	else if (had_file)
+		unlinkat(c->dirfd, name, 0);
 	free(buf);
 	return rc;
 }

@@ -33,6 +33,9 @@ void	relay_ctx_init(struct relay_ctx *, const struct config *,
 	    const struct deadline *);
 void	relay_ctx_fini(struct relay_ctx *);
 struct dns *relay_ctx_dns(struct relay_ctx *);
+struct mx_cache *relay_ctx_mx_cache(struct relay_ctx *);
+int	relay_dane_prepare(struct relay_ctx *, struct relay_smtp_dest *,
+	    struct relay_result *why);
 int	relay_deliver(struct relay_ctx *, const char *mta_nexthop,
 	    const struct envelope *, struct msg_stream *,
 	    struct relay_result *results);

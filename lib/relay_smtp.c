@@ -70,6 +70,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "dane.h"
 #include "log.h"
 #include "relay_smtp.h"
 #include "smtp_client.h"
@@ -94,6 +95,8 @@ relay_smtp_dest_init(struct relay_smtp_dest *dest, const struct config *cfg,
 	const struct route *r = d->source == ROUTE_FROM_RULE ? d->rule : NULL;
 
 	dest->nh = &d->nh;
+	dest->dns = NULL;
+	dest->mx_cache = NULL;
 	dest->tls_level = d->nh.want_mx ? cfg->tls_level :
 	    cfg->smarthost_tls_level;
 	dest->tls_wrappermode = !d->nh.want_mx &&
@@ -105,6 +108,14 @@ relay_smtp_dest_init(struct relay_smtp_dest *dest, const struct config *cfg,
 	/* Implicit TLS is TLS: level "none" turns it off too. */
 	if (dest->tls_level == CONFIG_TLS_NONE)
 		dest->tls_wrappermode = false;
+}
+
+/* relay_smtp_is_dane - the destination's level is dane or dane-only */
+bool
+relay_smtp_is_dane(const struct relay_smtp_dest *dest)
+{
+	return dest->tls_level == CONFIG_TLS_DANE ||
+	    dest->tls_level == CONFIG_TLS_DANE_ONLY;
 }
 
 /* elapsed_s - seconds since a monotonic millisecond stamp */
@@ -248,6 +259,45 @@ auth_lookup(const struct loop *lp, const char *host,
 }
 
 /*
+ * dane_for_host - levels dane and dane-only: the TLS this host gets
+ * (dane.c); -1 with why set when it must not be tried at all
+ */
+static int
+dane_for_host(const struct relay_smtp_dest *dest,
+    const struct dns_mx_list *list, const struct dns_mx_host *mh,
+    struct dane_host *dh, struct smtp_options *opt, struct relay_result *why)
+{
+	const struct nexthop *nh = dest->nh;
+	unsigned port = nh != NULL ? nh->port : 25;
+
+	if (dane_host_policy(dest->dns, dest->mx_cache, dest->tls_level,
+	    list->is_secure, list->domain, mh->name, mh->is_secure, port, dh,
+	    why) != 0) {
+		relay_result_set_relay(why, "none");
+		log_info("relay_smtp: %s: %s", mh->name, why->text);
+		return -1;
+	}
+	switch (dh->action) {
+	case DANE_ACT_VERIFY:
+		opt->tls.level = CONFIG_TLS_DANE;
+		opt->tls.tlsa = &dh->tlsa;
+		opt->tls.nexthop_name = nh != NULL ? nh->host : list->domain;
+		break;
+	case DANE_ACT_ENCRYPT:
+		log_info("dane: %s: TLS required, not authenticated", dh->text);
+		opt->tls.level = CONFIG_TLS_ENCRYPT;
+		break;
+	default:
+		if (log_verbose())
+			log_debug("dane: %s: opportunistic TLS", dh->text);
+		opt->tls.level = CONFIG_TLS_MAY;
+		break;
+	}
+	opt->tls.wrappermode = dest->tls_wrappermode;
+	return 0;
+}
+
+/*
  * try_address - one connection attempt: 0 when a session happened, -1
  * when the connection failed, -2 for our own trouble (configuration,
  * memory), which the next address will not cure
@@ -274,6 +324,9 @@ try_address(struct loop *lp, const struct smtp_options *base,
 	opt.auth = found ? &sec : NULL;
 	opt.tls.verify_name = lp->dest->nh != NULL &&
 	    !lp->dest->nh->want_mx ? lp->dest->nh->host : host;
+	/* DANE: the TLSA base domain is the host's name (RFC 7672 3.2.2). */
+	if (opt.tls.level == CONFIG_TLS_DANE)
+		opt.tls.verify_name = host;
 	if ((cl = smtp_client_new(&opt)) == NULL) {
 		auth_secret_wipe(&sec);
 		relay_result_set(why, "4.3.0", "out of memory");
@@ -308,8 +361,9 @@ relay_smtp_deliver(const struct config *cfg,
     const struct deadline *deadline, struct relay_result *results,
     struct relay_smtp_stats *stats)
 {
-	struct smtp_options opt;
+	struct smtp_options opt, hopt;
 	struct relay_result why;
+	struct dane_host *dh = NULL;
 	struct loop lp;
 	char ehlo_name[256];
 	size_t h, k, i, limit;
@@ -355,9 +409,18 @@ relay_smtp_deliver(const struct config *cfg,
 	    (size_t)cfg->mx_address_limit;
 	relay_result_set(&why, "4.4.1", "no address of %s could be tried",
 	    list->domain);
+	if (relay_smtp_is_dane(dest) && (dest->dns == NULL ||
+	    (dh = malloc(sizeof(*dh))) == NULL)) {
+		relay_result_set(&why, "4.3.0", "out of memory");
+		goto out;
+	}
 	for (h = 0; h < list->nhost; h++) {
 		const struct dns_mx_host *mh = &list->host[h];
 
+		hopt = opt;
+		if (dh != NULL && dane_for_host(dest, list, mh, dh, &hopt,
+		    &why) != 0)
+			continue;
 		for (k = 0; k < mh->naddr; k++) {
 			bool is_last;
 
@@ -373,7 +436,7 @@ relay_smtp_deliver(const struct config *cfg,
 			 * is_last with sessions counts the session about to
 			 * start: the last one allowed keeps soft errors.
 			 */
-			if (try_address(&lp, &opt, mh->name,
+			if (try_address(&lp, &hopt, mh->name,
 			    &list->addr[mh->first + k], is_last, &why) == -2)
 				goto out;
 		}
@@ -387,5 +450,6 @@ out:
 			relay_result_copy(&results[i], &why);
 		pending[i] = false;
 	}
+	free(dh);
 	free(lp.answered);
 }

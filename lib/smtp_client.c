@@ -844,8 +844,6 @@ tls_fail(struct smtp_client *cl, struct relay_result *why)
 static int
 start_tls(struct smtp_client *cl, struct relay_result *why)
 {
-	static const char *levels[] = { "none", "may", "encrypt", "verify",
-	    "fingerprint" };
 	struct tls_policy p = cl->opt.tls;
 	struct tls_session *sess;
 	char key[TLS_KEY_MAX], text[RELAY_TEXT_MAX];
@@ -855,7 +853,8 @@ start_tls(struct smtp_client *cl, struct relay_result *why)
 
 	if (p.wrappermode && p.level < CONFIG_TLS_ENCRYPT)
 		p.level = CONFIG_TLS_ENCRYPT;
-	snprintf(key, sizeof(key), "%s-%s", levels[p.level], cl->relay);
+	snprintf(key, sizeof(key), "%s-%s", config_tls_level_name(p.level),
+	    cl->relay);
 	if ((sess = tls_session_new(&p, key, why)) == NULL)
 		return tls_fail(cl, why);
 	stage_deadline(cl, SMTP_STAGE_STARTTLS, &d);

@@ -45,7 +45,7 @@ SINK=2729
 Z=$T/dns
 C=$T/certs
 RX=$T/rx
-mkdir -p "$Z" "$C"
+mkdir -p "$Z" "$C" "$T/state-noval" "$T/state-untrusted"
 
 # ---- certificates -----------------------------------------------------------
 
@@ -216,9 +216,11 @@ check "chain: the other resolver does not validate" \
 postfix_instance_dirs "$RX"
 {
 echo "# Receiving Postfix of tests/integration/dane.sh"
-postfix_instance_conf "$RX" rx.dane.test
+# One smtpd per loopback address: not only 127.0.0.1.
+postfix_instance_conf "$RX" rx.dane.test |
+    sed 's/^inet_interfaces = .*/inet_interfaces = all/'
 cat <<EOF
-inet_interfaces = all
+notify_classes =
 relayhost = [127.0.0.1]:$SINK
 smtp_tls_security_level = none
 smtpd_relay_restrictions = permit_mynetworks, reject
@@ -246,6 +248,7 @@ listener 26 mx-forged.dane.test
 listener 27 mx-notlsa.dane.test
 listener 28 mx.plain.test
 postfix_services
+echo "tlsmgr    unix  -       -       n       1000?   1       tlsmgr"
 echo "smtp      unix  -       -       n       -       -       smtp"
 echo "relay     unix  -       -       n       -       -       smtp"
 } >"$RX/etc/master.cf"
@@ -327,9 +330,9 @@ check "mismatch: deferred" eq "$RC" 75
 check "mismatch: 4.7.5, no matching TLSA record" has "$OUT" \
     "4.7.5 Server certificate not verified: no matching DANE TLSA records"
 check "mismatch: the first MX was tried" log_since "$m" \
-    "mx-bad1.dane.test[127.0.0.23]:$SMTP_PORT"
+    "no matching DANE TLSA records (host mx-bad1.dane.test[127.0.0.23])"
 check "mismatch: then the next MX" log_since "$m" \
-    "mx-bad2.dane.test[127.0.0.24]:$SMTP_PORT"
+    "no matching DANE TLSA records (host mx-bad2.dane.test[127.0.0.24])"
 check "mismatch: never sent in plaintext" log_lacks "$m" "without TLS"
 check "mismatch: nothing delivered" nothing_more $n
 
@@ -424,10 +427,19 @@ check "untrusted resolver: delivered" eq "$RC" 0
 check "untrusted resolver: DANE not claimed" log_lacks "$m" "DANE TLSA"
 check "untrusted resolver: it arrives" arrived $n
 
+tlsa_file=$STATE/mx/_$SMTP_PORT._tcp.mx-ok.dane.test
+check "TLSA cache: the answer is kept, secure" \
+    grep -q "^tlsa ok secure 1 0\$" "$tlsa_file"
+check "MX cache: kept with its DNSSEC status" \
+    grep -q "^mx 0 10 1 secure\$" "$STATE/mx/ok.dane.test"
 m=$(mark)
-send cached ok.dane.test
+send cached ok.dane.test -v
 n=$((n + 1))
-check "cached MX and TLSA: delivered, verified" log_since "$m" "DANE TLSA 3 1 1"
+check "cached MX and TLSA: delivered" eq "$RC" 0
+check "cached MX and TLSA: the TLSA answer came from the cache" \
+    log_since "$m" "mx_cache: _$SMTP_PORT._tcp.mx-ok.dane.test: hit"
+check "cached MX and TLSA: the DANE-verified session resumed" log_since "$m" \
+    "Verified TLS connection reused to mx-ok.dane.test[127.0.0.21]:$SMTP_PORT"
 check "cached MX and TLSA: it arrives" arrived $n
 
 # ---- --route ------------------------------------------------------------------
