@@ -11,6 +11,13 @@
  *	    struct relay_result *why);
  *	int dns_lookup_mx(struct dns *d, const char *domain,
  *	    struct dns_mxrrs *set, struct relay_result *why);
+ *	int dns_lookup_tlsa(struct dns *d, const char *host, unsigned port,
+ *	    struct dns_tlsa_set *set, struct relay_result *why);
+ *	int dns_tlsa_from_wire(const unsigned char *wire, size_t len,
+ *	    const char *owner, struct dns_tlsa_set *set);
+ *	void dns_set_dnssec(struct dns *d, bool want);
+ *	bool dns_dnssec(const struct dns *d);
+ *	bool dns_last_secure(const struct dns *d);
  *	unsigned dns_queries(const struct dns *d);
  *	const char *dns_last_error(const struct dns *d);
  *	uint32_t dns_last_negative_ttl(const struct dns *d);
@@ -21,7 +28,8 @@
  *	    char *host, size_t hostlen, unsigned *port);
  * DESCRIPTION
  *	dns_new() copies the name service settings of cfg (dns_servers,
- *	dns_timeout, dns_retries, host_lookup, address_preference) and
+ *	dns_timeout, dns_retries, host_lookup, address_preference,
+ *	dnssec_trust_resolver, dnssec_probe) and
  *	does nothing slow: the ldns resolver is built at the first lookup
  *	that needs DNS, so that deliveries to address literals never read
  *	resolv.conf. It returns NULL when out of memory; dns_free() frees
@@ -100,6 +108,40 @@
  *	TTL; 0 otherwise. With host_lookup = native only, no MX query can
  *	be made: the outcome is DNS_OUT_NODATA with TTL 0, at no cost.
  *
+ *	DNSSEC. dns_set_dnssec(d, true) sets the DO bit (EDNS0, 1232-byte
+ *	UDP size) on every later query, which a validating resolver needs
+ *	before it sets the AD bit in its replies; dns_dnssec() says whether
+ *	it is set. slimrelay does not validate: it believes a reply's AD
+ *	bit when the reply came from a resolver of dnssec_trust_resolver,
+ *	"loopback" (127.0.0.0/8 and ::1: the path to a local resolver
+ *	cannot be tampered with) and listed addresses; by default only
+ *	"loopback". ldns reads resolv.conf's servers but ignores its
+ *	"options trust-ad" line, so that setting is slimrelay's own.
+ *	dns_last_secure() tells whether the last dns_lookup_host(),
+ *	dns_lookup_mx() or dns_lookup_tlsa() was asked with DNSSEC and
+ *	every reply it used was so validated (no query, a literal or
+ *	getaddrinfo(3): not secure); dns_lookup_mx() and dns_lookup_tlsa()
+ *	also set set->is_secure, for the records or their denial.
+ *	When a lookup with DNSSEC gets a reply that is not validated, the
+ *	dnssec_probe query (Postfix's, "TYPE:NAME", default "ns:.") is
+ *	asked once per handle: when its reply is not validated either, a
+ *	warning says that the resolver does not validate (or is not
+ *	trusted) and that DANE is not used.
+ *
+ *	dns_lookup_tlsa() asks for the TLSA records of _port._tcp.host
+ *	(RFC 6698, RFC 7672 section 2.2.3) with the same checks and
+ *	outcome table (type=TLSA), CNAMEs followed. It keeps at most
+ *	DNS_TLSA_MAX records of at most DNS_TLSA_DATA_MAX bytes of data in
+ *	set->rr[]; a malformed record, a larger one or one too many is
+ *	counted in set->nbad (it exists but cannot be used). It returns 0
+ *	when the answer has records, else -1 with why set and set->outcome
+ *	telling a denial (NODATA, NXDOMAIN, with set->ttl its RFC 2308
+ *	TTL) from a failure (SERVFAIL, as a validating resolver answers a
+ *	bogus record, timeout, malformed reply). dns_tlsa_from_wire() does
+ *	the same with a reply in wire format instead of a query (the
+ *	fuzzer's way in): it checks that it answers the TLSA question for
+ *	owner, and returns 0 or -1 in the same way.
+ *
  *	dns_queries() counts the DNS queries sent since dns_new(), so that
  *	tests can tell that a literal or a cached answer cost none.
  *	dns_last_error() describes the last trouble seen by the last
@@ -129,7 +171,8 @@
  *	returns 0 or getnameinfo's EAI_* code.
  * SEE ALSO
  *	RFC 1035, RFC 2181, RFC 2308 (NODATA, negative caching), RFC 5321
- *	section 5.1, RFC 7505 (null MX), Postfix dns_lookup.c,
+ *	section 5.1, RFC 7505 (null MX), RFC 4035 3.2.3 (AD), RFC 6698
+ *	(TLSA), RFC 7672, Postfix dns_lookup.c,
  *	dns_strerror.c and smtp_addr.c, ldns resolver.h.
  */
 #include "autoconfig.h"

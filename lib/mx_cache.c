@@ -18,6 +18,9 @@
  *	    const char *domain, int rc, const struct dns_mx_list *list,
  *	    const struct relay_result *why);
  *	const char *mx_cache_verdict_name(enum mx_cache_verdict v);
+ *	int mx_cache_tlsa_lookup(struct mx_cache *c, struct dns *d,
+ *	    const char *host, unsigned port, struct dns_tlsa_set *set,
+ *	    bool *hit, struct relay_result *why);
  *
  *	size_t mx_cache_format(char *buf, size_t len, const char *domain,
  *	    enum config_addr_pref pref, time_t expires, int rc,
@@ -26,6 +29,11 @@
  *	    const char *domain, enum config_addr_pref pref, time_t now,
  *	    uint32_t max_age_s, unsigned port, struct dns_mx_list *list,
  *	    struct relay_result *why);
+ *	size_t mx_cache_tlsa_format(char *buf, size_t len, const char *owner,
+ *	    time_t expires, const struct dns_tlsa_set *set);
+ *	enum mx_cache_verdict mx_cache_tlsa_parse(const char *buf,
+ *	    size_t len, const char *owner, time_t now, uint32_t max_age_s,
+ *	    struct dns_tlsa_set *set);
  * DESCRIPTION
  *	slimrelay runs once per delivery, so an MX answer can only be
  *	reused across runs through the file system: each domain has one
@@ -101,6 +109,25 @@
  *	checks it all for domain (canonical form) at time now, and for a
  *	positive file fills list with addresses of port; for a negative
  *	one it sets why. They are public for the tests and the fuzzer.
+ *
+ *	mx_cache_tlsa_lookup() is dns_lookup_tlsa() behind the same
+ *	cache, for DANE (dane.c), when d asks for DNSSEC: the answer for
+ *	_port._tcp.host (records, or a denial) is kept in the same
+ *	directory under the owner name ("_25._tcp.mx.example.com", a name
+ *	no domain's file has) for its TTL, capped as above; failures are
+ *	never kept. Its file (version 1):
+ *
+ *	    slimrelay-tlsa-cache 1
+ *	    owner _25._tcp.mx.example.com
+ *	    expires 1700000000
+ *	    tlsa OUTCOME DNSSEC NRR NBAD  (ok, nodata or nxdomain;
+ *	                                   secure or insecure)
+ *	    rr USAGE SELECTOR MTYPE HEX   (NRR times)
+ *	    checksum HEX
+ *
+ *	and mx_cache_tlsa_format() and mx_cache_tlsa_parse() write and
+ *	check it, with the same rules as the MX files; a file of more
+ *	than MX_CACHE_FILE_MAX bytes is not written.
  *
  *	mx_cache_set_clock() replaces time(3) (tests);
  *	mx_cache_set_seed() seeds the shuffle (tests; mx_cache_new() seeds

@@ -67,6 +67,19 @@
  *	PEER: TLSv1.3 with cipher X (256/256 bits)" ("reused" instead of
  *	"established" for a resumed session).
  *
+ *	Level "dane" (CONFIG_TLS_DANE, chosen per host by dane.c when the
+ *	host has usable DNSSEC-validated TLSA records in p->tlsa): OpenSSL
+ *	checks the peer against the records (SSL_dane_enable(3)), usages 2
+ *	and 3 only, the TLSA base domain (p->verify_name, also the SNI
+ *	name) and p->nexthop_name being the names a DANE-TA certificate
+ *	may carry, DANE-EE without name or expiry checks (RFC 7672 3.1.1,
+ *	3.1.2). tls_session_check() requires a match: "Server certificate
+ *	not verified: no matching DANE TLSA records" otherwise, and the
+ *	description ends in ", DANE TLSA 3 1 1 HEX matched at depth 0"
+ *	(the record, and where in the chain it matched). The records are
+ *	part of the session cache key, so a session is only resumed under
+ *	the records that verified it ("DANE verified session resumed").
+ *
  *	tls_fingerprint_match() tells whether the digest md is one of the
  *	list's fingerprints (hex, colons allowed, separated by commas or
  *	white space): 1 or 0.
