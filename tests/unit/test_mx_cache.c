@@ -1042,7 +1042,103 @@ remove_tree(const char *path)
 	}
 }
 
+/* The start of a crafted TLSA file. */
+#define THEAD	"slimrelay-tlsa-cache 1\nowner _25._tcp.mx.test\n" \
+		"expires 1700000300\n"
+#define TRR	"rr 3 1 1 0123456789abcdef\n"
+
+/* test_mx_cache_tlsa_files - the TLSA file: round trip, and damage */
+static void
+test_mx_cache_tlsa_files(void)
+{
+	static const struct {
+		const char *body;
+		enum mx_cache_verdict want;
+	} cases[] = {
+		{ THEAD "tlsa ok secure 1 0\n" TRR, MX_CACHE_POSITIVE },
+		{ THEAD "tlsa ok insecure 1 2\n" TRR, MX_CACHE_POSITIVE },
+		{ THEAD "tlsa ok secure 0 1\n", MX_CACHE_POSITIVE },
+		{ THEAD "tlsa nodata secure 0 0\n", MX_CACHE_POSITIVE },
+		{ THEAD "tlsa nxdomain insecure 0 0\n", MX_CACHE_POSITIVE },
+		{ "slimrelay-tlsa-cache 2\nowner _25._tcp.mx.test\n"
+		    "expires 1700000300\ntlsa nodata secure 0 0\n",
+		    MX_CACHE_STALE },
+		{ "slimrelay-tlsa-cache 1\nowner _25._tcp.mx.test\n"
+		    "expires 1700000000\ntlsa nodata secure 0 0\n",
+		    MX_CACHE_STALE },
+		{ "slimrelay-tlsa-cache 1\nowner _26._tcp.mx.test\n"
+		    "expires 1700000300\ntlsa nodata secure 0 0\n",
+		    MX_CACHE_DAMAGED },
+		{ THEAD "tlsa ok secure 0 0\n", MX_CACHE_DAMAGED },
+		{ THEAD "tlsa nodata secure 1 0\n" TRR, MX_CACHE_DAMAGED },
+		{ THEAD "tlsa servfail secure 0 0\n", MX_CACHE_DAMAGED },
+		{ THEAD "tlsa ok valid 1 0\n" TRR, MX_CACHE_DAMAGED },
+		{ THEAD "tlsa ok secure 2 0\n" TRR, MX_CACHE_DAMAGED },
+		{ THEAD "tlsa ok secure 1 0\n" TRR TRR, MX_CACHE_DAMAGED },
+		{ THEAD "tlsa ok secure 17 0\n" TRR, MX_CACHE_DAMAGED },
+		{ THEAD "tlsa ok secure 1 0\nrr 3 1 1 0123456789ABCDEF\n",
+		    MX_CACHE_DAMAGED },
+		{ THEAD "tlsa ok secure 1 0\nrr 3 1 1 012\n",
+		    MX_CACHE_DAMAGED },
+		{ THEAD "tlsa ok secure 1 0\nrr 256 1 1 01\n",
+		    MX_CACHE_DAMAGED },
+		{ THEAD "tlsa ok secure 1 0\nrr 3 1 1\n", MX_CACHE_DAMAGED },
+	};
+	struct dns_tlsa_set *set = calloc(1, sizeof(*set));
+	struct dns_tlsa_set *back = calloc(1, sizeof(*back));
+	char buf[4096];
+	enum mx_cache_verdict v;
+	size_t i, n;
+
+	if (set == NULL || back == NULL)
+		goto out;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = seal(cases[i].body, buf, sizeof(buf));
+		v = mx_cache_tlsa_parse(buf, n, "_25._tcp.mx.test", T0, 86400,
+		    set);
+		if (v != cases[i].want)
+			unit_fail(__FILE__, __LINE__, "case %zu: got %s, want "
+			    "%s", i, mx_cache_verdict_name(v),
+			    mx_cache_verdict_name(cases[i].want));
+		else
+			CU_PASS("verdict");
+		if (v != MX_CACHE_POSITIVE)
+			UNIT_ASSERT_INT_EQ(set->nrr + set->is_secure, 0);
+	}
+	/* The first one, read back: what it says, 300 s left. */
+	n = seal(cases[0].body, buf, sizeof(buf));
+	UNIT_ASSERT_INT_EQ(mx_cache_tlsa_parse(buf, n, "_25._tcp.mx.test",
+	    T0, 86400, set), MX_CACHE_POSITIVE);
+	UNIT_ASSERT_INT_EQ(set->outcome, DNS_OUT_OK);
+	UNIT_ASSERT_INT_EQ(set->is_secure, 1);
+	UNIT_ASSERT_INT_EQ(set->ttl, 300);
+	UNIT_ASSERT_INT_EQ(set->nrr, 1);
+	UNIT_ASSERT_INT_EQ(set->rr[0].len, 8);
+	UNIT_ASSERT_INT_EQ(set->rr[0].data[7], 0xef);
+	/* Written again, it is the same file. */
+	n = mx_cache_tlsa_format(buf, sizeof(buf), "_25._tcp.mx.test",
+	    T0 + 300, set);
+	UNIT_ASSERT_INT_EQ(n > 0, 1);
+	UNIT_ASSERT_INT_EQ(mx_cache_tlsa_parse(buf, n, "_25._tcp.mx.test",
+	    T0, 86400, back), MX_CACHE_POSITIVE);
+	UNIT_ASSERT_INT_EQ(back->nrr, 1);
+	UNIT_ASSERT_INT_EQ(memcmp(back->rr[0].data, set->rr[0].data, 8), 0);
+	/* A failure is never written. */
+	set->outcome = DNS_OUT_TRYAGAIN;
+	UNIT_ASSERT_INT_EQ(mx_cache_tlsa_format(buf, sizeof(buf),
+	    "_25._tcp.mx.test", T0 + 300, set), 0);
+	/* One changed byte breaks the checksum. */
+	n = seal(cases[0].body, buf, sizeof(buf));
+	buf[n - 30] ^= 1;
+	UNIT_ASSERT_INT_EQ(mx_cache_tlsa_parse(buf, n, "_25._tcp.mx.test",
+	    T0, 86400, set), MX_CACHE_DAMAGED);
+out:
+	free(set);
+	free(back);
+}
+
 static CU_TestInfo tests[] = {
+	{ "test_mx_cache_tlsa_files", test_mx_cache_tlsa_files },
 	{ "test_mx_cache_hit_makes_no_query",
 	    test_mx_cache_hit_makes_no_query },
 	{ "test_mx_cache_expiry", test_mx_cache_expiry },
