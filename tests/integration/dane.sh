@@ -21,6 +21,12 @@
 #   forged.dane.test mx-forged .26     3 1 1, edited after signing (bogus)
 #   notlsa.dane.test mx-notlsa .27     none (secure denial)    ee
 #   plain.test      mx.plain.test .28  3 1 1 (another key), unsigned zone
+#   tawrong.dane.test mx-tawrong .29   2 1 1 (the CA's key)    CA-signed leaf
+#                                                              for another name
+#   tanexthop.dane.test mx-tanexthop .30 2 1 1                 CA-signed leaf
+#                                                              for the next hop
+#   expired.dane.test mx-expired .31   3 1 1 (its key)         expired leaf,
+#                                                              another name
 #
 # Cases: secure + matching 3 1 1 and 2 1 1 -> delivered, Verified, the
 # TLSA record logged; mismatch -> the next MX, then deferred, nothing
@@ -28,7 +34,9 @@
 # deferred; no TLSA -> opportunistic; unusable TLSA only -> encrypted,
 # unauthenticated; insecure zone -> opportunistic, its TLSA ignored;
 # dane-only against the insecure zone and the TLSA-less host ->
-# deferred; a bracketed next hop counts as a secure MX; a non-validating
+# deferred; DANE-TA checks the name (the MX host or the next-hop
+# domain), DANE-EE neither names nor dates; a bracketed next hop counts
+# as a secure MX; a non-validating
 # resolver, or one not trusted -> DANE not claimed, and the probe warns;
 # --route shows the DNSSEC status, the TLSA records and the policy.
 . "$(dirname "$0")/lib.sh"
@@ -72,9 +80,45 @@ openssl x509 -req -in "$C/ta.csr" -CA "$C/ca.crt" -CAkey "$C/ca.key" \
     -CAcreateserial -days 30 -copy_extensions copy -out "$C/ta.crt" \
     2>/dev/null || fatal "openssl: leaf signed by the CA"
 cat "$C/ta.crt" "$C/ca.crt" >"$C/ta-chain.crt"
+# leaf NAME SAN [OPTION...]: a key and a certificate that the CA signs
+leaf() {
+	local name=$1 san=$2
+	shift 2
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$C/$name.key" -out "$C/$name.csr" -subj "/CN=$san" \
+	    -addext "subjectAltName=DNS:$san" 2>/dev/null &&
+	openssl ca -batch -config "$C/ca.cnf" -cert "$C/ca.crt" \
+	    -keyfile "$C/ca.key" -in "$C/$name.csr" -out "$C/$name.crt" \
+	    "$@" >/dev/null 2>&1 &&
+	cat "$C/$name.crt" "$C/ca.crt" >"$C/$name-chain.crt"
+}
+mkdir -p "$C/db"
+: >"$C/db/index.txt"
+echo 1000 >"$C/db/serial"
+cat >"$C/ca.cnf" <<EOF
+[ ca ]
+default_ca = test
+[ test ]
+database = $C/db/index.txt
+serial = $C/db/serial
+new_certs_dir = $C/db
+default_md = sha256
+default_days = 30
+policy = any
+copy_extensions = copy
+unique_subject = no
+[ any ]
+commonName = supplied
+EOF
+leaf tawrong elsewhere.dane.test || fatal "openssl: leaf for another name"
+leaf tanexthop tanexthop.dane.test || fatal "openssl: leaf for the next hop"
+# Expired long ago, for another name: DANE-EE checks neither.
+leaf expired unrelated.example -startdate 20200101000000Z \
+    -enddate 20200201000000Z || fatal "openssl: an expired leaf"
 chmod 755 "$C"
 chmod 644 "$C"/*
 EE=$(spki_sha256 "$C/ee.crt")
+EXPIRED=$(spki_sha256 "$C/expired.crt")
 OTHER=$(spki_sha256 "$C/other.crt")
 CA=$(spki_sha256 "$C/ca.crt")
 
@@ -95,6 +139,9 @@ mixed		MX	20 mx-ok
 pkix		MX	10 mx-pkix
 forged		MX	10 mx-forged
 notlsa		MX	10 mx-notlsa
+tawrong		MX	10 mx-tawrong
+tanexthop	MX	10 mx-tanexthop
+expired		MX	10 mx-expired
 mx-ok		A	127.0.0.21
 mx-ta		A	127.0.0.22
 mx-bad1		A	127.0.0.23
@@ -102,12 +149,18 @@ mx-bad2		A	127.0.0.24
 mx-pkix		A	127.0.0.25
 mx-forged	A	127.0.0.26
 mx-notlsa	A	127.0.0.27
+mx-tawrong	A	127.0.0.29
+mx-tanexthop	A	127.0.0.30
+mx-expired	A	127.0.0.31
 _$SMTP_PORT._tcp.mx-ok		TLSA	3 1 1 $EE
 _$SMTP_PORT._tcp.mx-ta		TLSA	2 1 1 $CA
 _$SMTP_PORT._tcp.mx-bad1	TLSA	3 1 1 $OTHER
 _$SMTP_PORT._tcp.mx-bad2	TLSA	3 1 1 $OTHER
 _$SMTP_PORT._tcp.mx-pkix	TLSA	1 1 1 $EE
 _$SMTP_PORT._tcp.mx-forged	TLSA	3 1 1 $OTHER
+_$SMTP_PORT._tcp.mx-tawrong	TLSA	2 1 1 $CA
+_$SMTP_PORT._tcp.mx-tanexthop	TLSA	2 1 1 $CA
+_$SMTP_PORT._tcp.mx-expired	TLSA	3 1 1 $EXPIRED
 EOF
 cat >"$Z/plain.test.zone" <<EOF
 \$ORIGIN plain.test.
@@ -247,6 +300,12 @@ listener 25 mx-pkix.dane.test
 listener 26 mx-forged.dane.test
 listener 27 mx-notlsa.dane.test
 listener 28 mx.plain.test
+listener 29 mx-tawrong.dane.test \
+    -o smtpd_tls_chain_files=$C/tawrong.key,$C/tawrong-chain.crt
+listener 30 mx-tanexthop.dane.test \
+    -o smtpd_tls_chain_files=$C/tanexthop.key,$C/tanexthop-chain.crt
+listener 31 mx-expired.dane.test \
+    -o smtpd_tls_chain_files=$C/expired.key,$C/expired-chain.crt
 postfix_services
 echo "tlsmgr    unix  -       -       n       1000?   1       tlsmgr"
 echo "smtp      unix  -       -       n       -       -       smtp"
@@ -256,8 +315,8 @@ echo "relay     unix  -       -       n       -       -       smtp"
 mta_users
 mta_sink $SINK
 postfix_instance_start "$RX"
-rx_up() { ss -Hltn "sport = :$SMTP_PORT" 2>/dev/null | grep -c "127.0.0.2[1-8]:$SMTP_PORT" | grep -qx 8; }
-mta_wait 30 rx_up || fatal "rx smtpd listens on 127.0.0.21-28:$SMTP_PORT"
+rx_up() { ss -Hltn "sport = :$SMTP_PORT" 2>/dev/null | grep -c "127.0.0.[23][0-9]:$SMTP_PORT" | grep -qx 11; }
+mta_wait 30 rx_up || fatal "rx smtpd listens on 127.0.0.21-31:$SMTP_PORT"
 
 # ---- deliveries -------------------------------------------------------------------
 
@@ -323,6 +382,29 @@ check "2 1 1 match: Verified, the trust anchor at depth 1" log_since "$m" \
 check "2 1 1 match: depth 1" log_since "$m" "matched at depth 1"
 check "2 1 1 match: the message arrives at mx-ta" arrived $n
 check "2 1 1 match: received by mx-ta" last_by mx-ta.dane.test "using TLSv1.3"
+
+m=$(mark)
+send tawrong tawrong.dane.test
+check "2 1 1, a leaf for another name: deferred" eq "$RC" 75
+check "2 1 1, a leaf for another name: hostname mismatch" has "$OUT" \
+    "4.7.5 Server certificate not verified: hostname mismatch (host mx-tawrong.dane.test[127.0.0.29])"
+check "2 1 1, a leaf for another name: nothing delivered" nothing_more $n
+
+m=$(mark)
+send tanexthop tanexthop.dane.test
+n=$((n + 1))
+check "2 1 1, a leaf for the next-hop domain: delivered" eq "$RC" 0
+check "2 1 1, a leaf for the next-hop domain: Verified" log_since "$m" \
+    "Verified TLS connection established to mx-tanexthop.dane.test[127.0.0.30]"
+check "2 1 1, a leaf for the next-hop domain: it arrives" arrived $n
+
+m=$(mark)
+send expired expired.dane.test
+n=$((n + 1))
+check "3 1 1, an expired leaf for another name: delivered (DANE-EE)" eq "$RC" 0
+check "3 1 1, an expired leaf: Verified" log_since "$m" \
+    "DANE TLSA 3 1 1 ${EXPIRED:0:16}"
+check "3 1 1, an expired leaf: it arrives" arrived $n
 
 m=$(mark)
 send bad bad.dane.test
