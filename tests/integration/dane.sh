@@ -25,6 +25,7 @@
 #                                                              for another name
 #   tanexthop.dane.test mx-tanexthop .30 2 1 1                 CA-signed leaf
 #                                                              for the next hop
+#   bogusmx.dane.test MX 10 mx-ok, edited after signing (bogus MX answer)
 #   expired.dane.test mx-expired .31   3 1 1 (its key)         expired leaf,
 #                                                              another name
 #
@@ -142,6 +143,7 @@ notlsa		MX	10 mx-notlsa
 tawrong		MX	10 mx-tawrong
 tanexthop	MX	10 mx-tanexthop
 expired		MX	10 mx-expired
+bogusmx		MX	10 mx-ok
 mx-ok		A	127.0.0.21
 mx-ta		A	127.0.0.22
 mx-bad1		A	127.0.0.23
@@ -184,6 +186,10 @@ sed -i "/^_$SMTP_PORT\._tcp\.mx-forged\.dane\.test\..*TLSA/s/$OTHER/$EE/" \
     "$Z/dane.test.zone.signed"
 grep -q "mx-forged.*TLSA.*$EE" "$Z/dane.test.zone.signed" ||
     fatal "the forged TLSA record is in the signed zone"
+sed -i "/^bogusmx\.dane\.test\..*MX/s/	10 mx-ok/	20 mx-ok/" \
+    "$Z/dane.test.zone.signed"
+grep -q "^bogusmx.*MX.20 mx-ok" "$Z/dane.test.zone.signed" ||
+    fatal "the forged MX record is in the signed zone"
 
 cat >"$Z/nsd.conf" <<EOF
 server:
@@ -434,6 +440,13 @@ check "bogus TLSA: 4.7.5 TLSA lookup error" has "$OUT" \
     "4.7.5 TLSA lookup error for mx-forged.dane.test:$SMTP_PORT"
 check "bogus TLSA: no connection to the host" log_lacks "$m" "127.0.0.26"
 check "bogus TLSA: nothing delivered" nothing_more $n
+
+m=$(mark)
+send bogusmx bogusmx.dane.test
+check "bogus MX answer: deferred" eq "$RC" 75
+check "bogus MX answer: 4.4.3, never a downgrade to may" has "$OUT" \
+    "4.4.3 Host or domain name not found. Name service error for name=bogusmx.dane.test type=MX: Host not found, try again"
+check "bogus MX answer: no connection" log_lacks "$m" "Qbogusmx: to=<bob@bogusmx.dane.test>, relay=mx-ok"
 
 m=$(mark)
 send notlsa notlsa.dane.test
