@@ -417,7 +417,8 @@ parse_trust(struct dns *d, const char *s)
 			memcpy(addr, s, n);
 			addr[n] = '\0';
 			/* config.c checked it; anything else trusts nobody. */
-			if (inet_pton(AF_INET, addr, d->trust[d->ntrust].b) == 1)
+			if (inet_pton(AF_INET, addr,
+			    d->trust[d->ntrust].b) == 1)
 				d->trust[d->ntrust++].af = AF_INET;
 			else if (inet_pton(AF_INET6, addr,
 			    d->trust[d->ntrust].b) == 1)

@@ -37,8 +37,8 @@
  *	with its status. With the levels dane and dane-only it also
  *	shows the DNSSEC status of the MX answer and of each host's
  *	addresses, each host's TLSA records, and what the policy will
- *	require of the host (dane.c): it looks the TLSA records up. It returns 0, or -1 when the address could not
- *	be routed.
+ *	require of the host (dane.c): it looks the TLSA records up. It
+ *	returns 0, or -1 when the address could not be routed.
  * SEE ALSO
  *	route.c, relay_static.c, relay_mx.c, relay_smtp.c, log.c.
  */

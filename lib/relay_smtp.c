@@ -47,9 +47,10 @@
  *	host (for the levels dane and dane-only, dane.c decides each
  *	host's TLS before its first address is tried, from dest->dns and
  *	dest->mx_cache; a host it defers is skipped, 4.7.5 being its
- *	result; the TLSA base domain is the host's name); the name checked in the certificate (and sent as SNI) is the
- *	next hop's host for a bracketed destination, else the MX host's
- *	name; TLS sessions are cached in state_directory/tls when
+ *	result; the TLSA base domain is the host's name); the name
+ *	checked in the certificate (and sent as SNI) is the next hop's
+ *	host for a bracketed destination, else the MX host's name; TLS
+ *	sessions are cached in state_directory/tls when
  *	tls_session_cache is on. With auth_secrets_file, the credentials
  *	are those of the first of "[host]:port", "[host]", "host:port",
  *	"host" (the next hop as written, bracketed or not) and, for MX
