@@ -25,21 +25,24 @@
 #                                                              for another name
 #   tanexthop.dane.test mx-tanexthop .30 2 1 1                 CA-signed leaf
 #                                                              for the next hop
+#   notls.dane.test mx-notls .32       3 1 1 (its key)         no STARTTLS
 #   bogusmx.dane.test MX 10 mx-ok, edited after signing (bogus MX answer)
 #   expired.dane.test mx-expired .31   3 1 1 (its key)         expired leaf,
 #                                                              another name
 #
 # Cases: secure + matching 3 1 1 and 2 1 1 -> delivered, Verified, the
 # TLSA record logged; mismatch -> the next MX, then deferred, nothing
-# delivered; mismatch then a good MX -> delivered there; bogus TLSA ->
-# deferred; no TLSA -> opportunistic; unusable TLSA only -> encrypted,
-# unauthenticated; insecure zone -> opportunistic, its TLSA ignored;
-# dane-only against the insecure zone and the TLSA-less host ->
-# deferred; DANE-TA checks the name (the MX host or the next-hop
-# domain), DANE-EE neither names nor dates; a bracketed next hop counts
-# as a secure MX; a non-validating
-# resolver, or one not trusted -> DANE not claimed, and the probe warns;
-# --route shows the DNSSEC status, the TLSA records and the policy.
+# delivered; mismatch then a good MX -> delivered there; bogus TLSA or
+# bogus MX -> deferred; no TLSA -> opportunistic; unusable TLSA only ->
+# encrypted, unauthenticated; insecure zone -> opportunistic, its TLSA
+# ignored; dane-only against the insecure zone and the TLSA-less host
+# -> deferred; usable TLSA but no STARTTLS -> deferred; DANE-TA checks
+# the name (the MX host or the next-hop domain), DANE-EE neither names
+# nor dates; a bracketed next hop counts as a secure MX; a
+# non-validating resolver, or one not trusted -> DANE not claimed, and
+# the probe warns; the MX and TLSA answers and the TLS session are
+# reused; --route shows the DNSSEC status, the TLSA records and the
+# policy.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mtalib.sh"
 need postfix postconf smtp-sink openssl nsd unbound ldns-keygen \
@@ -144,6 +147,7 @@ tawrong		MX	10 mx-tawrong
 tanexthop	MX	10 mx-tanexthop
 expired		MX	10 mx-expired
 bogusmx		MX	10 mx-ok
+notls		MX	10 mx-notls
 mx-ok		A	127.0.0.21
 mx-ta		A	127.0.0.22
 mx-bad1		A	127.0.0.23
@@ -154,6 +158,7 @@ mx-notlsa	A	127.0.0.27
 mx-tawrong	A	127.0.0.29
 mx-tanexthop	A	127.0.0.30
 mx-expired	A	127.0.0.31
+mx-notls	A	127.0.0.32
 _$SMTP_PORT._tcp.mx-ok		TLSA	3 1 1 $EE
 _$SMTP_PORT._tcp.mx-ta		TLSA	2 1 1 $CA
 _$SMTP_PORT._tcp.mx-bad1	TLSA	3 1 1 $OTHER
@@ -163,6 +168,7 @@ _$SMTP_PORT._tcp.mx-forged	TLSA	3 1 1 $OTHER
 _$SMTP_PORT._tcp.mx-tawrong	TLSA	2 1 1 $CA
 _$SMTP_PORT._tcp.mx-tanexthop	TLSA	2 1 1 $CA
 _$SMTP_PORT._tcp.mx-expired	TLSA	3 1 1 $EXPIRED
+_$SMTP_PORT._tcp.mx-notls	TLSA	3 1 1 $EE
 EOF
 cat >"$Z/plain.test.zone" <<EOF
 \$ORIGIN plain.test.
@@ -312,6 +318,7 @@ listener 30 mx-tanexthop.dane.test \
     -o smtpd_tls_chain_files=$C/tanexthop.key,$C/tanexthop-chain.crt
 listener 31 mx-expired.dane.test \
     -o smtpd_tls_chain_files=$C/expired.key,$C/expired-chain.crt
+listener 32 mx-notls.dane.test -o smtpd_tls_security_level=none
 postfix_services
 echo "tlsmgr    unix  -       -       n       1000?   1       tlsmgr"
 echo "smtp      unix  -       -       n       -       -       smtp"
@@ -321,8 +328,8 @@ echo "relay     unix  -       -       n       -       -       smtp"
 mta_users
 mta_sink $SINK
 postfix_instance_start "$RX"
-rx_up() { ss -Hltn "sport = :$SMTP_PORT" 2>/dev/null | grep -c "127.0.0.[23][0-9]:$SMTP_PORT" | grep -qx 11; }
-mta_wait 30 rx_up || fatal "rx smtpd listens on 127.0.0.21-31:$SMTP_PORT"
+rx_up() { ss -Hltn "sport = :$SMTP_PORT" 2>/dev/null | grep -c "127.0.0.[23][0-9]:$SMTP_PORT" | grep -qx 12; }
+mta_wait 30 rx_up || fatal "rx smtpd listens on 127.0.0.21-32:$SMTP_PORT"
 
 # ---- deliveries -------------------------------------------------------------------
 
@@ -440,6 +447,13 @@ check "bogus TLSA: 4.7.5 TLSA lookup error" has "$OUT" \
     "4.7.5 TLSA lookup error for mx-forged.dane.test:$SMTP_PORT"
 check "bogus TLSA: no connection to the host" log_lacks "$m" "127.0.0.26"
 check "bogus TLSA: nothing delivered" nothing_more $n
+
+m=$(mark)
+send notls notls.dane.test
+check "usable TLSA, no STARTTLS (stripped): deferred" eq "$RC" 75
+check "usable TLSA, no STARTTLS: 4.7.4, TLS required" eq "$OUT" \
+    "4.7.4 TLS is required, but was not offered by host mx-notls.dane.test[127.0.0.32]"
+check "usable TLSA, no STARTTLS: never sent in plaintext" nothing_more $n
 
 m=$(mark)
 send bogusmx bogusmx.dane.test
