@@ -12,8 +12,8 @@
  *	    const char *host, unsigned port, char *text, size_t len);
  *	int dane_host_policy(struct dns *d, struct mx_cache *c,
  *	    enum config_tls_level level, bool mx_secure,
- *	    const char *domain, const char *host, bool host_secure,
- *	    unsigned port, struct dane_host *out,
+ *	    const char *domain, const char *host, const char *target,
+ *	    bool host_secure, unsigned port, struct dane_host *out,
  *	    struct relay_result *why);
  *	const char *dane_action_name(enum dane_action act);
  *	const char *dane_action_text(enum dane_action act);
@@ -53,7 +53,12 @@
  *	dane_host_policy() looks the TLSA records of _port._tcp.host up
  *	when the table needs them (through the cache c, mx_cache.c, which
  *	may be NULL), and fills out: the action, the records, how many
- *	are usable, the text. It returns 0, or -1 with why set (4.7.5,
+ *	are usable, the text, and the TLSA base domain (RFC 7672 2.2.2):
+ *	when the host's addresses were found through a CNAME chain (all
+ *	of it validated, as host_secure says), target is its end, whose
+ *	records are asked first; when it has none (a denial), host's own
+ *	are. The base domain is the name sent as SNI and the first name a
+ *	DANE-TA certificate may carry. It returns 0, or -1 with why set (4.7.5,
  *	out's text) when the host must be deferred.
  *
  *	dane_action_name() is "may", "encrypt", "dane" or "defer";
@@ -198,8 +203,8 @@ dane_decide(enum config_tls_level level, bool mx_secure, bool host_secure,
 int
 dane_host_policy(struct dns *d, struct mx_cache *c,
     enum config_tls_level level, bool mx_secure, const char *domain,
-    const char *host, bool host_secure, unsigned port, struct dane_host *out,
-    struct relay_result *why)
+    const char *host, const char *target, bool host_secure, unsigned port,
+    struct dane_host *out, struct relay_result *why)
 {
 	struct relay_result twhy;
 	bool hit = false;
@@ -209,10 +214,22 @@ dane_host_policy(struct dns *d, struct mx_cache *c,
 	out->tlsa.nrr = out->tlsa.nbad = 0;
 	out->tlsa.outcome = DNS_OUT_TRYAGAIN;
 	out->tlsa.is_secure = false;
+	snprintf(out->base, sizeof(out->base), "%s", host);
 	if (mx_secure && host_secure) {
 		relay_result_init(&twhy);
-		(void)mx_cache_tlsa_lookup(c, d, host, port, &out->tlsa, &hit,
-		    &twhy);
+		if (target != NULL && *target != '\0') {
+			/* RFC 7672 2.2.2: the CNAME-expanded name first. */
+			snprintf(out->base, sizeof(out->base), "%s", target);
+			(void)mx_cache_tlsa_lookup(c, d, target, port,
+			    &out->tlsa, &hit, &twhy);
+		}
+		if (target == NULL || *target == '\0' ||
+		    out->tlsa.outcome == DNS_OUT_NODATA ||
+		    out->tlsa.outcome == DNS_OUT_NXDOMAIN) {
+			snprintf(out->base, sizeof(out->base), "%s", host);
+			(void)mx_cache_tlsa_lookup(c, d, host, port,
+			    &out->tlsa, &hit, &twhy);
+		}
 		out->has_tlsa = true;
 		out->nusable = dane_tlsa_count_usable(&out->tlsa);
 		if (out->tlsa.outcome != DNS_OUT_OK &&
@@ -222,7 +239,7 @@ dane_host_policy(struct dns *d, struct mx_cache *c,
 			log_info("dns: %s", dns_last_error(d));
 	}
 	out->action = dane_decide(level, mx_secure, host_secure,
-	    out->has_tlsa ? &out->tlsa : NULL, domain, host, port,
+	    out->has_tlsa ? &out->tlsa : NULL, domain, out->base, port,
 	    out->text, sizeof(out->text));
 	if (out->action == DANE_ACT_DEFER)
 		return relay_result_set(why, "4.7.5", "%s", out->text);

@@ -25,6 +25,7 @@ enum dane_action {
 struct dane_host {
 	enum dane_action action;
 	bool	has_tlsa;		/* tlsa was looked up */
+	char	base[DNS_NAME_MAX + 1];	/* the TLSA base domain */
 	struct dns_tlsa_set tlsa;	/* all records, usable or not */
 	size_t	nusable;		/* records DANE can use */
 	char	text[RELAY_TEXT_MAX];	/* why, one line */
@@ -40,8 +41,8 @@ enum dane_action dane_decide(enum config_tls_level, bool mx_secure,
 	    char *text, size_t len);
 int	dane_host_policy(struct dns *, struct mx_cache *,
 	    enum config_tls_level, bool mx_secure, const char *domain,
-	    const char *host, bool host_secure, unsigned port,
-	    struct dane_host *, struct relay_result *why);
+	    const char *host, const char *target, bool host_secure,
+	    unsigned port, struct dane_host *, struct relay_result *why);
 const char *dane_action_name(enum dane_action);
 const char *dane_action_text(enum dane_action);
 size_t	dane_tlsa_format(const struct dns_tlsa *, char *buf, size_t len,

@@ -18,6 +18,7 @@
  *	void dns_set_dnssec(struct dns *d, bool want);
  *	bool dns_dnssec(const struct dns *d);
  *	bool dns_last_secure(const struct dns *d);
+ *	const char *dns_last_target(const struct dns *d);
  *	unsigned dns_queries(const struct dns *d);
  *	const char *dns_last_error(const struct dns *d);
  *	uint32_t dns_last_negative_ttl(const struct dns *d);
@@ -122,6 +123,10 @@
  *	every reply it used was so validated (no query, a literal or
  *	getaddrinfo(3): not secure); dns_lookup_mx() and dns_lookup_tlsa()
  *	also set set->is_secure, for the records or their denial.
+ *	dns_last_target() is the name at the end of the CNAME chain that
+ *	the last dns_lookup_host() followed to the addresses, in lower case
+ *	without the final dot ("" when there was none), the TLSA base
+ *	domain of RFC 7672 section 2.2.2; it belongs to d.
  *	When a lookup with DNSSEC gets a reply that is not validated, the
  *	dnssec_probe query (Postfix's, "TYPE:NAME", default "ns:.") is
  *	asked once per handle: when its reply is not validated either, a
@@ -246,6 +251,7 @@ struct dns {
 	bool	reply_untrusted_ad;	/* AD from an untrusted server */
 	unsigned nsecure;		/* replies of the last lookup */
 	unsigned ninsecure;
+	char	target[DNS_NAME_MAX + 1];	/* dns_last_target() */
 };
 
 /* Addresses of one family, as found. */
@@ -489,6 +495,14 @@ start_lookup(struct dns *d)
 	d->neg_ttl = DNS_TTL_NONE;
 	d->nsecure = d->ninsecure = 0;
 	d->reply_untrusted_ad = false;
+	d->target[0] = '\0';
+}
+
+/* dns_last_target - the end of the last host lookup's CNAME chain */
+const char *
+dns_last_target(const struct dns *d)
+{
+	return d->target;
 }
 
 /* dns_free - the resolver and the handle */
@@ -1051,6 +1065,10 @@ extract(struct dns *d, const char *name, int af, const ldns_pkt *ans,
 	if ((out = follow_cname(d, name, type, rrs, qname, &cur,
 	    &chain_ttl)) != DNS_OUT_OK)
 		return out;
+	/* The first family's chain names the target; "" if not a name. */
+	if (d->target[0] == '\0' && ldns_dname_compare(cur, qname) != 0 &&
+	    !mx_host_text(cur, d->target, sizeof(d->target)))
+		d->target[0] = '\0';
 	for (i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
 		rr = ldns_rr_list_rr(rrs, i);
 		if (rr == NULL || ldns_rr_get_type(rr) != type ||

@@ -94,6 +94,7 @@ int	dns_tlsa_from_wire(const unsigned char *wire, size_t len,
 void	dns_set_dnssec(struct dns *, bool want);
 bool	dns_dnssec(const struct dns *);
 bool	dns_last_secure(const struct dns *);
+const char *dns_last_target(const struct dns *);
 unsigned dns_queries(const struct dns *);
 const char *dns_last_error(const struct dns *);
 uint32_t dns_last_negative_ttl(const struct dns *);

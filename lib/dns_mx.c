@@ -249,6 +249,7 @@ add_host(struct dns *d, struct dns_mx_list *list, const char *name,
 	h->pref = pref;
 	/* Read before anything else asks DNS: it is this lookup's. */
 	h->is_secure = dns_last_secure(d);
+	snprintf(h->target, sizeof(h->target), "%s", dns_last_target(d));
 	list->nhost++;
 	if (ttl < st->ttl)
 		st->ttl = ttl;

@@ -23,6 +23,7 @@ struct dns_mx_host {
 	size_t	first;			/* addr[first .. first+naddr-1] */
 	size_t	naddr;			/* >= 1 */
 	bool	is_secure;		/* addresses DNSSEC-validated */
+	char	target[DNS_NAME_MAX + 1];	/* its CNAME target, or "" */
 };
 
 /* Where mail for a domain goes, most preferred first. */

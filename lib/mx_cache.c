@@ -91,14 +91,16 @@
  *	    preference any                (address_preference)
  *	    expires 1700000000            (time(3) seconds)
  *	    mx IMPLICIT BEST NHOST DNSSEC (or: fail STATUS TEXT)
- *	    host PREF NAME NADDR DNSSEC   (NHOST times, by preference)
+ *	    host PREF NAME NADDR DNSSEC TARGET
+ *	                                  (NHOST times, by preference)
  *	    addr ADDRESS TTL              (NADDR times after each host)
  *	    checksum HEX                  (FNV-1a 64 of all lines above)
  *
  *	DNSSEC is "off" when the answer was got without asking for DNSSEC
  *	(dns_set_dnssec()), else "secure" or "insecure": for the "mx"
  *	line, the MX answer (or, for an implicit MX, its denial); for a
- *	host, its addresses. Such a status is what a validating resolver
+ *	host, its addresses; TARGET is the end of the CNAME chain of the
+ *	host's addresses, "-" for none (dns_last_target()). Such a status is what a validating resolver
  *	said (dns.c); DANE (dane.c) trusts it for as long as the answer.
  *	A file made with another address_preference, or of another
  *	version, is stale rather than damaged: it is replaced the same way,
@@ -156,7 +158,7 @@
 #define MX_CACHE_VERSION	2
 #define MX_CACHE_SUBDIR		"/mx"
 #define MX_CACHE_LINE_MAX	(RELAY_TEXT_MAX + 32)
-#define MX_CACHE_TOKENS_MAX	6
+#define MX_CACHE_TOKENS_MAX	7
 #define MX_CACHE_NAME_MAX	250	/* file name, below NAME_MAX */
 #define MX_CACHE_SUM_LEN	16	/* hex digits */
 #define MX_CACHE_TMP_TRIES	4
@@ -380,9 +382,10 @@ mx_cache_format(char *buf, size_t len, const char *domain,
 		    !list->has_dnssec ? 0 : list->is_secure ? 2 : 1]);
 		for (i = 0; i < list->nhost; i++) {
 			h = &list->host[i];
-			put(&o, "host %u %s %zu %s\n", h->pref, h->name,
+			put(&o, "host %u %s %zu %s %s\n", h->pref, h->name,
 			    h->naddr, dnssec_names[!list->has_dnssec ? 0 :
-			    h->is_secure ? 2 : 1]);
+			    h->is_secure ? 2 : 1], h->target[0] != '\0' ?
+			    h->target : "-");
 			for (j = 0; j < h->naddr; j++)
 				put(&o, "addr %s %lu\n",
 				    list->addr[h->first + j].text,
@@ -575,7 +578,7 @@ parse_hosts(struct cursor *cur, char **mx, const char *domain,
     struct dns_mx_list *list)
 {
 	char line[MX_CACHE_LINE_MAX], name[DNS_NAME_MAX + 1];
-	char *w[MX_CACHE_TOKENS_MAX];
+	char h_target[DNS_NAME_MAX + 1], *w[MX_CACHE_TOKENS_MAX];
 	struct dns_mx_host *h;
 	uint64_t implicit, best, nhost, p, naddr, ttl;
 	size_t i, j;
@@ -593,17 +596,21 @@ parse_hosts(struct cursor *cur, char **mx, const char *domain,
 	list->ttl = left;
 	for (i = 0; i < nhost; i++) {
 		if (!next_line(cur, line, sizeof(line)) ||
-		    split(line, w, 6) != 5 || strcmp(w[0], "host") != 0 ||
+		    split(line, w, 7) != 6 || strcmp(w[0], "host") != 0 ||
 		    !parse_num(w[1], 65535, &p) || p < best ||
 		    (i > 0 && p < list->host[i - 1].pref) ||
 		    !dns_mx_canonical_domain(w[2], name, sizeof(name)) ||
 		    strcmp(name, w[2]) != 0 ||
 		    !parse_num(w[3], DNS_ADDRS_MAX - list->naddr, &naddr) ||
 		    naddr == 0 || (hsec = dnssec_word(w[4])) < 0 ||
-		    (hsec == 0) != (sec == 0))
+		    (hsec == 0) != (sec == 0) || (strcmp(w[5], "-") != 0 &&
+		    (!dns_mx_canonical_domain(w[5], h_target, sizeof(h_target)) ||
+		    strcmp(h_target, w[5]) != 0)))
 			return MX_CACHE_DAMAGED;
 		h = &list->host[i];
 		h->is_secure = hsec == 2;
+		snprintf(h->target, sizeof(h->target), "%s",
+		    strcmp(w[5], "-") != 0 ? w[5] : "");
 		snprintf(h->name, sizeof(h->name), "%s", name);
 		h->pref = (unsigned)p;
 		h->first = list->naddr;

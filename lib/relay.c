@@ -296,12 +296,14 @@ explain_dane(const struct relay_smtp_dest *sd, const struct dns_mx_list *list,
 	}
 	for (h = 0; h < list->nhost; h++) {
 		relay_result_init(&why);
-		fprintf(fp, "  host %s: addresses dnssec: %s\n",
+		fprintf(fp, "  host %s: addresses dnssec: %s%s%s\n",
 		    list->host[h].name, list->host[h].is_secure ? "secure" :
-		    "insecure");
+		    "insecure", list->host[h].target[0] != '\0' ?
+		    ", CNAME to " : "", list->host[h].target);
 		(void)dane_host_policy(sd->dns, sd->mx_cache, sd->tls_level,
 		    list->is_secure, list->domain, list->host[h].name,
-		    list->host[h].is_secure, sd->nh->port, dh, &why);
+		    list->host[h].target, list->host[h].is_secure,
+		    sd->nh->port, dh, &why);
 		if (dh->has_tlsa && dh->tlsa.outcome == DNS_OUT_OK)
 			fprintf(fp, "    TLSA records: %s, %zu usable of %zu\n",
 			    dh->tlsa.is_secure ? "secure" : "insecure",
@@ -313,7 +315,7 @@ explain_dane(const struct relay_smtp_dest *sd, const struct dns_mx_list *list,
 		for (i = 0; dh->has_tlsa && i < dh->tlsa.nrr; i++) {
 			dane_tlsa_format(&dh->tlsa.rr[i], rr, sizeof(rr), 0);
 			fprintf(fp, "    TLSA _%u._tcp.%s %s%s\n", sd->nh->port,
-			    list->host[h].name, rr,
+			    dh->base, rr,
 			    dane_tlsa_usable(&dh->tlsa.rr[i]) ? "" :
 			    " (unusable)");
 		}

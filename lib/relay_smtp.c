@@ -47,7 +47,8 @@
  *	host (for the levels dane and dane-only, dane.c decides each
  *	host's TLS before its first address is tried, from dest->dns and
  *	dest->mx_cache; a host it defers is skipped, 4.7.5 being its
- *	result; the TLSA base domain is the host's name); the name
+ *	result; the TLSA base domain is the host's name, or its CNAME
+ *	target when that has TLSA records); the name
  *	checked in the certificate (and sent as SNI) is the next hop's
  *	host for a bracketed destination, else the MX host's name; TLS
  *	sessions are cached in state_directory/tls when
@@ -275,8 +276,8 @@ dane_for_host(const struct relay_smtp_dest *dest,
 	unsigned port = nh != NULL ? nh->port : 25;
 
 	if (dane_host_policy(dest->dns, dest->mx_cache, dest->tls_level,
-	    list->is_secure, list->domain, mh->name, mh->is_secure, port, dh,
-	    why) != 0) {
+	    list->is_secure, list->domain, mh->name, mh->target,
+	    mh->is_secure, port, dh, why) != 0) {
 		relay_result_set_relay(why, "none");
 		log_info("relay_smtp: %s: %s", mh->name, why->text);
 		return -1;
@@ -285,6 +286,8 @@ dane_for_host(const struct relay_smtp_dest *dest,
 	case DANE_ACT_VERIFY:
 		opt->tls.level = CONFIG_TLS_DANE;
 		opt->tls.tlsa = &dh->tlsa;
+		opt->tls.verify_name = dh->base;
+		opt->tls.mx_name = mh->name;
 		opt->tls.nexthop_name = nh != NULL ? nh->host : list->domain;
 		break;
 	case DANE_ACT_ENCRYPT:
@@ -328,9 +331,9 @@ try_address(struct loop *lp, const struct smtp_options *base,
 	opt.auth = found ? &sec : NULL;
 	opt.tls.verify_name = lp->dest->nh != NULL &&
 	    !lp->dest->nh->want_mx ? lp->dest->nh->host : host;
-	/* DANE: the TLSA base domain is the host's name (RFC 7672 3.2.2). */
+	/* DANE: the TLSA base domain (RFC 7672 2.2.2), from dane.c. */
 	if (opt.tls.level == CONFIG_TLS_DANE)
-		opt.tls.verify_name = host;
+		opt.tls.verify_name = base->tls.verify_name;
 	if ((cl = smtp_client_new(&opt)) == NULL) {
 		auth_secret_wipe(&sec);
 		relay_result_set(why, "4.3.0", "out of memory");

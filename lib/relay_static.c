@@ -62,5 +62,7 @@ relay_static_targets(struct relay_ctx *ctx, const struct nexthop *nh,
 	list->has_dnssec = dns_dnssec(dns);
 	list->is_secure = true;
 	list->host[0].is_secure = dns_last_secure(dns);
+	snprintf(list->host[0].target, sizeof(list->host[0].target), "%s",
+	    dns_last_target(dns));
 	return 0;
 }

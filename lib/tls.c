@@ -228,6 +228,8 @@ policy_key(const struct tls_policy *p, const char *cache_key, char *buf,
 	    strlen(S(p->fingerprints)) + 1) != 1 ||
 	    EVP_DigestUpdate(ctx, S(p->nexthop_name),
 	    strlen(S(p->nexthop_name)) + 1) != 1 ||
+	    EVP_DigestUpdate(ctx, S(p->mx_name),
+	    strlen(S(p->mx_name)) + 1) != 1 ||
 	    !digest_tlsa(ctx, p) ||
 	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen < 4) {
 		ERR_clear_error();
@@ -753,11 +755,26 @@ tls_session_describe(const struct tls_session *s, const char *peer,
 	    s->dane_match);
 }
 
+/* add_name - one more name a DANE-TA certificate may carry */
+static int
+add_name(struct tls_session *s, const char *name)
+{
+	if (name == NULL || *name == '\0' ||
+	    strcasecmp(name, s->policy.verify_name) == 0)
+		return 0;
+	if (SSL_add1_host(s->ssl, name) != 1) {
+		snprintf(s->error, sizeof(s->error), "SSL_add1_host failed");
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * dane_setup - OpenSSL's DANE verification (SSL_CTX_dane_enable(3)):
  * the TLSA base domain (the MX host, also the SNI name) and the next
  * hop as reference names for DANE-TA, no name checks for DANE-EE (RFC
- * 7672 3.1.1), only usable records (usages 2 and 3: OpenSSL would take
+ * 7672 3.1.1; also the MX host's own name when the base domain is its
+ * CNAME target), only usable records (usages 2 and 3: OpenSSL would take
  * 0 and 1 too, and then demand PKIX). The handshake itself does not
  * fail on a mismatch (SSL_VERIFY_NONE): dane_check() decides, so that
  * the reason can be reported. -1 with s->error set when no record
@@ -783,12 +800,9 @@ dane_setup(struct tls_session *s)
 	(void)SSL_dane_set_flags(s->ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
 	X509_VERIFY_PARAM_set_hostflags(SSL_get0_param(s->ssl),
 	    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-	if (p->nexthop_name != NULL && *p->nexthop_name != '\0' &&
-	    strcasecmp(p->nexthop_name, p->verify_name) != 0 &&
-	    SSL_add1_host(s->ssl, p->nexthop_name) != 1) {
-		snprintf(s->error, sizeof(s->error), "SSL_add1_host failed");
+	if (add_name(s, p->nexthop_name) != 0 ||
+	    add_name(s, p->mx_name) != 0)
 		return -1;
-	}
 	for (i = 0; i < p->tlsa->nrr; i++) {
 		rr = &p->tlsa->rr[i];
 		if (!dane_tlsa_usable(rr))

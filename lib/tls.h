@@ -28,6 +28,7 @@ struct tls_policy {
 	/* Level "dane" (CONFIG_TLS_DANE): the host's usable records. */
 	const struct dns_tlsa_set *tlsa;	/* verify_name is the base */
 	const char *nexthop_name;	/* also matched by DANE-TA; or NULL */
+	const char *mx_name;		/* the same: the MX host as named */
 };
 
 struct tls_session;

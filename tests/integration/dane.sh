@@ -26,6 +26,8 @@
 #   tanexthop.dane.test mx-tanexthop .30 2 1 1                 CA-signed leaf
 #                                                              for the next hop
 #   notls.dane.test mx-notls .32       3 1 1 (its key)         no STARTTLS
+#   cnamed.dane.test mx-alias, a CNAME to mx-ok: mx-ok's TLSA record
+#   cnamed2.dane.test mx-alias2, a CNAME to mx-notlsa (no TLSA): its own
 #   bogusmx.dane.test MX 10 mx-ok, edited after signing (bogus MX answer)
 #   expired.dane.test mx-expired .31   3 1 1 (its key)         expired leaf,
 #                                                              another name
@@ -40,6 +42,8 @@
 # the name (the MX host or the next-hop domain), DANE-EE neither names
 # nor dates; a bracketed next hop counts as a secure MX; a
 # non-validating resolver, or one not trusted -> DANE not claimed, and
+# an MX host that is a CNAME -> the TLSA records of its target, else its
+# own;
 # the probe warns; the MX and TLSA answers and the TLS session are
 # reused; --route shows the DNSSEC status, the TLSA records and the
 # policy.
@@ -148,6 +152,10 @@ tanexthop	MX	10 mx-tanexthop
 expired		MX	10 mx-expired
 bogusmx		MX	10 mx-ok
 notls		MX	10 mx-notls
+cnamed		MX	10 mx-alias
+cnamed2		MX	10 mx-alias2
+mx-alias	CNAME	mx-ok
+mx-alias2	CNAME	mx-notlsa
 mx-ok		A	127.0.0.21
 mx-ta		A	127.0.0.22
 mx-bad1		A	127.0.0.23
@@ -169,6 +177,7 @@ _$SMTP_PORT._tcp.mx-tawrong	TLSA	2 1 1 $CA
 _$SMTP_PORT._tcp.mx-tanexthop	TLSA	2 1 1 $CA
 _$SMTP_PORT._tcp.mx-expired	TLSA	3 1 1 $EXPIRED
 _$SMTP_PORT._tcp.mx-notls	TLSA	3 1 1 $EE
+_$SMTP_PORT._tcp.mx-alias2	TLSA	3 1 1 $EE
 EOF
 cat >"$Z/plain.test.zone" <<EOF
 \$ORIGIN plain.test.
@@ -449,6 +458,22 @@ check "bogus TLSA: no connection to the host" log_lacks "$m" "127.0.0.26"
 check "bogus TLSA: nothing delivered" nothing_more $n
 
 m=$(mark)
+send cnamed cnamed.dane.test
+n=$((n + 1))
+check "MX host a CNAME: delivered" eq "$RC" 0
+check "MX host a CNAME: verified by the target's TLSA record" log_since "$m" \
+    "DANE TLSA 3 1 1 ${EE:0:16}"
+check "MX host a CNAME: it arrives at mx-ok" arrived $n
+
+m=$(mark)
+send cnamed2 cnamed2.dane.test
+n=$((n + 1))
+check "CNAME target without TLSA: delivered" eq "$RC" 0
+check "CNAME target without TLSA: verified by the alias's own record" \
+    log_since "$m" "DANE TLSA 3 1 1 ${EE:0:16}"
+check "CNAME target without TLSA: it arrives" arrived $n
+
+m=$(mark)
 send notls notls.dane.test
 check "usable TLSA, no STARTTLS (stripped): deferred" eq "$RC" 75
 check "usable TLSA, no STARTTLS: 4.7.4, TLS required" eq "$OUT" \
@@ -561,6 +586,12 @@ check "--route: the TLSA record of mx-ok" has "$OUT" \
     "TLSA _$SMTP_PORT._tcp.mx-ok.dane.test 3 1 1 $EE"
 check "--route: what the policy requires of mx-ok" has "$OUT" \
     "mx-ok.dane.test: dane: TLS required, authenticated by DANE"
+relay -n "cnamed.dane.test:$SMTP_PORT" -o dns_servers=127.0.0.1:$VAL_PORT \
+    -o tls_level=dane -o dnssec_probe=ns:dane.test --route bob@cnamed.dane.test
+check "--route: a CNAME MX host, its target" has "$OUT" \
+    "host mx-alias.dane.test: addresses dnssec: secure, CNAME to mx-ok.dane.test"
+check "--route: the target's TLSA record" has "$OUT" \
+    "TLSA _$SMTP_PORT._tcp.mx-ok.dane.test 3 1 1 $EE"
 relay -n "plain.test:$SMTP_PORT" -o dns_servers=127.0.0.1:$VAL_PORT \
     -o tls_level=dane -o dnssec_probe=ns:dane.test --route bob@plain.test
 check "--route: an insecure MX" has "$OUT" "dnssec: insecure"

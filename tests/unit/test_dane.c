@@ -335,7 +335,7 @@ test_dane_host_policy(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		relay_result_init(&why);
 		rc = dane_host_policy(d, NULL, CONFIG_TLS_DANE, true,
-		    "dane.test", cases[i].host, true, 25, dh, &why);
+		    "dane.test", cases[i].host, NULL, true, 25, dh, &why);
 		UNIT_ASSERT_INT_EQ(rc, cases[i].rc);
 		if (dh->action != cases[i].want)
 			unit_fail(__FILE__, __LINE__, "%s: got %s, want %s",
@@ -350,7 +350,7 @@ test_dane_host_policy(void)
 	/* Insecure MX: no TLSA query at all. */
 	rc = (int)dns_queries(d);
 	dane_host_policy(d, NULL, CONFIG_TLS_DANE, false, "dane.test",
-	    "mx.dane.test", true, 25, dh, &why);
+	    "mx.dane.test", NULL, true, 25, dh, &why);
 	UNIT_ASSERT_INT_EQ(dns_queries(d), rc);
 	UNIT_ASSERT_INT_EQ(dh->has_tlsa, 0);
 	dns_free(d);

@@ -506,7 +506,7 @@ test_mx_cache_loop_on_hit(void)
 /* The usual start of a crafted file for d.test, and a short list. */
 #define HEAD	"slimrelay-mx-cache 2\ndomain d.test\npreference any\n" \
 		"expires 1700000300\n"
-#define HOST1	"host 10 mx.test 1 off\naddr 192.0.2.1 300\n"
+#define HOST1	"host 10 mx.test 1 off -\naddr 192.0.2.1 300\n"
 #define MX1	"mx 0 10 1 off\n" HOST1
 
 /* test_mx_cache_parse_rejects - anything but an exact file is damage */
@@ -520,12 +520,19 @@ test_mx_cache_parse_rejects(void)
 		/* The good ones, to show that the frame is right. */
 		{ HEAD MX1, MX_CACHE_POSITIVE },
 		{ HEAD "fail 5.4.4 gone\n", MX_CACHE_NEGATIVE },
-		{ HEAD "mx 0 10 1 secure\nhost 10 mx.test 1 insecure\n"
+		{ HEAD "mx 0 10 1 secure\nhost 10 mx.test 1 insecure -\n"
 		    "addr 192.0.2.1 300\n", MX_CACHE_POSITIVE },
 		/* DNSSEC asked for the MX answer, not for its hosts. */
-		{ HEAD "mx 0 10 1 secure\nhost 10 mx.test 1 off\n"
+		{ HEAD "mx 0 10 1 secure\nhost 10 mx.test 1 off -\n"
 		    "addr 192.0.2.1 300\n", MX_CACHE_DAMAGED },
 		{ HEAD "mx 0 10 1 valid\n" HOST1, MX_CACHE_DAMAGED },
+		/* A CNAME target, canonical only. */
+		{ HEAD "mx 0 10 1 secure\nhost 10 mx.test 1 secure "
+		    "real.mx.test\naddr 192.0.2.1 300\n", MX_CACHE_POSITIVE },
+		{ HEAD "mx 0 10 1 secure\nhost 10 mx.test 1 secure "
+		    "Real.mx.test\naddr 192.0.2.1 300\n", MX_CACHE_DAMAGED },
+		{ HEAD "mx 0 10 1 secure\nhost 10 mx.test 1 secure "
+		    "real!.test\naddr 192.0.2.1 300\n", MX_CACHE_DAMAGED },
 		/* Another version, preference or time: stale. */
 		{ "slimrelay-mx-cache 1\ndomain d.test\npreference any\n"
 		    "expires 1700000300\nfail 5.4.4 gone\n", MX_CACHE_STALE },
@@ -535,7 +542,7 @@ test_mx_cache_parse_rejects(void)
 		    "expires 1700000000\nfail 5.4.4 gone\n", MX_CACHE_STALE },
 		{ "slimrelay-mx-cache 2\ndomain d.test\n"
 		    "preference ipv4_only\nexpires 1700000300\n"
-		    "mx 0 10 1 off\nhost 10 mx.test 1 off\naddr 2001:db8::1 300\n",
+		    "mx 0 10 1 off\nhost 10 mx.test 1 off -\naddr 2001:db8::1 300\n",
 		    MX_CACHE_STALE },
 		/* Damage in the header. */
 		{ "slimrelay-mx-cachE 1\ndomain d.test\npreference any\n"
@@ -559,35 +566,35 @@ test_mx_cache_parse_rejects(void)
 		{ HEAD "fail 5.4 gone\n", MX_CACHE_DAMAGED },
 		{ HEAD "fail 5.4.4 gone\nmore\n", MX_CACHE_DAMAGED },
 		/* Damage in a list. */
-		{ HEAD "mx 0 10 99999 off\nhost 10 mx.test 1 off\n"
+		{ HEAD "mx 0 10 99999 off\nhost 10 mx.test 1 off -\n"
 		    "addr 192.0.2.1 300\n", MX_CACHE_DAMAGED },
 		{ HEAD "mx 0 10 0 off\n", MX_CACHE_DAMAGED },
-		{ HEAD "mx 0 10 1 off\nhost 10 mx.test 33 off\naddr 192.0.2.1 300\n",
+		{ HEAD "mx 0 10 1 off\nhost 10 mx.test 33 off -\naddr 192.0.2.1 300\n",
 		    MX_CACHE_DAMAGED },
 		{ HEAD "mx 0 10 2 off\n" HOST1, MX_CACHE_DAMAGED },
 		{ HEAD MX1 "addr 192.0.2.2 300\n", MX_CACHE_DAMAGED },
-		{ HEAD "mx 0 10 1 off\nhost 10 mx.test 1 off\naddr 999.0.2.1 300\n",
+		{ HEAD "mx 0 10 1 off\nhost 10 mx.test 1 off -\naddr 999.0.2.1 300\n",
 		    MX_CACHE_DAMAGED },
-		{ HEAD "mx 0 10 1 off\nhost 10 mx.test 1 off\naddr 2001:DB8::1 300\n",
+		{ HEAD "mx 0 10 1 off\nhost 10 mx.test 1 off -\naddr 2001:DB8::1 300\n",
 		    MX_CACHE_DAMAGED },
-		{ HEAD "mx 0 10 1 off\nhost 10 mx.test 1 off\n"
+		{ HEAD "mx 0 10 1 off\nhost 10 mx.test 1 off -\n"
 		    "addr 192.0.2.1 4294967295\n", MX_CACHE_DAMAGED },
-		{ HEAD "mx 0 10 1 off\nhost 10 MX.test 1 off\naddr 192.0.2.1 300\n",
+		{ HEAD "mx 0 10 1 off\nhost 10 MX.test 1 off -\naddr 192.0.2.1 300\n",
 		    MX_CACHE_DAMAGED },
-		{ HEAD "mx 0 10 1 off\nhost 10 bad!.test 1 off\naddr 192.0.2.1 300\n",
+		{ HEAD "mx 0 10 1 off\nhost 10 bad!.test 1 off -\naddr 192.0.2.1 300\n",
 		    MX_CACHE_DAMAGED },
-		{ HEAD "mx 0 10 1 off\nhost 9 mx.test 1 off\naddr 192.0.2.1 300\n",
+		{ HEAD "mx 0 10 1 off\nhost 9 mx.test 1 off -\naddr 192.0.2.1 300\n",
 		    MX_CACHE_DAMAGED },
-		{ HEAD "mx 0 10 2 off\nhost 20 mx.test 1 off\naddr 192.0.2.1 300\n"
-		    "host 10 mx2.test 1 off\naddr 192.0.2.2 300\n",
+		{ HEAD "mx 0 10 2 off\nhost 20 mx.test 1 off -\naddr 192.0.2.1 300\n"
+		    "host 10 mx2.test 1 off -\naddr 192.0.2.2 300\n",
 		    MX_CACHE_DAMAGED },
-		{ HEAD "mx 1 0 1 off\nhost 0 mx.test 1 off\naddr 192.0.2.1 300\n",
+		{ HEAD "mx 1 0 1 off\nhost 0 mx.test 1 off -\naddr 192.0.2.1 300\n",
 		    MX_CACHE_DAMAGED },
 		{ HEAD "mx 0 10 1 off\nhost 10 mx.test 1 \naddr 192.0.2.1 300\n",
 		    MX_CACHE_DAMAGED },
 		{ HEAD "mx 0 10 1 off\nhost 10  mx.test 1\naddr 192.0.2.1 300\n",
 		    MX_CACHE_DAMAGED },
-		{ HEAD "mx 0 65536 1 off\nhost 65536 mx.test 1 off\n"
+		{ HEAD "mx 0 65536 1 off\nhost 65536 mx.test 1 off -\n"
 		    "addr 192.0.2.1 300\n", MX_CACHE_DAMAGED },
 	};
 	char buf[4096], big[MX_CACHE_FILE_MAX + 64];
@@ -714,7 +721,7 @@ damage(int how, const char *good, size_t len)
 	case 2:		/* another domain's file, checksum and all */
 		snprintf(body, sizeof(body), "slimrelay-mx-cache 2\n"
 		    "domain evil.test\npreference any\nexpires %lld\n"
-		    "mx 0 10 1 off\nhost 10 mx.evil.test 1 off\naddr 192.0.2.66 300\n",
+		    "mx 0 10 1 off\nhost 10 mx.evil.test 1 off -\naddr 192.0.2.66 300\n",
 		    (long long)clock_now + 300);
 		n = seal(body, buf, sizeof(buf));
 		write_whole(path, buf, n, 0600);
@@ -729,7 +736,7 @@ damage(int how, const char *good, size_t len)
 	case 4:		/* huge counts, checksum right */
 		snprintf(body, sizeof(body), "slimrelay-mx-cache 2\n"
 		    "domain sorted.test\npreference any\nexpires %lld\n"
-		    "mx 0 10 4000000000 off\nhost 10 mx1.test 4000000000 off\n"
+		    "mx 0 10 4000000000 off\nhost 10 mx1.test 4000000000 off -\n"
 		    "addr 192.0.2.1 300\n", (long long)clock_now + 300);
 		n = seal(body, buf, sizeof(buf));
 		write_whole(path, buf, n, 0600);
