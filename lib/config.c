@@ -166,6 +166,8 @@ static int check_nexthop(const char *, char *, size_t);
 static int check_hostname(const char *, char *, size_t);
 static int check_ip(const char *, char *, size_t);
 static int check_dns_servers(const char *, char *, size_t);
+static int check_trust_resolver(const char *, char *, size_t);
+static int check_probe(const char *, char *, size_t);
 static int check_log(const char *, char *, size_t);
 static int check_syslog_name(const char *, char *, size_t);
 static int check_optional_path(const char *, char *, size_t);
@@ -188,6 +190,8 @@ static const struct name_value tls_levels[] = {
 	{ "encrypt", CONFIG_TLS_ENCRYPT },
 	{ "verify", CONFIG_TLS_VERIFY },
 	{ "fingerprint", CONFIG_TLS_FINGERPRINT },
+	{ "dane", CONFIG_TLS_DANE },
+	{ "dane-only", CONFIG_TLS_DANE_ONLY },
 	{ NULL, 0 },
 };
 
@@ -267,6 +271,9 @@ static const struct param params[] = {
 	{ .key = "dns_retries", .type = P_INT, .offset = OFF(dns_retries),
 	    .def = "2", .min = 0, .max = 10 },
 	{ .key = "host_lookup", .type = P_LOOKUP, .def = "dns" },
+	STR("dnssec_trust_resolver", dnssec_trust_resolver, "loopback",
+	    check_trust_resolver),
+	STR("dnssec_probe", dnssec_probe, "ns:.", check_probe),
 	{ .key = "tls_level", .type = P_ENUM, .offset = OFF(tls_level),
 	    .def = "may", .names = tls_levels },
 	{ .key = "smarthost_tls_level", .type = P_ENUM,
@@ -1238,6 +1245,66 @@ check_dns_servers(const char *s, char *err, size_t errlen)
 		first_port = port;
 		s += n;
 	}
+}
+
+/* check_trust_resolver - "loopback" and IP addresses; "" trusts none */
+static int
+check_trust_resolver(const char *s, char *err, size_t errlen)
+{
+	unsigned char bin[sizeof(struct in6_addr)];
+	char addr[INET6_ADDRSTRLEN + 1];
+	size_t n;
+
+	for (;;) {
+		s += strspn(s, ", \t");
+		if (*s == '\0')
+			return 0;
+		n = strcspn(s, ", \t");
+		if (n == 8 && strncmp(s, "loopback", 8) == 0) {
+			s += n;
+			continue;
+		}
+		if (n >= sizeof(addr)) {
+			snprintf(err, errlen, "expected \"loopback\" or IP "
+			    "addresses");
+			return -1;
+		}
+		memcpy(addr, s, n);
+		addr[n] = '\0';
+		if (inet_pton(AF_INET, addr, bin) != 1 &&
+		    inet_pton(AF_INET6, addr, bin) != 1) {
+			snprintf(err, errlen, "\"%s\" is not \"loopback\" "
+			    "or an IP address", addr);
+			return -1;
+		}
+		s += n;
+	}
+}
+
+/* check_probe - "" or TYPE:NAME, TYPE one of ns, a, aaaa, mx, soa */
+static int
+check_probe(const char *s, char *err, size_t errlen)
+{
+	static const char *const types[] = { "ns:", "a:", "aaaa:", "mx:",
+	    "soa:", NULL };
+	const char *const *t;
+	size_t n;
+
+	if (*s == '\0')
+		return 0;
+	for (t = types; *t != NULL; t++) {
+		n = strlen(*t);
+		if (strncasecmp(s, *t, n) != 0)
+			continue;
+		if (strcmp(s + n, ".") == 0 || (s[n] != '\0' &&
+		    address_check_domain(s + n, strlen(s + n), false, NULL,
+		    err, errlen) == 0))
+			return 0;
+		return -1;
+	}
+	snprintf(err, errlen, "expected TYPE:NAME, TYPE one of ns, a, aaaa, "
+	    "mx, soa");
+	return -1;
 }
 
 /* check_log - "syslog", "stderr" or an absolute path */

@@ -33,6 +33,8 @@ enum config_tls_level {
 	CONFIG_TLS_ENCRYPT,	/* required; no certificate check */
 	CONFIG_TLS_VERIFY,	/* required; chain and host name checked */
 	CONFIG_TLS_FINGERPRINT,	/* required; certificate pinned */
+	CONFIG_TLS_DANE,	/* RFC 7672: DNSSEC TLSA decides, else may */
+	CONFIG_TLS_DANE_ONLY,	/* the same, but never less than DANE */
 };
 
 struct config {
@@ -68,6 +70,8 @@ struct config {
 	int	dns_retries;
 	bool	host_lookup_dns;	/* host_lookup = dns[, native] */
 	bool	host_lookup_native;
+	char	dnssec_trust_resolver[CONFIG_STR_MAX]; /* whose AD counts */
+	char	dnssec_probe[CONFIG_STR_MAX];	/* "type:name"; "" none */
 
 	/* TLS and AUTH (issue: TLS and AUTH for every SMTP hop). */
 	enum config_tls_level tls_level;	/* MX delivery */

@@ -58,9 +58,12 @@
  *	sending anything, how mail for one address would be delivered:
  *	the rule that decided, the hosts with preferences, addresses and
  *	TTLs, whether the MX answer came from the cache, or the failure
- *	with its status; and the conditional rules for the domain, which
- *	only slimrelay-milter applies. It returns 0, or -1 when the
- *	address could not be routed.
+ *	with its status; the conditional rules for the domain, which
+ *	only slimrelay-milter applies; and with the levels dane and
+ *	dane-only the DNSSEC status of the MX answer and of each host's
+ *	addresses, each host's TLSA records, and what the policy will
+ *	require of the host (dane.c): it looks the TLSA records up. It
+ *	returns 0, or -1 when the address could not be routed.
  * SEE ALSO
  *	route.c, relay_static.c, relay_mx.c, relay_smtp.c, log.c.
  */
@@ -70,6 +73,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dane.h"
 #include "log.h"
 #include "myhostname.h"
 #include "relay.h"
@@ -165,6 +169,34 @@ relay_ctx_dns(struct relay_ctx *ctx)
 	return ctx->dns;
 }
 
+/* relay_ctx_mx_cache - the MX (and TLSA) cache, made at first use */
+struct mx_cache *
+relay_ctx_mx_cache(struct relay_ctx *ctx)
+{
+	if (ctx->mx_cache == NULL)
+		ctx->mx_cache = mx_cache_new(ctx->cfg->state_directory,
+		    MX_CACHE_TTL_MAX_S, MX_CACHE_NEGATIVE_TTL_MAX_S);
+	return ctx->mx_cache;
+}
+
+/* relay_dane_prepare - DANE levels: DNSSEC on the lookups to come, and
+ * the handles the per-host TLSA lookups use */
+int
+relay_dane_prepare(struct relay_ctx *ctx, struct relay_smtp_dest *sd,
+    struct relay_result *why)
+{
+	struct dns *dns;
+
+	if ((dns = relay_ctx_dns(ctx)) == NULL)
+		return relay_result_set(why, "4.3.0", "out of memory");
+	dns_set_dnssec(dns, relay_smtp_is_dane(sd));
+	if (relay_smtp_is_dane(sd)) {
+		sd->dns = dns;
+		sd->mx_cache = relay_ctx_mx_cache(ctx);
+	}
+	return 0;
+}
+
 /* smtp_group - targets, a connection slot, then the connection loop */
 static void
 smtp_group(struct relay_ctx *ctx, struct relay_job *job,
@@ -187,6 +219,9 @@ smtp_group(struct relay_ctx *ctx, struct relay_job *job,
 		relay_result_set(&why, "4.3.0", "out of memory");
 		goto out;
 	}
+	relay_smtp_dest_init(&sd, ctx->cfg, d);
+	if (relay_dane_prepare(ctx, &sd, &why) != 0)
+		goto out;
 	rc = nh->want_mx ? relay_mx_targets(ctx, nh, list, &hit, &why) :
 	    relay_static_targets(ctx, nh, list, &why);
 	/* Postfix's c counts the name lookups with the connection set-up. */
@@ -194,7 +229,6 @@ smtp_group(struct relay_ctx *ctx, struct relay_job *job,
 	if (rc != 0)
 		goto out;
 	/* Connection slots (pool_size) are taken per connection. */
-	relay_smtp_dest_init(&sd, ctx->cfg, d);
 	relay_smtp_deliver(ctx->cfg, ctx->sessions, relay_ctx_ehlo_name(ctx),
 	    &sd, list, env, pending, job->ms, &job->deadline, results, stats);
 out:
@@ -342,6 +376,58 @@ explain_conditional(const struct route_table *t, const char *domain,
 			    "mail without one)\n", t->route[i].text);
 }
 
+/* explain_dane - DNSSEC status, TLSA records, and what each host gets */
+static void
+explain_dane(const struct relay_smtp_dest *sd, const struct dns_mx_list *list,
+    bool is_mx, FILE *fp)
+{
+	struct dane_host *dh;
+	struct relay_result why;
+	char rr[2 * DNS_TLSA_DATA_MAX + 16];
+	size_t h, i;
+
+	if (is_mx)
+		fprintf(fp, "  dnssec: %s (MX records of %s)\n",
+		    list->is_secure ? "secure" : "insecure", list->domain);
+	else
+		fprintf(fp, "  dnssec: secure (a next hop without MX lookup "
+		    "counts as secure)\n");
+	if ((dh = malloc(sizeof(*dh))) == NULL) {
+		fprintf(fp, "  dane: out of memory\n");
+		return;
+	}
+	for (h = 0; h < list->nhost; h++) {
+		relay_result_init(&why);
+		fprintf(fp, "  host %s: addresses dnssec: %s%s%s\n",
+		    list->host[h].name, list->host[h].is_secure ? "secure" :
+		    "insecure", list->host[h].target[0] != '\0' ?
+		    ", CNAME to " : "", list->host[h].target);
+		(void)dane_host_policy(sd->dns, sd->mx_cache, sd->tls_level,
+		    list->is_secure, list->domain, list->host[h].name,
+		    list->host[h].target, list->host[h].is_secure,
+		    sd->nh->port, dh, &why);
+		if (dh->has_tlsa && dh->tlsa.outcome == DNS_OUT_OK)
+			fprintf(fp, "    TLSA records: %s, %zu usable of %zu\n",
+			    dh->tlsa.is_secure ? "secure" : "insecure",
+			    dh->nusable, dh->tlsa.nrr + dh->tlsa.nbad);
+		else if (dh->has_tlsa)
+			fprintf(fp, "    TLSA records: %s (%s)\n",
+			    dns_outcome_name(dh->tlsa.outcome),
+			    dh->tlsa.is_secure ? "secure" : "insecure");
+		for (i = 0; dh->has_tlsa && i < dh->tlsa.nrr; i++) {
+			dane_tlsa_format(&dh->tlsa.rr[i], rr, sizeof(rr), 0);
+			fprintf(fp, "    TLSA _%u._tcp.%s %s%s\n", sd->nh->port,
+			    dh->base, rr,
+			    dane_tlsa_usable(&dh->tlsa.rr[i]) ? "" :
+			    " (unusable)");
+		}
+		fprintf(fp, "  %s: %s: %s (%s)\n", list->host[h].name,
+		    dane_action_name(dh->action),
+		    dane_action_text(dh->action), dh->text);
+	}
+	free(dh);
+}
+
 /* relay_explain - how mail for one address would be delivered */
 int
 relay_explain(struct relay_ctx *ctx, const char *mta_nexthop,
@@ -382,12 +468,16 @@ relay_explain(struct relay_ctx *ctx, const char *mta_nexthop,
 		relay_result_set(&why, "4.3.0", "out of memory");
 		goto out;
 	}
+	if (relay_dane_prepare(ctx, &sd, &why) != 0)
+		goto out;
 	if (d.nh.want_mx ? relay_mx_targets(ctx, &d.nh, list, &hit, &why) :
 	    relay_static_targets(ctx, &d.nh, list, &why))
 		goto out;
 	if (d.nh.want_mx)
 		fprintf(fp, "  MX cache: %s\n", hit ? "hit" : "miss");
 	explain_list(list, d.nh.want_mx, fp);
+	if (relay_smtp_is_dane(&sd))
+		explain_dane(&sd, list, d.nh.want_mx, fp);
 	ret = 0;
 out:
 	if (ret != 0) {

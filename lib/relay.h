@@ -52,6 +52,9 @@ void	relay_ctx_init(struct relay_ctx *, const struct config *);
 void	relay_ctx_fini(struct relay_ctx *);
 struct dns *relay_ctx_dns(struct relay_ctx *);
 const char *relay_ctx_ehlo_name(struct relay_ctx *);
+struct mx_cache *relay_ctx_mx_cache(struct relay_ctx *);
+int	relay_dane_prepare(struct relay_ctx *, struct relay_smtp_dest *,
+	    struct relay_result *why);
 void	relay_job_init(struct relay_job *, const char *mta_nexthop,
 	    const struct envelope *, struct msg_stream *,
 	    struct relay_result *results, const struct deadline *);

@@ -54,9 +54,14 @@
  *	ehlo_name is the name to say EHLO with (relay_ctx_ehlo_name()).
  *
  *	TLS and AUTH follow dest: its level and implicit TLS for every
- *	host; the name checked in the certificate (and sent as SNI) is the
- *	next hop's host for a bracketed destination, else the MX host's
- *	name; TLS sessions are cached in state_directory/tls when
+ *	host (for the levels dane and dane-only, dane.c decides each
+ *	host's TLS before its first address is tried, from dest->dns and
+ *	dest->mx_cache; a host it defers is skipped, 4.7.5 being its
+ *	result; the TLSA base domain is the host's name, or its CNAME
+ *	target when that has TLSA records); the name
+ *	checked in the certificate (and sent as SNI) is the next hop's
+ *	host for a bracketed destination, else the MX host's name; TLS
+ *	sessions are cached in state_directory/tls when
  *	tls_session_cache is on. With auth_secrets_file, the credentials
  *	are those of the first of "[host]:port", "[host]", "host:port",
  *	"host" (the next hop as written, bracketed or not) and, for MX
@@ -80,6 +85,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "dane.h"
 #include "log.h"
 #include "pool.h"
 #include "session_cache.h"
@@ -109,6 +115,8 @@ relay_smtp_dest_init(struct relay_smtp_dest *dest, const struct config *cfg,
 	const struct route *r = d->source == ROUTE_FROM_RULE ? d->rule : NULL;
 
 	dest->nh = &d->nh;
+	dest->dns = NULL;
+	dest->mx_cache = NULL;
 	dest->tls_level = d->nh.want_mx ? cfg->tls_level :
 	    cfg->smarthost_tls_level;
 	dest->tls_wrappermode = !d->nh.want_mx &&
@@ -124,6 +132,14 @@ relay_smtp_dest_init(struct relay_smtp_dest *dest, const struct config *cfg,
 	/* Implicit TLS is TLS: level "none" turns it off too. */
 	if (dest->tls_level == CONFIG_TLS_NONE)
 		dest->tls_wrappermode = false;
+}
+
+/* relay_smtp_is_dane - the destination's level is dane or dane-only */
+bool
+relay_smtp_is_dane(const struct relay_smtp_dest *dest)
+{
+	return dest->tls_level == CONFIG_TLS_DANE ||
+	    dest->tls_level == CONFIG_TLS_DANE_ONLY;
 }
 
 /* elapsed_s - seconds since a monotonic millisecond stamp */
@@ -299,6 +315,31 @@ take_slot(struct loop *lp, struct pool_slot **slot, struct relay_result *why)
 }
 
 /*
+ * tlsa_digest - FNV-1a of the TLSA records a DANE session was verified
+ * with (0 for none): a session verified under one set is never reused
+ * under another
+ */
+static unsigned
+tlsa_digest(const struct dns_tlsa_set *set)
+{
+	unsigned h = 2166136261u;
+	size_t i, k;
+
+	if (set == NULL)
+		return 0;
+	for (i = 0; i < set->nrr; i++) {
+		const struct dns_tlsa *r = &set->rr[i];
+
+		h = (h ^ r->usage) * 16777619u;
+		h = (h ^ r->selector) * 16777619u;
+		h = (h ^ r->mtype) * 16777619u;
+		for (k = 0; k < r->len; k++)
+			h = (h ^ r->data[k]) * 16777619u;
+	}
+	return h;
+}
+
+/*
  * session_key - everything a kept session must match to be used for
  * this attempt (Postfix's smtp_key.c idea): host, address, port, source,
  * EHLO name, TLS policy, SASL identity. NULL when it does not fit: such
@@ -316,14 +357,56 @@ session_key(char *buf, size_t size, const struct smtp_options *opt,
 
 #define S(p) ((p) != NULL ? (p) : "")
 	n = snprintf(buf, size, "%s[%s]:%u src=%s ehlo=%s tls=%s%s "
-	    "verify=%s ca=%s:%s fp=%s auth=%s:%s:%d", host, a->text,
+	    "verify=%s ca=%s:%s fp=%s tlsa=%08x auth=%s:%s:%d", host, a->text,
 	    port, src_text, S(opt->ehlo_name),
 	    config_tls_level_name(t->level), t->wrappermode ? "+wrapper" : "",
 	    S(t->verify_name), S(t->ca_file), S(t->ca_path),
-	    S(t->fingerprints), opt->auth != NULL ? opt->auth->user : "",
+	    S(t->fingerprints), tlsa_digest(t->tlsa),
+	    opt->auth != NULL ? opt->auth->user : "",
 	    S(opt->auth_mechanism), opt->auth_allow_plaintext);
 #undef S
 	return n > 0 && (size_t)n < size ? buf : NULL;
+}
+
+/*
+ * dane_for_host - levels dane and dane-only: the TLS this host gets
+ * (dane.c); -1 with why set when it must not be tried at all
+ */
+static int
+dane_for_host(const struct relay_smtp_dest *dest,
+    const struct dns_mx_list *list, const struct dns_mx_host *mh,
+    struct dane_host *dh, struct smtp_options *opt, struct relay_result *why)
+{
+	const struct nexthop *nh = dest->nh;
+	unsigned port = nh != NULL ? nh->port : 25;
+
+	if (dane_host_policy(dest->dns, dest->mx_cache, dest->tls_level,
+	    list->is_secure, list->domain, mh->name, mh->target,
+	    mh->is_secure, port, dh, why) != 0) {
+		relay_result_set_relay(why, "none");
+		log_info("relay_smtp: %s: %s", mh->name, why->text);
+		return -1;
+	}
+	switch (dh->action) {
+	case DANE_ACT_VERIFY:
+		opt->tls.level = CONFIG_TLS_DANE;
+		opt->tls.tlsa = &dh->tlsa;
+		opt->tls.verify_name = dh->base;
+		opt->tls.mx_name = mh->name;
+		opt->tls.nexthop_name = nh != NULL ? nh->host : list->domain;
+		break;
+	case DANE_ACT_ENCRYPT:
+		log_info("dane: %s: TLS required, not authenticated", dh->text);
+		opt->tls.level = CONFIG_TLS_ENCRYPT;
+		break;
+	default:
+		if (log_verbose())
+			log_debug("dane: %s: opportunistic TLS", dh->text);
+		opt->tls.level = CONFIG_TLS_MAY;
+		break;
+	}
+	opt->tls.wrappermode = dest->tls_wrappermode;
+	return 0;
 }
 
 /*
@@ -358,6 +441,9 @@ try_address(struct loop *lp, const struct smtp_options *base,
 	opt.auth = found ? &sec : NULL;
 	opt.tls.verify_name = lp->dest->nh != NULL &&
 	    !lp->dest->nh->want_mx ? lp->dest->nh->host : host;
+	/* DANE: the TLSA base domain (RFC 7672 2.2.2), from dane.c. */
+	if (opt.tls.level == CONFIG_TLS_DANE)
+		opt.tls.verify_name = base->tls.verify_name;
 	key = session_key(keybuf, sizeof(keybuf), &opt, host, a,
 	    lp->cfg->source_address);
 	if ((cl = session_cache_get(lp->sessions, key, &opt.deadline,
@@ -377,6 +463,7 @@ try_address(struct loop *lp, const struct smtp_options *base,
 	t0 = deadline_now_ms();
 	if ((cl = smtp_client_new(&opt)) == NULL) {
 		auth_secret_wipe(&sec);
+		pool_release(slot);
 		relay_result_set(why, "4.3.0", "out of memory");
 		return -2;
 	}
@@ -412,8 +499,9 @@ relay_smtp_deliver(const struct config *cfg, struct session_cache *sessions,
     const struct deadline *deadline, struct relay_result *results,
     struct relay_smtp_stats *stats)
 {
-	struct smtp_options opt;
+	struct smtp_options opt, hopt;
 	struct relay_result why;
+	struct dane_host *dh = NULL;
 	struct loop lp;
 	size_t h, k, i, limit;
 	int s;
@@ -458,9 +546,18 @@ relay_smtp_deliver(const struct config *cfg, struct session_cache *sessions,
 	    (size_t)cfg->mx_address_limit;
 	relay_result_set(&why, "4.4.1", "no address of %s could be tried",
 	    list->domain);
+	if (relay_smtp_is_dane(dest) && (dest->dns == NULL ||
+	    (dh = malloc(sizeof(*dh))) == NULL)) {
+		relay_result_set(&why, "4.3.0", "out of memory");
+		goto out;
+	}
 	for (h = 0; h < list->nhost; h++) {
 		const struct dns_mx_host *mh = &list->host[h];
 
+		hopt = opt;
+		if (dh != NULL && dane_for_host(dest, list, mh, dh, &hopt,
+		    &why) != 0)
+			continue;
 		for (k = 0; k < mh->naddr; k++) {
 			bool is_last;
 
@@ -476,7 +573,7 @@ relay_smtp_deliver(const struct config *cfg, struct session_cache *sessions,
 			 * is_last with sessions counts the session about to
 			 * start: the last one allowed keeps soft errors.
 			 */
-			if (try_address(&lp, &opt, mh->name,
+			if (try_address(&lp, &hopt, mh->name,
 			    &list->addr[mh->first + k], is_last, &why) == -2)
 				goto out;
 		}
@@ -490,5 +587,6 @@ out:
 			relay_result_copy(&results[i], &why);
 		pending[i] = false;
 	}
+	free(dh);
 	free(lp.answered);
 }

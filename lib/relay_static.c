@@ -71,6 +71,7 @@ relay_static_targets(struct relay_ctx *ctx, const struct nexthop *nh,
 	/* Only what is read: one host, and the addresses filled in below
 	 * (the whole list is 9 KiB of mostly unused slots). */
 	list->is_implicit = false;
+	list->is_secure = list->has_dnssec = false;
 	list->best_pref = 0;
 	list->ttl = 0;
 	list->nhost = list->naddr = 0;
@@ -92,5 +93,11 @@ relay_static_targets(struct relay_ctx *ctx, const struct nexthop *nh,
 	list->host[0].naddr = n;
 	list->nhost = 1;
 	list->naddr = n;
+	/* Postfix: a next hop without MX lookup counts as a secure MX. */
+	list->has_dnssec = dns_dnssec(dns);
+	list->is_secure = true;
+	list->host[0].is_secure = dns_last_secure(dns);
+	snprintf(list->host[0].target, sizeof(list->host[0].target), "%s",
+	    dns_last_target(dns));
 	return 0;
 }

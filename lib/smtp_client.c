@@ -824,6 +824,9 @@ forget_borrowed(struct smtp_client *cl)
 	cl->opt.auth = NULL;
 	cl->opt.tls.verify_name = NULL;
 	cl->opt.tls.cache_dir = NULL;
+	cl->opt.tls.tlsa = NULL;
+	cl->opt.tls.mx_name = NULL;
+	cl->opt.tls.nexthop_name = NULL;
 }
 
 /* smtp_client_set_deadline - the deadline of the session's next use */
@@ -1033,8 +1036,6 @@ tls_fail(struct smtp_client *cl, struct relay_result *why)
 static int
 start_tls(struct smtp_client *cl, struct relay_result *why)
 {
-	static const char *levels[] = { "none", "may", "encrypt", "verify",
-	    "fingerprint" };
 	struct tls_policy p = cl->opt.tls;
 	struct tls_session *sess;
 	char key[TLS_KEY_MAX], text[RELAY_TEXT_MAX];
@@ -1044,7 +1045,8 @@ start_tls(struct smtp_client *cl, struct relay_result *why)
 
 	if (p.wrappermode && p.level < CONFIG_TLS_ENCRYPT)
 		p.level = CONFIG_TLS_ENCRYPT;
-	snprintf(key, sizeof(key), "%s-%s", levels[p.level], cl->relay);
+	snprintf(key, sizeof(key), "%s-%s", config_tls_level_name(p.level),
+	    cl->relay);
 	if ((sess = tls_session_new(&p, key, why)) == NULL)
 		return tls_fail(cl, why);
 	stage_deadline(cl, SMTP_STAGE_STARTTLS, &d);

@@ -14,7 +14,7 @@ failed=0
 
 for t in smtp_reply address config msg_stream nexthop mx_cache route_header \
     logtime \
-    lmtp_server; do
+    lmtp_server tlsa; do
 	prog=$top_builddir/tests/fuzz/fuzz_run_$t
 	dir=$top_srcdir/tests/fuzz/corpus/$t
 	if [ ! -x "$prog" ]; then

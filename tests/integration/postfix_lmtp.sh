@@ -63,8 +63,14 @@ check "1: dave bounced with the next hop's 5.1.1" \
     wait_line 30 "$PF_LOG" "$Q1: to=<dave@reject.test>" "dsn=5.1.1, status=bounced" \
     "550 5.1.1 <dave@reject.test>: no such user"
 check "1: slimrelay's own records" has_line "$RLOG" "to=<bob@accept.test>, relay=$H:$ACCEPT" "status=sent"
+# bob's copy (the bounce to the sender quotes the same Message-ID).
+bob_copy() {
+	grep -l "^X-Rcpt-Args: <bob@accept.test>" $(sink_files $ACCEPT) /dev/null |
+	    xargs -r grep -l "^Message-ID: <m1.lmtp@sender.test>" | head -n 1
+}
+check "1: the message reached the next hop" mta_wait 10 test -n "$(bob_copy)"
 check "1: the message reached the next hop byte for byte" \
-    mta_same_message "$(mta_wait 10 mta_sink_file $ACCEPT "Message-ID: <m1.lmtp@sender.test>")" "$T/m1"
+    mta_same_message "$(bob_copy)" "$T/m1"
 check "1: carol waits in the deferred queue" mta_wait 10 postfix_in_queue "$Q1" deferred
 check "1: the bounce to the sender names dave" \
     mta_wait 30 mta_sink_file $ACCEPT "<dave@reject.test>: no such user"

@@ -664,6 +664,8 @@ test_config_dump_all(void)
 	    "dns_timeout = 5s\n"
 	    "dns_retries = 2\n"
 	    "host_lookup = dns\n"
+	    "dnssec_trust_resolver = loopback\n"
+	    "dnssec_probe = ns:.\n"
 	    "tls_level = may\n"
 	    "smarthost_tls_level = may\n"
 	    "smarthost_tls_wrappermode = no\n"
