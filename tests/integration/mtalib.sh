@@ -26,9 +26,10 @@
 #	postfix_flush QUEUEID
 #
 #	exim_find			$EXIM from exim-unpack.sh, or skip
-#	exim_setup			config from exim-example/
+#	exim_setup [-lmtp]		config from exim-example/ (with -lmtp:
+#					router-lmtp.conf, transport-lmtp.conf)
 #	exim_smarthost PORT		where slimrelay relays Exim's mail
-#	exim_send FROM TO FILE		exim -odi; sets MID
+#	exim_send FROM TO[,TO] FILE	exim -odi; sets MID
 #	exim_run ARG...			exim -C the private config
 #	exim_in_queue MID		(for check) the message waits
 #	exim_not_in_queue MID		(for check) it has left
@@ -545,6 +546,7 @@ exim_find()
 #	then exim-example/ as users copy it
 exim_setup()
 {
+	local v=${1:-}
 	EX_DIR=$T/exim
 	EX_CONF=$EX_DIR/exim.conf
 	EX_LOG=$EX_DIR/log/mainlog
@@ -575,9 +577,9 @@ exim_setup()
 		  domains = +local_domains
 		  transport = local_mbox
 
-		# ---- exim-example/router.conf ----
+		# ---- exim-example/router$v.conf ----
 		CONF
-		mta_subst "$top_srcdir/exim-example/router.conf"
+		mta_subst "$top_srcdir/exim-example/router$v.conf"
 		cat <<-CONF
 
 		begin transports
@@ -587,9 +589,9 @@ exim_setup()
 		  file = $EX_MBOX
 		  user = slimrelay
 
-		# ---- exim-example/transport.conf ----
+		# ---- exim-example/transport$v.conf ----
 		CONF
-		mta_subst "$top_srcdir/exim-example/transport.conf"
+		mta_subst "$top_srcdir/exim-example/transport$v.conf"
 		cat <<-CONF
 
 		begin retry
@@ -629,7 +631,7 @@ exim_send()
 	[ ! -f "$EX_LOG" ] || lines=$(wc -l <"$EX_LOG")
 	exim_run -odi -oi -f "${1:-<>}" -- "$2" <"$3" ||
 	    fatal "exim accepts the message for $2"
-	MID=$(tail -n "+$((lines + 1))" "$EX_LOG" | awk -v to="$2" '
+	MID=$(tail -n "+$((lines + 1))" "$EX_LOG" | awk -v to="${2%%,*}" '
 	{
 		for (i = 1; i < NF; i++)
 			if ($(i + 1) == "<=" && index($0, " for " to)) {
