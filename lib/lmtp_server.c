@@ -105,6 +105,9 @@
  *	at the end. Bytes after the end of the message are the next
  *	commands and stay in the input buffer.
  *
+ *	While the server waits for input, h->tick() (when not NULL) runs
+ *	every opt->tick_ms, for the caller's idle work.
+ *
  *	Every wait is a poll() against a deadline: idle_timeout_ms for
  *	each command outside a transaction, command_timeout_ms for each
  *	command and each read of message data inside one, and for each
@@ -1050,19 +1053,28 @@ put_line(struct lmtp_server *s, const char *line, size_t len)
 	log_debug("lmtp_server: >>> %.*s", (int)len, w);
 }
 
-/* wait_fd - poll until fd has events or the deadline passes */
+/*
+ * wait_fd - poll until fd has events or the deadline passes; while it
+ * waits for input, h.tick() runs every tick_ms (the caller's idle work:
+ * closing the outbound sessions that have idled too long)
+ */
 static int
 wait_fd(struct lmtp_server *s, int fd, short events,
     const struct deadline *d)
 {
 	struct pollfd pfd;
-	int n;
+	bool is_ticking = fd == s->in_fd && s->h.tick != NULL &&
+	    s->opt.tick_ms > 0;
+	int n, ms;
 
 	for (;;) {
 		pfd.fd = fd;
 		pfd.events = events;
 		pfd.revents = 0;
-		n = poll(&pfd, 1, deadline_poll_ms(d));
+		ms = deadline_poll_ms(d);
+		if (is_ticking && (ms < 0 || ms > s->opt.tick_ms))
+			ms = (int)s->opt.tick_ms;
+		n = poll(&pfd, 1, ms);
 		if (n > 0)
 			return 0;
 		if (n < 0 && errno != EINTR)
@@ -1071,6 +1083,8 @@ wait_fd(struct lmtp_server *s, int fd, short events,
 			s->timed_out = true;
 			return -1;
 		}
+		if (n == 0 && is_ticking)
+			s->h.tick(s->h.arg);
 	}
 }
 

@@ -29,6 +29,8 @@ struct lmtp_server_options {
 	unsigned max_errors;		/* per session; 0 = default */
 	unsigned stream_flags;		/* more MSG_STREAM_* (REPLAY is set) */
 	const char *spool_dir;		/* msg_stream spool; NULL = $TMPDIR */
+	long	tick_ms;		/* call h->tick this often while
+					   waiting for input; 0 never */
 };
 
 struct lmtp_server_handler {
@@ -39,6 +41,8 @@ struct lmtp_server_handler {
 	void	(*deliver)(void *arg, const struct envelope *env,
 		    struct msg_stream *ms, struct relay_result *results);
 	void   *arg;
+	/* NULL, or called every tick_ms while the client is silent. */
+	void	(*tick)(void *arg);
 };
 
 enum lmtp_server_end {

@@ -79,6 +79,15 @@ sent_text(struct relay_result *r)
 	relay_result_set(r, status, "sent to %s (%s)", r->relay, text);
 }
 
+/* tick - while the MTA is silent: close sessions idle for too long */
+static void
+tick(void *arg)
+{
+	struct lmtp_service *svc = arg;
+
+	session_cache_expire(svc->ctx.sessions);
+}
+
 /* deliver - one message: a job with the process's service */
 static void
 deliver(void *arg, const struct envelope *env, struct msg_stream *ms,
@@ -143,9 +152,16 @@ lmtp_mode(const struct config *cfg, const char *nexthop)
 	lo.idle_timeout_ms = cfg->lmtp_idle_timeout_ms;
 	lo.command_timeout_ms = cfg->lmtp_idle_timeout_ms;
 	lo.max_age_ms = cfg->lmtp_max_age_ms;
+	/* Idle sessions close on time, not at the next message. */
+	lo.tick_ms = cfg->connection_idle_timeout_ms / 2;
+	if (lo.tick_ms < 100)
+		lo.tick_ms = 100;
+	if (lo.tick_ms > 1000)
+		lo.tick_ms = 1000;
 	memset(&h, 0, sizeof(h));
 	h.check_rcpt = check_rcpt;
 	h.deliver = deliver;
+	h.tick = tick;
 	h.arg = &svc;
 	if (svc.ctx.sessions == NULL ||
 	    (srv = lmtp_server_new(STDIN_FILENO, STDOUT_FILENO, &lo,

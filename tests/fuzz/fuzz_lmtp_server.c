@@ -133,7 +133,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 	struct fuzz_state st = { 0 };
 	const struct lmtp_server_handler h = {
-		fuzz_check_rcpt, fuzz_deliver, &st,
+		fuzz_check_rcpt, fuzz_deliver, &st, NULL,
 	};
 	struct lmtp_server *s = NULL;
 	char *out = NULL;

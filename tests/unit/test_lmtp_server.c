@@ -149,6 +149,7 @@ struct fake {
 	char	content[128 * 1024];
 	ssize_t content_len;	/* -1: read failed */
 	bool	twice;		/* read the message twice (replay) */
+	unsigned nticks;	/* idle ticks seen */
 };
 
 /* fake_check - refuse recipients in one domain */
@@ -201,6 +202,15 @@ fake_deliver(void *arg, const struct envelope *env, struct msg_stream *ms,
 	}
 }
 
+/* fake_tick - count the idle ticks */
+static void
+fake_tick(void *arg)
+{
+	struct fake *f = arg;
+
+	f->nticks++;
+}
+
 /* ---- running a session --------------------------------------------- */
 
 static const struct lmtp_server_options default_opt = {
@@ -216,7 +226,7 @@ session(const struct lmtp_server_options *opt, struct fake *f,
     const struct step *steps, enum fd_mode mode, struct client *c)
 {
 	const struct lmtp_server_handler h = {
-		fake_check, fake_deliver, f,
+		fake_check, fake_deliver, f, fake_tick,
 	};
 	struct lmtp_server *s;
 	enum lmtp_server_end end;
@@ -718,6 +728,30 @@ test_lmtp_server_idle_timeout(void)
 	    "421 4.4.2 " HOST " Error: idle timeout\r\n");
 }
 
+/* test_lmtp_server_tick - the caller's idle work runs while it waits */
+static void
+test_lmtp_server_tick(void)
+{
+	static const struct step steps[] = {
+		{ .send = "LHLO x\r\n", .expect = GREETING LHLO_REPLY },
+		{ .sleep_ms = 400 },
+		{ .send = "QUIT\r\n", .expect = "221 2.0.0 " HOST " Bye\r\n" },
+		{ .send = NULL },
+	};
+	struct lmtp_server_options opt = default_opt;
+
+	opt.tick_ms = 50;
+	memset(&fk, 0, sizeof(fk));
+	UNIT_ASSERT_INT_EQ(session(&opt, &fk, steps, FD_TWO_SOCKETS, &cl),
+	    LMTP_SERVER_QUIT);
+	CU_ASSERT(fk.nticks >= 4);
+	/* Without tick_ms, never. */
+	memset(&fk, 0, sizeof(fk));
+	UNIT_ASSERT_INT_EQ(session(&default_opt, &fk, steps, FD_TWO_SOCKETS,
+	    &cl), LMTP_SERVER_QUIT);
+	UNIT_ASSERT_INT_EQ(fk.nticks, 0);
+}
+
 /* test_lmtp_server_timeouts - in a transaction: 421, nothing delivered */
 static void
 test_lmtp_server_timeouts(void)
@@ -993,7 +1027,7 @@ test_lmtp_server_bad_spool(void)
 static void
 test_lmtp_server_fd_flags(void)
 {
-	const struct lmtp_server_handler h = { NULL, fake_deliver, &fk };
+	const struct lmtp_server_handler h = { NULL, fake_deliver, &fk, NULL };
 	struct lmtp_server *s;
 	int in[2], out[2];
 
@@ -1027,6 +1061,7 @@ static CU_TestInfo tests[] = {
 	{ "test_lmtp_server_sequence", test_lmtp_server_sequence },
 	{ "test_lmtp_server_long_line", test_lmtp_server_long_line },
 	{ "test_lmtp_server_idle_timeout", test_lmtp_server_idle_timeout },
+	{ "test_lmtp_server_tick", test_lmtp_server_tick },
 	{ "test_lmtp_server_timeouts", test_lmtp_server_timeouts },
 	{ "test_lmtp_server_eof", test_lmtp_server_eof },
 	{ "test_lmtp_server_max_age", test_lmtp_server_max_age },
