@@ -47,6 +47,13 @@
 #include "session_cache.h"
 
 #define LMTP_IDLE_SESSIONS	32	/* outbound sessions kept in all */
+/*
+ * A message's deliveries end well inside Postfix lmtp(8)'s
+ * lmtp_data_done_timeout (600s), whatever "deadline" says: a reply
+ * that comes too late is a lost LMTP session to Postfix, which then
+ * throttles the whole transport.
+ */
+#define LMTP_DEADLINE_MAX_MS	(540 * 1000L)
 
 struct lmtp_service {
 	const struct config *cfg;
@@ -99,7 +106,8 @@ deliver(void *arg, const struct envelope *env, struct msg_stream *ms,
 	struct deadline deadline;
 	size_t i;
 
-	deadline_in_ms(&deadline, svc->cfg->deadline_ms);
+	deadline_in_ms(&deadline, svc->cfg->deadline_ms < LMTP_DEADLINE_MAX_MS ?
+	    svc->cfg->deadline_ms : LMTP_DEADLINE_MAX_MS);
 	relay_job_init(&job, svc->nexthop, env, ms, results, &deadline);
 	relay_result_init(&why);
 	if (relay_job_run(&svc->ctx, &job, &why) != 0) {
