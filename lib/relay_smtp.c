@@ -447,36 +447,31 @@ try_address(struct loop *lp, const struct smtp_options *base,
 	key = session_key(keybuf, sizeof(keybuf), &opt, host, a,
 	    lp->cfg->source_address);
 	if ((cl = session_cache_get(lp->sessions, key, &opt.deadline,
-	    &slot)) != NULL) {
-		auth_secret_wipe(&sec);
-		lp->stats->delays.conn_s += elapsed_s(t0);
-		lp->stats->sessions++;
-		transaction(lp, cl, is_last);
-		session_cache_put(lp->sessions, key, lp->pool_dest, cl, slot);
-		return 0;
-	}
-	/* A new connection: its pool_size slot first (pool.c). */
-	if (take_slot(lp, &slot, why) != 0) {
-		auth_secret_wipe(&sec);
-		return -2;
-	}
-	t0 = deadline_now_ms();
-	if ((cl = smtp_client_new(&opt)) == NULL) {
-		auth_secret_wipe(&sec);
-		pool_release(slot);
-		relay_result_set(why, "4.3.0", "out of memory");
-		return -2;
-	}
-	relay_result_init(why);
-	if (smtp_client_connect(cl, host, (const struct sockaddr *)&a->sa,
-	    a->salen, srclen ? (const struct sockaddr *)&src : NULL, srclen,
-	    why) != 0) {
-		lp->stats->delays.conn_s += elapsed_s(t0);
-		if (why->stage != NULL && strcmp(why->stage, "CONNECT") == 0)
-			relay_result_set_relay(why, "none");
-		log_info("relay_smtp: %s", why->text);
-		ret = -1;
-		goto out;
+	    &slot)) == NULL) {
+		/* A new connection: its pool_size slot first (pool.c). */
+		if (take_slot(lp, &slot, why) != 0) {
+			ret = -2;
+			goto out;
+		}
+		t0 = deadline_now_ms();
+		if ((cl = smtp_client_new(&opt)) == NULL) {
+			relay_result_set(why, "4.3.0", "out of memory");
+			ret = -2;
+			goto out;
+		}
+		relay_result_init(why);
+		if (smtp_client_connect(cl, host,
+		    (const struct sockaddr *)&a->sa, a->salen,
+		    srclen ? (const struct sockaddr *)&src : NULL, srclen,
+		    why) != 0) {
+			lp->stats->delays.conn_s += elapsed_s(t0);
+			if (why->stage != NULL &&
+			    strcmp(why->stage, "CONNECT") == 0)
+				relay_result_set_relay(why, "none");
+			log_info("relay_smtp: %s", why->text);
+			ret = -1;
+			goto out;
+		}
 	}
 	auth_secret_wipe(&sec);
 	lp->stats->delays.conn_s += elapsed_s(t0);
@@ -494,7 +489,8 @@ out:
 /* relay_smtp_deliver - Postfix's connection loop over hosts */
 void
 relay_smtp_deliver(const struct config *cfg, struct session_cache *sessions,
-    const char *ehlo_name, const struct relay_smtp_dest *dest, const struct dns_mx_list *list,
+    const char *ehlo_name, const struct relay_smtp_dest *dest,
+    const struct dns_mx_list *list,
     const struct envelope *env, bool *pending, struct msg_stream *ms,
     const struct deadline *deadline, struct relay_result *results,
     struct relay_smtp_stats *stats)
