@@ -298,6 +298,7 @@ run_deliver(struct run *r, enum route_transport t)
 
 	memset(&d, 0, sizeof(d));
 	d.transport = t;
+	r->job.ms = r->ms;	/* a test may have swapped the message */
 	relay_local_deliver(&r->ctx, &r->job, &d, r->pending, &r->stats);
 }
 
