@@ -51,7 +51,7 @@
 #include "result.h"
 #include "sysexits_map.h"
 
-#define DEFAULT_CONFIG	SYSCONFDIR "/slimrelay.conf"
+#define DEFAULT_CONFIG	PKGSYSCONFDIR "/slimrelay.conf"
 
 struct args {
 	const char *config_path;
