@@ -13,9 +13,11 @@ cd "$(dirname "$0")"
 top=$(pwd)
 
 # Debian packages: build tools, libraries, the real servers the tests
-# run (smtp-sink from postfix, ldns-testns, maildrop, miltertest), and
-# the shared libraries of the privately unpacked Exim (exim-unpack.sh).
+# run (smtp-sink from postfix, ldns-testns, maildrop, miltertest), the
+# shared libraries of the privately unpacked Exim (exim-unpack.sh), and
+# what tests/package/debian.sh builds and checks the .deb files with.
 PACKAGES="autoconf automake libtool pkg-config make gcc
+	build-essential debhelper dpkg-dev fakeroot lintian git
 	libldns-dev libssl-dev libmilter-dev libcunit1-dev
 	postfix swaks ldnsutils maildrop miltertest msmtp openssl time iproute2
 	sasl2-bin libsasl2-modules procps
