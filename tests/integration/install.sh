@@ -32,7 +32,7 @@ man8=$(found slimrelay.8)
 manmilter=$(found slimrelay-milter.8)
 man5=$(found slimrelay.conf.5)
 check "the configuration is installed" has "$conf" /slimrelay/slimrelay.conf
-if grep -q '^systemdsystemunitdir = no$' "$top_builddir/Makefile"; then
+if grep -qx 'systemdsystemunitdir = ' "$top_builddir/Makefile"; then
 	echo "# configure --with-systemdsystemunitdir=no: no unit to check"
 	unit=
 else
