@@ -14,10 +14,12 @@ top=$(pwd)
 
 # Debian packages: build tools, libraries, the real servers the tests
 # run (smtp-sink from postfix, ldns-testns, maildrop, miltertest,
-# pflogsumm), and the shared libraries of the privately unpacked Exim
-# (exim-unpack.sh); nsd and unbound serve and validate dane.sh's signed
-# test zone.
+# pflogsumm), the shared libraries of the privately unpacked Exim
+# (exim-unpack.sh), nsd and unbound (which serve and validate dane.sh's
+# signed test zone), and what tests/package/debian.sh builds and checks
+# the .deb files with.
 PACKAGES="autoconf automake libtool pkg-config make gcc
+	build-essential debhelper dpkg-dev fakeroot lintian git
 	libldns-dev libssl-dev libmilter-dev libcunit1-dev
 	postfix swaks ldnsutils maildrop miltertest msmtp openssl time iproute2
 	nsd unbound

@@ -126,6 +126,9 @@
 #ifndef LOCALSTATEDIR
 #define LOCALSTATEDIR	"/var"
 #endif
+#ifndef RUNSTATEDIR
+#define RUNSTATEDIR	"/run"
+#endif
 
 #define TIME_MAX_MS	(7L * 24 * 3600 * 1000)	/* a week */
 #define SHOW_MAX	64	/* value bytes quoted in an error */
@@ -308,7 +311,7 @@ static const struct param params[] = {
 	STR("routing_key_file", routing_key_file, "", check_optional_path),
 	TIME("routing_header_max_age", routing_header_max_age_ms, "7d", 1),
 	STR("milter_socket", milter_socket,
-	    "unix:" LOCALSTATEDIR "/run/slimrelay-milter/milter.sock", NULL),
+	    "unix:" RUNSTATEDIR "/slimrelay-milter/milter.sock", NULL),
 	{ .key = "milter_on_error", .type = P_ENUM,
 	    .offset = OFF(milter_on_error), .def = "tempfail",
 	    .names = on_error },

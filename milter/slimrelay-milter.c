@@ -83,7 +83,7 @@
 #include "route_header.h"
 #include "stdfd.h"
 
-#define DEFAULT_CONFIG	SYSCONFDIR "/slimrelay.conf"
+#define DEFAULT_CONFIG	PKGSYSCONFDIR "/slimrelay.conf"
 #define MILTER_NAME	"slimrelay-milter"
 #define MAX_OVERRIDES	64	/* -o options */
 #define MAX_FORCED	100	/* routed domains in one message */

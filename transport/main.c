@@ -54,7 +54,7 @@
 #include "stdfd.h"
 #include "sysexits_map.h"
 
-#define DEFAULT_CONFIG	SYSCONFDIR "/slimrelay.conf"
+#define DEFAULT_CONFIG	PKGSYSCONFDIR "/slimrelay.conf"
 #define OPT_ROUTE	256	/* --route: long only, never a short option */
 #define OPT_LMTP	257	/* --lmtp: long only */
 

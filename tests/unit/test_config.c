@@ -22,6 +22,9 @@
 #ifndef LOCALSTATEDIR
 #define LOCALSTATEDIR	"/var"
 #endif
+#ifndef RUNSTATEDIR
+#define RUNSTATEDIR	"/run"
+#endif
 
 static char tmpdir[] = "/tmp/test_config.XXXXXX";
 
@@ -686,8 +689,8 @@ test_config_dump_all(void)
 	    "pipe_timeout = 60s\n"
 	    "routing_key_file =\n"
 	    "routing_header_max_age = 604800s\n"
-	    "milter_socket = unix:" LOCALSTATEDIR
-	    "/run/slimrelay-milter/milter.sock\n"
+	    "milter_socket = unix:" RUNSTATEDIR
+	    "/slimrelay-milter/milter.sock\n"
 	    "milter_on_error = tempfail\n"
 	    "milter_user =\n"
 	    "skip_from_line = no\n"
