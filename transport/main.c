@@ -302,10 +302,10 @@ check_config(struct config *cfg, const struct args *a)
 		return EX_CONFIG;
 	}
 	problems += config_check(cfg, &u, stderr);
-	if (problems > 0)
-		return EX_CONFIG;
-	config_dump(cfg, stdout, !a->verbose);
-	return 0;
+	/* -v: the effective settings all the same, to read them by. */
+	if (problems == 0 || a->verbose)
+		config_dump(cfg, stdout, !a->verbose);
+	return problems > 0 ? EX_CONFIG : 0;
 }
 
 /* sanitize_copy - a printable, bounded copy of untrusted input for logs */

@@ -120,6 +120,10 @@ $C:6: route = cond.test smtp:[127.0.0.1]:$P sender=@vip.test: a conditional rule
 $C:8: route = pipe.test pipe: pipe_command is not set"
 check "-t problems: nothing on stdout" eq \
     "$("$SLIMRELAY" -c "$T/t/slimrelay.conf" -t 2>/dev/null)" ""
+OUT=$("$SLIMRELAY" -c "$T/t/slimrelay.conf" -t -v 2>/dev/null)
+RC=$?
+check "-t -v problems: exit 78 all the same" eq "$RC" 78
+check "-t -v problems: every setting on stdout" has "$OUT" "state_directory = $T/t/state"
 # As the transport's user (-u): the state directory must be its own
 # (giving it to nobody needs root, as most of these tests do).
 if [ "$(id -u)" = 0 ]; then

@@ -43,6 +43,6 @@ check "the message waits for carol" exim_in_queue "$MID"
 check "the bounce names dave" mta_wait 10 grep -q "dave@reject.test" "$EX_MBOX"
 check "the bounce does not name carol" sh -c "! grep -q 'carol@closed.test' '$EX_MBOX'"
 check "slimrelay's own record" has_line "$RLOG" "to=<bob@accept.test>" "status=sent"
-check "no slimrelay --lmtp left running" sh -c "! pgrep -f -- '$MTA_BIN --lmtp' >/dev/null"
+check "no slimrelay --lmtp left running" sh -c "! pgrep -u slimrelay -f -- '$MTA_BIN --lmtp' >/dev/null"
 
 finish

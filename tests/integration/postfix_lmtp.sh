@@ -117,7 +117,8 @@ postfix_send a@sender.test eve@slow.test "$T/m4"
 Q4=$QID
 slow_got_data() { grep -ql "Message-ID: <m4.lmtp@sender.test>" $(sink_files $SLOW) /dev/null 2>/dev/null; }
 check "4: the data reached the slow next hop" mta_wait 20 slow_got_data
-pkill -KILL -f -- "$MTA_BIN --lmtp"
+# Only the transport: spawn(8) carries the same words in its argv.
+pkill -KILL -u slimrelay -f -- "$MTA_BIN --lmtp"
 check "4: Postfix defers what got no reply" \
     wait_line 30 "$PF_LOG" "$Q4: to=<eve@slow.test>" "status=deferred"
 check "4: nothing was reported delivered" sh -c "! grep -q '$Q4: to=<eve@slow.test>.*status=sent' '$PF_LOG'"
