@@ -72,7 +72,8 @@
 	X(ldns_rr_owner) \
 	X(ldns_rr_rd_count) \
 	X(ldns_rr_rdf) \
-	X(ldns_rr_ttl)
+	X(ldns_rr_ttl) \
+	X(ldns_wire2pkt)
 
 DL_LDNS_SYMBOLS(DL_DECLARE)
 
@@ -138,6 +139,7 @@ DL_LDNS_SYMBOLS(DL_DECLARE)
 #define ldns_rr_rd_count	(*dl_ldns_rr_rd_count)
 #define ldns_rr_rdf		(*dl_ldns_rr_rdf)
 #define ldns_rr_ttl		(*dl_ldns_rr_ttl)
+#define ldns_wire2pkt		(*dl_ldns_wire2pkt)
 #endif
 
 #endif
