@@ -541,7 +541,8 @@ address_envelope_build(struct envelope *env, struct relay_result *results,
 	if (a->size != NULL) {
 		errno = 0;
 		env->size = strtoll(a->size, &end, 10);
-		if (errno != 0 || *end != '\0' || env->size < 0)
+		if (errno != 0 || end == a->size || *end != '\0' ||
+		    env->size < 0)
 			env->size = -1;	/* an estimate only: ignore junk */
 	}
 	if (a->from_env && sender == NULL)
