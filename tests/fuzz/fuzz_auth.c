@@ -137,11 +137,19 @@ ref_read(const uint8_t *data, size_t size, struct ref *r)
 	return true;
 }
 
+static char path[64];
+
+/* remove_secrets - atexit(): no file left behind */
+static void
+remove_secrets(void)
+{
+	(void)unlink(path);
+}
+
 /* secrets_path - a private file, rewritten with each input */
 static const char *
 secrets_path(void)
 {
-	static char path[64];
 	int fd;
 
 	if (path[0] == '\0') {
@@ -149,6 +157,7 @@ secrets_path(void)
 		if ((fd = mkstemp(path)) < 0 || fchmod(fd, 0600) != 0)
 			abort();
 		close(fd);
+		atexit(remove_secrets);
 	}
 	return path;
 }
@@ -162,11 +171,11 @@ check_lookup(const uint8_t *data, size_t size)
 	struct relay_result why;
 	struct ref r;
 	bool found;
-	const char *path = secrets_path();
+	const char *file = secrets_path();
 	int fd, rc;
 	size_t i;
 
-	if ((fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)) < 0 ||
+	if ((fd = open(file, O_WRONLY | O_TRUNC | O_CLOEXEC)) < 0 ||
 	    (size > 0 && write(fd, data, size) != (ssize_t)size) ||
 	    close(fd) != 0)
 		abort();
@@ -176,7 +185,7 @@ check_lookup(const uint8_t *data, size_t size)
 	auth_keys_add(&k, keys[1]);	/* a key twice is ignored */
 	check(k.n == 3, "a repeated key was added");
 	relay_result_init(&why);
-	rc = auth_secrets_lookup(path, &k, &sec, &found, &why);
+	rc = auth_secrets_lookup(file, &k, &sec, &found, &why);
 	if (rc != 0) {
 		check(rc == -1 && strcmp(why.status, "4.3.5") == 0,
 		    "a failure without 4.3.5");

@@ -212,7 +212,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_size(env.size, a.size);
 	relay_result_init(&sw);
 	if (address_parse_sender(&want, sender, &sw) == 0) {
-		check(same(&env.sender, &want), "sender differs from its parse");
+		check(same(&env.sender, &want),
+		    "sender differs from its parse");
 		check_rcpts(&env, res, &a, NULL);
 	} else
 		check_rcpts(&env, res, &a, &sw);

@@ -145,11 +145,19 @@ check_header(const uint8_t *w, size_t len)
 	}
 }
 
+static char path[64];
+
+/* remove_key - atexit(): no file left behind */
+static void
+remove_key(void)
+{
+	(void)unlink(path);
+}
+
 /* key_path - a private key file, made once */
 static const char *
 key_path(void)
 {
-	static char path[64];
 	FILE *fp;
 	int fd;
 
@@ -160,6 +168,7 @@ key_path(void)
 	    (fp = fdopen(fd, "w")) == NULL || fputs(FUZZ_KEY, fp) == EOF ||
 	    fclose(fp) != 0)
 		abort();
+	atexit(remove_key);
 	return path;
 }
 

@@ -135,10 +135,11 @@ reference(struct ref *r, const char *program, const char *args,
 				w += 2;
 				continue;
 			}
-			if (w + 1 >= end || w[1] != '{' ||
-			    (close = memchr(w + 2, '}', (size_t)(end - w - 2))) ==
-			    NULL || (val = value(v, w + 2,
-			    (size_t)(close - w - 2), &dash)) == NULL) {
+			close = w + 2 < end ? memchr(w + 2, '}',
+			    (size_t)(end - w - 2)) : NULL;
+			if (w + 1 >= end || w[1] != '{' || close == NULL ||
+			    (val = value(v, w + 2, (size_t)(close - w - 2),
+			    &dash)) == NULL) {
 				r->status = "4.3.5";
 				return;
 			}

@@ -121,7 +121,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	relay_result_init(&why);
 	if ((fd = memfd_create("fuzz", MFD_CLOEXEC)) < 0 ||
-	    write(fd, msg, len) != (ssize_t)len || lseek(fd, 0, SEEK_SET) != 0 ||
+	    write(fd, msg, len) != (ssize_t)len ||
+	    lseek(fd, 0, SEEK_SET) != 0 ||
 	    (ms = msg_stream_new(fd, 0, NULL, &why)) == NULL)
 		abort();
 	check(msg_stream_peek(ms, &why) == 0, "peek failed");

@@ -38,11 +38,19 @@ check(bool ok, const char *what)
 	}
 }
 
+static char path[64];
+
+/* remove_key - atexit(): no file left behind */
+static void
+remove_key(void)
+{
+	(void)unlink(path);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const mode_t modes[] = { 0600, 0640, 0660, 0604 };
-	static char path[64];
 	static struct route_header_key k;
 	struct relay_result why;
 	size_t want, i;
@@ -57,6 +65,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((fd = mkstemp(path)) < 0)
 			abort();
 		close(fd);
+		atexit(remove_key);
 	}
 	mode = modes[data[0] & 3];
 	if ((fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)) < 0 ||
@@ -74,7 +83,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = route_header_key_load(&k, path, &why);
 	if ((mode & 077) != 0 && (mode & 077) != 040) {
 		check(rc != 0, "a key others can read or change was loaded");
-	} else if (want >= ROUTE_HEADER_KEY_MIN && want <= ROUTE_HEADER_KEY_MAX) {
+	} else if (want >= ROUTE_HEADER_KEY_MIN &&
+	    want <= ROUTE_HEADER_KEY_MAX) {
 		check(rc == 0, "a good key was refused");
 		check(k.len == want && memcmp(k.data, data + 1, want) == 0,
 		    "the key is not the file without its trailing blanks");

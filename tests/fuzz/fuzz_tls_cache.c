@@ -44,6 +44,14 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 static char dir[64];
 static char path[512];
 
+/* remove_cache - atexit(): no file or directory left behind */
+static void
+remove_cache(void)
+{
+	(void)unlink(path);
+	(void)rmdir(dir);
+}
+
 /* check - abort with a message when an invariant does not hold */
 static void
 check(bool ok, const char *what)
@@ -133,6 +141,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pol.verify_name = "mx.example.test";
 		pol.cache_dir = dir;
 		cache_path(&pol);
+		atexit(remove_cache);
 	}
 	is_loose = data[0] & 1;
 	(void)unlink(path);
