@@ -44,9 +44,11 @@ check(bool ok, const char *what)
 	}
 }
 
-/* output_code - the status at the start of the output, or "" */
+/* output_code - the status at the start of the output, or ""; *text
+ * is where the output goes on after the space */
 static void
-output_code(const struct child_status *st, char *code, size_t len)
+output_code(const struct child_status *st, char *code, size_t len,
+    const char **text)
 {
 	const char *sp;
 	size_t n;
@@ -61,6 +63,7 @@ output_code(const struct child_status *st, char *code, size_t len)
 		return;
 	memcpy(code, st->output, n);
 	code[n] = '\0';
+	*text = sp + 1;
 	if (!relay_status_valid(code))
 		code[0] = '\0';
 }
@@ -112,12 +115,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	check(r.class != RELAY_OK, "a failed command reported delivered");
-	output_code(&st, code, sizeof(code));
+	output_code(&st, code, sizeof(code), &text);
 	if (t == ROUTE_PIPE && code[0] != '\0') {
 		check(strcmp(r.status, code) == 0,
 		    "pipe: not the status the output gave");
 		/* The text starts as the output after the code does. */
-		text = st.output + strlen(code) + 1;
 		for (p = r.text; *p != '\0' && *text != '\0'; p++, text++)
 			check(*p == *text || (*p == ' ' &&
 			    ((unsigned char)*text < 0x20 || *text == 0x7f)),
