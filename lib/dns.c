@@ -132,7 +132,9 @@
  *	addresses it finds are added to list (port set), for an MX query
  *	the records to set (whose counts and ttl the caller zeroes first,
  *	as dns_lookup_mx() does); a negative answer's RFC 2308 TTL counts
- *	for dns_last_negative_ttl(). It returns the outcome and leaves the
+ *	for dns_last_negative_ttl(). Unless the outcome is DNS_OUT_OK,
+ *	nothing of the reply is added (one malformed record spoils the
+ *	records before it too). It returns the outcome and leaves the
  *	reason in dns_last_error(); list, set and the packets stay the
  *	caller's. port is only copied into the addresses.
  *
@@ -1018,6 +1020,7 @@ dns_reply(struct dns *d, const char *name, const ldns_pkt *q,
 	const ldns_rdf *qname = qrr != NULL ? ldns_rr_owner(qrr) : NULL;
 	ldns_rr_type type = qrr != NULL ? ldns_rr_get_type(qrr) : 0;
 	enum dns_outcome out;
+	size_t had;
 
 	if (qname == NULL || (type == LDNS_RR_TYPE_MX ? set == NULL :
 	    list == NULL || (type != LDNS_RR_TYPE_A &&
@@ -1026,6 +1029,7 @@ dns_reply(struct dns *d, const char *name, const ldns_pkt *q,
 		    name);
 		return DNS_OUT_TRYAGAIN;
 	}
+	had = type == LDNS_RR_TYPE_MX ? set->nrr : list->n;
 	out = check_reply(d, name, type, q, ans, qname);
 	if (out == DNS_OUT_OK)
 		out = type == LDNS_RR_TYPE_MX ?
@@ -1037,6 +1041,11 @@ dns_reply(struct dns *d, const char *name, const ldns_pkt *q,
 		note_negative(d, set->ttl);
 	} else if (out == DNS_OUT_NXDOMAIN)
 		note_negative(d, negative_ttl(ans, qname, qname));
+	/* A malformed record spoils the reply: none of its records count. */
+	if (out != DNS_OUT_OK && type == LDNS_RR_TYPE_MX)
+		set->nrr = had;
+	else if (out != DNS_OUT_OK)
+		list->n = had;
 	return out;
 }
 
