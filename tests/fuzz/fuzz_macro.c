@@ -212,7 +212,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	end = buf + size;
 	for (p = buf, i = 0; i < 4; i++) {
 		f[i] = p;
-		p = p < end ? p + strlen(p) + 1 : end;
+		if (p < end && (p += strlen(p) + 1) > end)
+			p = end;
 	}
 	relay_result_init(&why);
 	if (address_parse_sender(&sender, f[1], &why) != 0 ||
