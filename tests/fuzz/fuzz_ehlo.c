@@ -135,9 +135,13 @@ check_size(unsigned long long got, const struct expect *e)
 	}
 	for (p = e->size_arg; *p == ' '; p++)
 		;
-	for (; *p >= '0' && *p <= '9'; p++, digits++)
+	/* Leading zeros are no digits of the value's size. */
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (digits > 0 || *p != '0')
+			digits++;
 		if (digits < 19)
 			n = n * 10 + (unsigned long long)(*p - '0');
+	}
 	if (*p != '\0' && *p != ' ') {
 		check(got == 0, "a limit from a SIZE line that is no number");
 		return;
