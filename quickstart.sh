@@ -13,12 +13,15 @@ cd "$(dirname "$0")"
 top=$(pwd)
 
 # Debian packages: build tools, libraries, the real servers the tests
-# run (smtp-sink from postfix, ldns-testns, maildrop, miltertest), and
-# the shared libraries of the privately unpacked Exim (exim-unpack.sh).
+# run (smtp-sink from postfix, ldns-testns, maildrop, miltertest,
+# pflogsumm), and the shared libraries of the privately unpacked Exim
+# (exim-unpack.sh); nsd and unbound serve and validate dane.sh's signed
+# test zone.
 PACKAGES="autoconf automake libtool pkg-config make gcc
 	libldns-dev libssl-dev libmilter-dev libcunit1-dev
 	postfix swaks ldnsutils maildrop miltertest msmtp openssl time iproute2
-	sasl2-bin libsasl2-modules procps
+	nsd unbound
+	sasl2-bin libsasl2-modules procps pflogsumm
 	libc6 libcrypt1 libdb5.3 libgnutls-dane0 libgnutls30 libidn12
 	libidn2-0 libnsl2 libpcre2-8-0"
 

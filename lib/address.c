@@ -14,6 +14,17 @@
  *	int address_envelope_build(struct envelope *env,
  *	    struct relay_result *results, const struct envelope_args *a,
  *	    struct relay_result *setup);
+ *
+ *	bool address_xtext_valid(const char *text, size_t len,
+ *	    bool allow_utf8);
+ *	int address_xtext_decode(const char *text, size_t len, char *out,
+ *	    size_t out_len);
+ *	int address_parse_notify(struct address *a, const char *value,
+ *	    struct relay_result *why);
+ *	int address_parse_orcpt(struct address *a, const char *value,
+ *	    struct relay_result *why);
+ *	int address_parse_envid(struct envelope *env, const char *value,
+ *	    struct relay_result *why);
  * DESCRIPTION
  *	address_parse_sender() and address_parse_rcpt() check one envelope
  *	address as the MTA passes it (Postfix ${sender} and ${recipient},
@@ -63,14 +74,41 @@
  *	bad recipient gets its own result (results[], one per recipient,
  *	initialised by the caller), and its addr holds the input made
  *	printable, for the log. It returns 0, or -1 with *setup set
- *	(4.3.5) when there is no sender at all.
+ *	(4.3.5) when there is no sender at all: neither -f nor -E, or -E
+ *	with $SENDER unset (an empty one is the null sender).
+ *
+ *	The DSN parameters (RFC 3461) arrive only in LMTP mode; pipe mode
+ *	leaves them zero. address_xtext_valid() checks len bytes of xtext
+ *	(RFC 3461 section 4): printable ASCII from '!' to '~' except '+'
+ *	and '=', and "+XX" for any byte (upper-case hex digits per the
+ *	RFC; lower case is accepted too, as a robust reader should). With
+ *	allow_utf8, valid UTF-8 sequences are accepted as well (RFC 6533
+ *	utf-8-addr-unitext, used with SMTPUTF8). address_xtext_decode()
+ *	writes the decoded bytes of valid xtext to out and a NUL, and
+ *	returns their number, or -1 when the text is not valid xtext or
+ *	out is too small.
+ *
+ *	address_parse_notify() sets a->notify from a NOTIFY= value:
+ *	"NEVER", or a comma-separated list of SUCCESS, FAILURE and DELAY
+ *	(any case, each at most once; NEVER alone). address_parse_orcpt()
+ *	checks an ORCPT= value, "addr-type;xtext" with addr-type an atom
+ *	and the xtext not empty, at most ADDRESS_ORCPT_MAX bytes, and
+ *	keeps it as given in a->orcpt (to be passed on unchanged); the
+ *	type "utf-8" (RFC 6533) allows UTF-8 in the text.
+ *	address_parse_envid() checks an ENVID= value (1 to
+ *	ENVELOPE_ENVID_MAX bytes of xtext) and keeps it in env->envid.
+ *	The three return 0, or -1 with *why set to "5.5.4" and a text
+ *	that names the parameter ("bad NOTIFY parameter: ..."); the
+ *	address or envelope is then unchanged.
  * SEE ALSO
- *	RFC 5321 sections 4.1.2, 4.1.3, 4.5.1 and 4.5.3.1; RFC 6531.
+ *	RFC 5321 sections 4.1.2, 4.1.3, 4.5.1 and 4.5.3.1; RFC 6531;
+ *	RFC 3461 (DSN) sections 4.1 to 4.4; RFC 6533 section 3.
  */
 #include "autoconfig.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +128,7 @@ static size_t utf8_len(const unsigned char *, size_t);
 static void show(char *, size_t, const char *);
 static void show_char(char *, size_t, const char *, int);
 static void sanitize_copy(char *, size_t, const char *);
+static int hex_value(int);
 
 /* address_parse_sender - an envelope sender; "" and "<>" are null */
 int
@@ -545,8 +584,18 @@ address_envelope_build(struct envelope *env, struct relay_result *results,
 		    env->size < 0)
 			env->size = -1;	/* an estimate only: ignore junk */
 	}
-	if (a->from_env && sender == NULL)
-		sender = a->env_sender != NULL ? a->env_sender : "";
+	/*
+	 * Exim sets SENDER for every pipe command, empty for a bounce. An
+	 * unset SENDER means we were not run by Exim as configured: a set-up
+	 * error, never the null sender, which would turn the message into
+	 * one whose failures nobody is told about.
+	 */
+	if (a->from_env && sender == NULL) {
+		if ((sender = a->env_sender) == NULL)
+			return relay_result_set(setup, "4.3.5", "no envelope "
+			    "sender: -E given but SENDER is not set in the "
+			    "environment");
+	}
 	if (sender == NULL)
 		return relay_result_set(setup, "4.3.5", "no envelope sender: "
 		    "use -f sender (Postfix: -f ${sender} with null_sender=) "
@@ -568,5 +617,154 @@ address_envelope_build(struct envelope *env, struct relay_result *results,
 		sanitize_copy(env->rcpt[i].addr, sizeof(env->rcpt[i].addr),
 		    text);
 	}
+	return 0;
+}
+
+/* hex_value - the value of one hex digit (either case), or -1 */
+static int
+hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* address_xtext_valid - RFC 3461 xtext (and UTF-8 when allowed) */
+bool
+address_xtext_valid(const char *text, size_t len, bool allow_utf8)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i, k;
+
+	for (i = 0; i < len; i += k) {
+		k = 1;
+		if (s[i] == '+') {
+			/* hexchar: '+' and exactly two hex digits */
+			if (len - i < 3 || hex_value(s[i + 1]) < 0 ||
+			    hex_value(s[i + 2]) < 0)
+				return false;
+			k = 3;
+		} else if (s[i] >= 0x80) {
+			if (!allow_utf8 || (k = utf8_len(s + i, len - i)) == 0)
+				return false;
+		} else if (s[i] < '!' || s[i] > '~' || s[i] == '=')
+			return false;
+	}
+	return true;
+}
+
+/* address_xtext_decode - the bytes xtext stands for; -1 if invalid */
+int
+address_xtext_decode(const char *text, size_t len, char *out,
+    size_t out_len)
+{
+	size_t i, o = 0;
+
+	if (!address_xtext_valid(text, len, true) || out_len == 0)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (o + 1 >= out_len)
+			return -1;
+		if (text[i] == '+') {
+			out[o++] = (char)(hex_value((unsigned char)text[i +
+			    1]) * 16 + hex_value((unsigned char)text[i + 2]));
+			i += 2;
+		} else
+			out[o++] = text[i];
+	}
+	out[o] = '\0';
+	return o > INT_MAX ? -1 : (int)o;
+}
+
+/* address_parse_notify - NOTIFY=NEVER | SUCCESS,FAILURE,DELAY */
+int
+address_parse_notify(struct address *a, const char *value,
+    struct relay_result *why)
+{
+	static const struct {
+		const char *name;
+		unsigned flag;
+	} words[] = {
+		{ "NEVER", ADDRESS_NOTIFY_NEVER },
+		{ "SUCCESS", ADDRESS_NOTIFY_SUCCESS },
+		{ "FAILURE", ADDRESS_NOTIFY_FAILURE },
+		{ "DELAY", ADDRESS_NOTIFY_DELAY },
+	};
+	const char *p = value, *end;
+	unsigned flags = 0, flag;
+	size_t n, i;
+
+	for (;;) {
+		end = strchr(p, ',');
+		n = end != NULL ? (size_t)(end - p) : strlen(p);
+		flag = 0;
+		for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+			if (strlen(words[i].name) == n &&
+			    strncasecmp(p, words[i].name, n) == 0)
+				flag = words[i].flag;
+		if (flag == 0 || (flags & flag) != 0)
+			return relay_result_set(why, "5.5.4", "bad NOTIFY "
+			    "parameter: %s keyword", flag == 0 ? "unknown" :
+			    "repeated");
+		flags |= flag;
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	/* RFC 3461 4.1: NEVER must not be combined with anything. */
+	if ((flags & ADDRESS_NOTIFY_NEVER) != 0 &&
+	    flags != ADDRESS_NOTIFY_NEVER)
+		return relay_result_set(why, "5.5.4", "bad NOTIFY parameter: "
+		    "NEVER combined with other keywords");
+	a->notify = flags;
+	return 0;
+}
+
+/* address_parse_orcpt - ORCPT=addr-type;xtext, kept as given */
+int
+address_parse_orcpt(struct address *a, const char *value,
+    struct relay_result *why)
+{
+	const char *semi;
+	size_t len = strlen(value), tlen, i;
+
+	if (len > ADDRESS_ORCPT_MAX)
+		return relay_result_set(why, "5.5.4", "bad ORCPT parameter: "
+		    "longer than %d bytes", ADDRESS_ORCPT_MAX);
+	if ((semi = strchr(value, ';')) == NULL || semi == value)
+		return relay_result_set(why, "5.5.4", "bad ORCPT parameter: "
+		    "want addr-type;address");
+	/* addr-type is an atom (RFC 3461 4.2, RFC 5322 atext). */
+	tlen = (size_t)(semi - value);
+	for (i = 0; i < tlen; i++)
+		if (!is_atext((unsigned char)value[i]))
+			return relay_result_set(why, "5.5.4", "bad ORCPT "
+			    "parameter: bad address type");
+	if (semi[1] == '\0' || !address_xtext_valid(semi + 1,
+	    len - tlen - 1, tlen == 5 && strncasecmp(value, "utf-8", 5) == 0))
+		return relay_result_set(why, "5.5.4", "bad ORCPT parameter: "
+		    "bad xtext");
+	memcpy(a->orcpt, value, len + 1);
+	return 0;
+}
+
+/* address_parse_envid - ENVID=xtext, kept as given */
+int
+address_parse_envid(struct envelope *env, const char *value,
+    struct relay_result *why)
+{
+	size_t len = strlen(value);
+
+	if (len == 0 || len > ENVELOPE_ENVID_MAX)
+		return relay_result_set(why, "5.5.4", "bad ENVID parameter: "
+		    "%s", len == 0 ? "empty" : "too long");
+	if (!address_xtext_valid(value, len, false))
+		return relay_result_set(why, "5.5.4", "bad ENVID parameter: "
+		    "bad xtext");
+	memcpy(env->envid, value, len + 1);
 	return 0;
 }

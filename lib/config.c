@@ -8,6 +8,10 @@
  *	void config_fini(struct config *cfg);
  *	int config_load(struct config *cfg, const char *path,
  *	    bool must_exist, struct relay_result *why);
+ *	int config_load_all(struct config *cfg, const char *path,
+ *	    bool must_exist, FILE *problems, unsigned *count);
+ *	int config_where(const struct config *cfg, const char *key,
+ *	    char *buf, size_t len);
  *	int config_read(struct config *cfg, FILE *fp, const char *name,
  *	    struct relay_result *why);
  *	int config_set(struct config *cfg, const char *key,
@@ -47,6 +51,20 @@
  *	that does not exist is not an error unless must_exist is set.
  *	config_read() does the same with an open stream, and uses name in
  *	messages.
+ *
+ *	config_load_all() is config_load() for slimrelay -t: it does not
+ *	stop at the first mistake but writes each one as a line on
+ *	problems ("FILE:LINE: what is wrong"), adds one to *count, and
+ *	goes on; cfg gets every good line. It returns 0 when the file was
+ *	read (with or without mistakes), -1 when it could not be.
+ *
+ *	cfg->path is the file read and cfg->set_line[] the line of each
+ *	parameter's last setting in it (0 for a default or -o);
+ *	route.line is the line of each route rule. config_where() writes
+ *	where key got its value: "FILE:LINE", "-o" or, for a default,
+ *	"FILE" (the file that could have set it; "slimrelay.conf" when
+ *	none was read), and returns 1 when key was set, 0 for a default,
+ *	-1 for an unknown key.
  *
  *	config_set() sets one parameter from its text, config_set_option()
  *	from "key=value" (the -o option). Both mark the key as set, like
@@ -148,6 +166,8 @@ static int check_nexthop(const char *, char *, size_t);
 static int check_hostname(const char *, char *, size_t);
 static int check_ip(const char *, char *, size_t);
 static int check_dns_servers(const char *, char *, size_t);
+static int check_trust_resolver(const char *, char *, size_t);
+static int check_probe(const char *, char *, size_t);
 static int check_log(const char *, char *, size_t);
 static int check_syslog_name(const char *, char *, size_t);
 static int check_optional_path(const char *, char *, size_t);
@@ -170,6 +190,8 @@ static const struct name_value tls_levels[] = {
 	{ "encrypt", CONFIG_TLS_ENCRYPT },
 	{ "verify", CONFIG_TLS_VERIFY },
 	{ "fingerprint", CONFIG_TLS_FINGERPRINT },
+	{ "dane", CONFIG_TLS_DANE },
+	{ "dane-only", CONFIG_TLS_DANE_ONLY },
 	{ NULL, 0 },
 };
 
@@ -233,6 +255,14 @@ static const struct param params[] = {
 	{ .key = "pool_size", .type = P_INT, .offset = OFF(pool_size),
 	    .def = "0", .min = 0, .max = 1000 },
 	TIME("pool_wait", pool_wait_ms, "60s", 0),
+	TIME("connection_idle_timeout", connection_idle_timeout_ms, "2s", 1),
+	TIME("connection_reuse_time_limit", connection_reuse_time_limit_ms,
+	    "300s", 1),
+	{ .key = "connection_reuse_count_limit", .type = P_INT,
+	    .offset = OFF(connection_reuse_count_limit), .def = "0",
+	    .min = 0, .max = 100000 },
+	TIME("lmtp_idle_timeout", lmtp_idle_timeout_ms, "300s", 1),
+	TIME("lmtp_max_age", lmtp_max_age_ms, "3600s", 1),
 	{ .key = "state_directory", .type = P_PATH,
 	    .offset = OFF(state_directory), .size = SZ(state_directory),
 	    .def = LOCALSTATEDIR "/lib/slimrelay" },
@@ -241,6 +271,9 @@ static const struct param params[] = {
 	{ .key = "dns_retries", .type = P_INT, .offset = OFF(dns_retries),
 	    .def = "2", .min = 0, .max = 10 },
 	{ .key = "host_lookup", .type = P_LOOKUP, .def = "dns" },
+	STR("dnssec_trust_resolver", dnssec_trust_resolver, "loopback",
+	    check_trust_resolver),
+	STR("dnssec_probe", dnssec_probe, "ns:.", check_probe),
 	{ .key = "tls_level", .type = P_ENUM, .offset = OFF(tls_level),
 	    .def = "may", .names = tls_levels },
 	{ .key = "smarthost_tls_level", .type = P_ENUM,
@@ -257,6 +290,8 @@ static const struct param params[] = {
 	STR("auth_mechanism", auth_mechanism, "", check_mechanism),
 	{ .key = "auth_allow_plaintext", .type = P_BOOL,
 	    .offset = OFF(auth_allow_plaintext), .def = "no" },
+	{ .key = "auth_soft_bounce", .type = P_BOOL,
+	    .offset = OFF(auth_soft_bounce), .def = "yes" },
 	{ .key = "maildrop_path", .type = P_PATH,
 	    .offset = OFF(maildrop_path), .size = SZ(maildrop_path),
 	    .def = "/usr/bin/maildrop" },
@@ -290,7 +325,8 @@ static const struct param params[] = {
 
 #define NPARAMS	(sizeof(params) / sizeof(params[0]))
 
-_Static_assert(NPARAMS <= 64, "set_mask has one bit per parameter");
+_Static_assert(NPARAMS <= CONFIG_PARAMS_MAX && CONFIG_PARAMS_MAX <= 64,
+    "set_mask has one bit per parameter");
 _Static_assert(sizeof(enum config_addr_pref) == sizeof(int),
     "address_preference is stored through an int");
 
@@ -302,6 +338,12 @@ static void format_value(const struct param *, const struct config *,
 	    char *, size_t);
 static int parse_line(struct config *, char *, const char *, unsigned,
 	    struct relay_result *);
+
+/* Where config_load_all() reports; NULL: stop at the first mistake. */
+struct problems {
+	FILE	*fp;
+	unsigned count;
+};
 /*
  * A source of lines: a file descriptor read with read(2), or a stream.
  * The transport reads its configuration file through the descriptor,
@@ -316,9 +358,10 @@ struct source {
 };
 
 static int read_source(struct config *, struct source *, const char *,
-    struct relay_result *);
+    struct problems *, struct relay_result *);
 static int read_lines(struct config *, struct source *, const char *,
-	    struct relay_result *);
+	    struct problems *, struct relay_result *);
+static int report(struct problems *, const struct relay_result *);
 static int read_line(struct source *, char *, size_t, size_t *);
 static char *trim(char *);
 static void show(char *, size_t, const char *);
@@ -389,11 +432,86 @@ config_load(struct config *cfg, const char *path, bool must_exist,
 	}
 	src.fp = NULL;
 	src.fd = fd;
-	ret = read_source(cfg, &src, path, why);
+	ret = read_source(cfg, &src, path, NULL, why);
 out:
 	if (fd >= 0)
 		close(fd);
 	return ret;
+}
+
+/* config_load_all - config_load(), every mistake reported, none fatal */
+int
+config_load_all(struct config *cfg, const char *path, bool must_exist,
+    FILE *problems, unsigned *count)
+{
+	struct problems pr = { problems, 0 };
+	struct relay_result why;
+	struct source src;
+	struct stat st;
+	int fd, ret = -1;
+
+	relay_result_init(&why);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+		if (errno == ENOENT && !must_exist) {
+			/* The file that could set what the checks find. */
+			snprintf(cfg->path, sizeof(cfg->path), "%s", path);
+			ret = 0;
+		} else
+			relay_result_set(&why, "4.3.5", "%s: %s", path,
+			    strerror(errno));
+	} else if (fstat(fd, &st) < 0) {
+		relay_result_set(&why, "4.3.5", "%s: %s", path,
+		    strerror(errno));
+	} else if (!S_ISREG(st.st_mode)) {
+		relay_result_set(&why, "4.3.5", "%s: %s", path,
+		    S_ISDIR(st.st_mode) ? "is a directory" :
+		    "not a regular file");
+	} else {
+		src.fp = NULL;
+		src.fd = fd;
+		ret = read_source(cfg, &src, path, &pr, &why);
+	}
+	if (ret != 0)
+		(void)report(&pr, &why);
+	if (fd >= 0)
+		close(fd);
+	*count += pr.count;
+	return ret;
+}
+
+/* config_where - where key got its value (see above) */
+int
+config_where(const struct config *cfg, const char *key, char *buf,
+    size_t len)
+{
+	const char *file = cfg->path[0] != '\0' ? cfg->path :
+	    "slimrelay.conf";
+	size_t idx;
+
+	if (find_param(key, &idx) == NULL) {
+		snprintf(buf, len, "%s", file);
+		return -1;
+	}
+	if ((cfg->set_mask & (1ULL << idx)) == 0) {
+		snprintf(buf, len, "%s", file);
+		return 0;
+	}
+	if (cfg->set_line[idx] == 0)
+		snprintf(buf, len, "-o");
+	else
+		snprintf(buf, len, "%s:%u", file, cfg->set_line[idx]);
+	return 1;
+}
+
+/* report - one mistake as a line; 0 to go on, -1 to stop (no list) */
+static int
+report(struct problems *pr, const struct relay_result *why)
+{
+	if (pr == NULL)
+		return -1;
+	fprintf(pr->fp, "%s\n", why->text);
+	pr->count++;
+	return 0;
 }
 
 /* config_read - parse a configuration stream; name is for messages */
@@ -405,22 +523,23 @@ config_read(struct config *cfg, FILE *fp, const char *name,
 
 	src.fp = fp;
 	src.fd = -1;
-	return read_source(cfg, &src, name, why);
+	return read_source(cfg, &src, name, NULL, why);
 }
 
 /* read_source - config_read() from either kind of source */
 static int
 read_source(struct config *cfg, struct source *src, const char *name,
-    struct relay_result *why)
+    struct problems *pr, struct relay_result *why)
 {
 	struct config work = *cfg;
 
 	src->error = false;
 	src->pos = src->len = 0;
+	snprintf(work.path, sizeof(work.path), "%s", name);
 	/* All or nothing: work gets its own routes, cfg's stay as they are. */
 	if (route_table_copy(&work.routes, &cfg->routes, why) != 0)
 		return -1;
-	if (read_lines(&work, src, name, why) != 0) {
+	if (read_lines(&work, src, name, pr, why) != 0) {
 		config_fini(&work);
 		return -1;
 	}
@@ -429,10 +548,13 @@ read_source(struct config *cfg, struct source *src, const char *name,
 	return 0;
 }
 
-/* read_lines - parse the stream into cfg, up to the first error */
+/*
+ * read_lines - parse the stream into cfg, up to the first error; with
+ * pr, every error is reported and the next line read
+ */
 static int
 read_lines(struct config *cfg, struct source *src, const char *name,
-    struct relay_result *why)
+    struct problems *pr, struct relay_result *why)
 {
 	char line[CONFIG_LINE_MAX + 1], logical[CONFIG_LINE_MAX + 1];
 	unsigned lineno = 0, start = 0;
@@ -448,12 +570,16 @@ read_lines(struct config *cfg, struct source *src, const char *name,
 		if (n == 2) {
 			relay_result_set(why, "4.3.5", "%s:%u: line longer "
 			    "than %d bytes", name, lineno, CONFIG_LINE_MAX);
-			return -1;
+			if (report(pr, why) != 0)
+				return -1;
+			continue;
 		}
 		if (memchr(line, '\0', len) != NULL) {
 			relay_result_set(why, "4.3.5", "%s:%u: NUL byte in "
 			    "line", name, lineno);
-			return -1;
+			if (report(pr, why) != 0)
+				return -1;
+			continue;
 		}
 		text = trim(line);
 		if (*text == '\0' || *text == '#')
@@ -464,14 +590,19 @@ read_lines(struct config *cfg, struct source *src, const char *name,
 				relay_result_set(why, "4.3.5", "%s:%u: "
 				    "continuation line without a parameter "
 				    "line before it", name, lineno);
-				return -1;
+				if (report(pr, why) != 0)
+					return -1;
+				continue;
 			}
 			len = strlen(text);
 			if (llen + 1 + len > CONFIG_LINE_MAX) {
 				relay_result_set(why, "4.3.5", "%s:%u: "
 				    "parameter longer than %d bytes", name,
 				    start, CONFIG_LINE_MAX);
-				return -1;
+				if (report(pr, why) != 0)
+					return -1;
+				pending = false;
+				continue;
 			}
 			logical[llen++] = ' ';
 			memcpy(logical + llen, text, len + 1);
@@ -479,7 +610,7 @@ read_lines(struct config *cfg, struct source *src, const char *name,
 			continue;
 		}
 		if (pending && parse_line(cfg, logical, name, start,
-		    why) < 0)
+		    why) < 0 && report(pr, why) != 0)
 			return -1;
 		llen = strlen(text);
 		memcpy(logical, text, llen + 1);
@@ -491,7 +622,8 @@ read_lines(struct config *cfg, struct source *src, const char *name,
 		    strerror(errno));
 		return -1;
 	}
-	if (pending && parse_line(cfg, logical, name, start, why) < 0)
+	if (pending && parse_line(cfg, logical, name, start, why) < 0 &&
+	    report(pr, why) != 0)
 		return -1;
 	return 0;
 }
@@ -559,6 +691,7 @@ parse_line(struct config *cfg, char *line, const char *name,
 {
 	char shown[SHOW_MAX + 8];
 	char *eq, *key, *value;
+	size_t idx;
 
 	if ((eq = strchr(line, '=')) == NULL) {
 		show(shown, sizeof(shown), line);
@@ -581,6 +714,13 @@ parse_line(struct config *cfg, char *line, const char *name,
 		relay_result_set(why, "4.3.5", "%s:%u: %s", name, lineno,
 		    inner);
 		return -1;
+	}
+	/* config_set() found the key: remember the line, for -t. */
+	if (find_param(key, &idx) != NULL) {
+		cfg->set_line[idx] = lineno;
+		if (params[idx].type == P_ROUTE && *value != '\0' &&
+		    cfg->routes.count > 0)
+			cfg->routes.route[cfg->routes.count - 1].line = lineno;
 	}
 	return 0;
 }
@@ -615,6 +755,7 @@ config_set(struct config *cfg, const char *key, const char *value,
 		    err);
 	}
 	cfg->set_mask |= 1ULL << idx;
+	cfg->set_line[idx] = 0;		/* parse_line() sets the line */
 	return 0;
 }
 
@@ -1104,6 +1245,66 @@ check_dns_servers(const char *s, char *err, size_t errlen)
 		first_port = port;
 		s += n;
 	}
+}
+
+/* check_trust_resolver - "loopback" and IP addresses; "" trusts none */
+static int
+check_trust_resolver(const char *s, char *err, size_t errlen)
+{
+	unsigned char bin[sizeof(struct in6_addr)];
+	char addr[INET6_ADDRSTRLEN + 1];
+	size_t n;
+
+	for (;;) {
+		s += strspn(s, ", \t");
+		if (*s == '\0')
+			return 0;
+		n = strcspn(s, ", \t");
+		if (n == 8 && strncmp(s, "loopback", 8) == 0) {
+			s += n;
+			continue;
+		}
+		if (n >= sizeof(addr)) {
+			snprintf(err, errlen, "expected \"loopback\" or IP "
+			    "addresses");
+			return -1;
+		}
+		memcpy(addr, s, n);
+		addr[n] = '\0';
+		if (inet_pton(AF_INET, addr, bin) != 1 &&
+		    inet_pton(AF_INET6, addr, bin) != 1) {
+			snprintf(err, errlen, "\"%s\" is not \"loopback\" "
+			    "or an IP address", addr);
+			return -1;
+		}
+		s += n;
+	}
+}
+
+/* check_probe - "" or TYPE:NAME, TYPE one of ns, a, aaaa, mx, soa */
+static int
+check_probe(const char *s, char *err, size_t errlen)
+{
+	static const char *const types[] = { "ns:", "a:", "aaaa:", "mx:",
+	    "soa:", NULL };
+	const char *const *t;
+	size_t n;
+
+	if (*s == '\0')
+		return 0;
+	for (t = types; *t != NULL; t++) {
+		n = strlen(*t);
+		if (strncasecmp(s, *t, n) != 0)
+			continue;
+		if (strcmp(s + n, ".") == 0 || (s[n] != '\0' &&
+		    address_check_domain(s + n, strlen(s + n), false, NULL,
+		    err, errlen) == 0))
+			return 0;
+		return -1;
+	}
+	snprintf(err, errlen, "expected TYPE:NAME, TYPE one of ns, a, aaaa, "
+	    "mx, soa");
+	return -1;
 }
 
 /* check_log - "syslog", "stderr" or an absolute path */

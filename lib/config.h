@@ -16,6 +16,7 @@
 #define CONFIG_STR_MAX	256	/* longest string value */
 #define CONFIG_PATH_MAX	1024	/* longest path value */
 #define CONFIG_LINE_MAX	4096	/* longest config file line */
+#define CONFIG_PARAMS_MAX 64	/* parameters: one set_mask bit each */
 
 enum config_addr_pref {
 	CONFIG_ADDR_ANY,	/* both families, IPv4 first */
@@ -32,6 +33,8 @@ enum config_tls_level {
 	CONFIG_TLS_ENCRYPT,	/* required; no certificate check */
 	CONFIG_TLS_VERIFY,	/* required; chain and host name checked */
 	CONFIG_TLS_FINGERPRINT,	/* required; certificate pinned */
+	CONFIG_TLS_DANE,	/* RFC 7672: DNSSEC TLSA decides, else may */
+	CONFIG_TLS_DANE_ONLY,	/* the same, but never less than DANE */
 };
 
 struct config {
@@ -52,6 +55,13 @@ struct config {
 	/* Connection slots shared by all processes. */
 	int	pool_size;		/* 0 = unlimited */
 	long	pool_wait_ms;		/* wait for a free slot */
+
+	/* Sessions kept between messages (LMTP mode). */
+	long	connection_idle_timeout_ms;
+	long	connection_reuse_time_limit_ms;	/* from connect */
+	int	connection_reuse_count_limit;	/* 0 = unlimited */
+	long	lmtp_idle_timeout_ms;	/* between LMTP transactions */
+	long	lmtp_max_age_ms;	/* no new LMTP transaction after */
 	char	state_directory[CONFIG_PATH_MAX];
 
 	/* Name service. */
@@ -60,6 +70,8 @@ struct config {
 	int	dns_retries;
 	bool	host_lookup_dns;	/* host_lookup = dns[, native] */
 	bool	host_lookup_native;
+	char	dnssec_trust_resolver[CONFIG_STR_MAX]; /* whose AD counts */
+	char	dnssec_probe[CONFIG_STR_MAX];	/* "type:name"; "" none */
 
 	/* TLS and AUTH (issue: TLS and AUTH for every SMTP hop). */
 	enum config_tls_level tls_level;	/* MX delivery */
@@ -72,6 +84,7 @@ struct config {
 	char	auth_secrets_file[CONFIG_PATH_MAX]; /* "" = no AUTH */
 	char	auth_mechanism[CONFIG_STR_MAX];	/* "" = server's choice */
 	bool	auth_allow_plaintext;		/* AUTH without TLS */
+	bool	auth_soft_bounce;		/* 535: 4.7.8, not 5.7.8 */
 
 	/* Local delivery (maildrop, dovecot-lda, a pipe command). */
 	char	maildrop_path[CONFIG_PATH_MAX];
@@ -102,12 +115,21 @@ struct config {
 
 	/* Bookkeeping for config_dump(): which keys were set. */
 	unsigned long long set_mask;
+
+	/* Where the settings came from, for slimrelay -t (config_where). */
+	char	path[CONFIG_PATH_MAX];	/* the file read; "" none */
+	unsigned set_line[CONFIG_PARAMS_MAX];	/* line of the last setting
+						   in path; 0: not there */
 };
 
 void	config_defaults(struct config *);
 void	config_fini(struct config *);
 int	config_load(struct config *, const char *path, bool must_exist,
 	    struct relay_result *why);
+int	config_load_all(struct config *, const char *path, bool must_exist,
+	    FILE *problems, unsigned *count);
+int	config_where(const struct config *, const char *key, char *buf,
+	    size_t len);
 int	config_read(struct config *, FILE *, const char *name,
 	    struct relay_result *why);
 int	config_set(struct config *, const char *key, const char *value,

@@ -17,6 +17,7 @@
 	X(ldns_dname_new_frm_str) \
 	X(ldns_get_errorstr_by_id) \
 	X(ldns_lookup_by_id) \
+	X(ldns_pkt_ad) \
 	X(ldns_pkt_answer) \
 	X(ldns_pkt_answerfrom) \
 	X(ldns_pkt_authority) \
@@ -28,6 +29,8 @@
 	X(ldns_pkt_qr) \
 	X(ldns_pkt_query_new) \
 	X(ldns_pkt_question) \
+	X(ldns_pkt_set_edns_do) \
+	X(ldns_pkt_set_edns_udp_size) \
 	X(ldns_pkt_set_id) \
 	X(ldns_pkt_tc) \
 	X(ldns_rcodes) \
@@ -83,6 +86,7 @@ DL_LDNS_SYMBOLS(DL_DECLARE)
 #define ldns_dname_new_frm_str	(*dl_ldns_dname_new_frm_str)
 #define ldns_get_errorstr_by_id	(*dl_ldns_get_errorstr_by_id)
 #define ldns_lookup_by_id	(*dl_ldns_lookup_by_id)
+#define ldns_pkt_ad		(*dl_ldns_pkt_ad)
 #define ldns_pkt_answer		(*dl_ldns_pkt_answer)
 #define ldns_pkt_answerfrom	(*dl_ldns_pkt_answerfrom)
 #define ldns_pkt_authority	(*dl_ldns_pkt_authority)
@@ -94,6 +98,8 @@ DL_LDNS_SYMBOLS(DL_DECLARE)
 #define ldns_pkt_qr		(*dl_ldns_pkt_qr)
 #define ldns_pkt_query_new	(*dl_ldns_pkt_query_new)
 #define ldns_pkt_question	(*dl_ldns_pkt_question)
+#define ldns_pkt_set_edns_do	(*dl_ldns_pkt_set_edns_do)
+#define ldns_pkt_set_edns_udp_size	(*dl_ldns_pkt_set_edns_udp_size)
 #define ldns_pkt_set_id		(*dl_ldns_pkt_set_id)
 #define ldns_pkt_tc		(*dl_ldns_pkt_tc)
 #define ldns_rcodes		(*dl_ldns_rcodes)

@@ -57,6 +57,7 @@
 	X(SSL_CIPHER_get_bits) \
 	X(SSL_CIPHER_get_name) \
 	X(SSL_CTX_ctrl) \
+	X(SSL_CTX_dane_enable) \
 	X(SSL_CTX_free) \
 	X(SSL_CTX_load_verify_locations) \
 	X(SSL_CTX_new) \
@@ -68,9 +69,15 @@
 	X(SSL_SESSION_get_time) \
 	X(SSL_SESSION_get_timeout) \
 	X(SSL_SESSION_is_resumable) \
+	X(SSL_add1_host) \
 	X(SSL_connect) \
 	X(SSL_ctrl) \
+	X(SSL_dane_enable) \
+	X(SSL_dane_set_flags) \
+	X(SSL_dane_tlsa_add) \
 	X(SSL_free) \
+	X(SSL_get0_dane_authority) \
+	X(SSL_get0_dane_tlsa) \
 	X(SSL_get0_param) \
 	X(SSL_get0_peer_certificate) \
 	X(SSL_get_current_cipher) \
@@ -124,6 +131,7 @@ DL_SSL_SYMBOLS(DL_DECLARE)
 #define SSL_CIPHER_get_bits	(*dl_SSL_CIPHER_get_bits)
 #define SSL_CIPHER_get_name	(*dl_SSL_CIPHER_get_name)
 #define SSL_CTX_ctrl		(*dl_SSL_CTX_ctrl)
+#define SSL_CTX_dane_enable	(*dl_SSL_CTX_dane_enable)
 #define SSL_CTX_free		(*dl_SSL_CTX_free)
 #define SSL_CTX_load_verify_locations (*dl_SSL_CTX_load_verify_locations)
 #define SSL_CTX_new		(*dl_SSL_CTX_new)
@@ -135,9 +143,15 @@ DL_SSL_SYMBOLS(DL_DECLARE)
 #define SSL_SESSION_get_time	(*dl_SSL_SESSION_get_time)
 #define SSL_SESSION_get_timeout	(*dl_SSL_SESSION_get_timeout)
 #define SSL_SESSION_is_resumable (*dl_SSL_SESSION_is_resumable)
+#define SSL_add1_host		(*dl_SSL_add1_host)
 #define SSL_connect		(*dl_SSL_connect)
 #define SSL_ctrl		(*dl_SSL_ctrl)
+#define SSL_dane_enable		(*dl_SSL_dane_enable)
+#define SSL_dane_set_flags	(*dl_SSL_dane_set_flags)
+#define SSL_dane_tlsa_add	(*dl_SSL_dane_tlsa_add)
 #define SSL_free		(*dl_SSL_free)
+#define SSL_get0_dane_authority	(*dl_SSL_get0_dane_authority)
+#define SSL_get0_dane_tlsa	(*dl_SSL_get0_dane_tlsa)
 #define SSL_get0_param		(*dl_SSL_get0_param)
 #define SSL_get0_peer_certificate (*dl_SSL_get0_peer_certificate)
 #define SSL_get_current_cipher	(*dl_SSL_get_current_cipher)

@@ -11,6 +11,14 @@
  *	    struct relay_result *why);
  *	int dns_lookup_mx(struct dns *d, const char *domain,
  *	    struct dns_mxrrs *set, struct relay_result *why);
+ *	int dns_lookup_tlsa(struct dns *d, const char *host, unsigned port,
+ *	    struct dns_tlsa_set *set, struct relay_result *why);
+ *	int dns_tlsa_from_wire(const unsigned char *wire, size_t len,
+ *	    const char *owner, struct dns_tlsa_set *set);
+ *	void dns_set_dnssec(struct dns *d, bool want);
+ *	bool dns_dnssec(const struct dns *d);
+ *	bool dns_last_secure(const struct dns *d);
+ *	const char *dns_last_target(const struct dns *d);
  *	unsigned dns_queries(const struct dns *d);
  *	const char *dns_last_error(const struct dns *d);
  *	uint32_t dns_last_negative_ttl(const struct dns *d);
@@ -24,7 +32,8 @@
  *	    char *host, size_t hostlen, unsigned *port);
  * DESCRIPTION
  *	dns_new() copies the name service settings of cfg (dns_servers,
- *	dns_timeout, dns_retries, host_lookup, address_preference) and
+ *	dns_timeout, dns_retries, host_lookup, address_preference,
+ *	dnssec_trust_resolver, dnssec_probe) and
  *	does nothing slow: the ldns resolver is built at the first lookup
  *	that needs DNS, so that deliveries to address literals never read
  *	resolv.conf. It returns NULL when out of memory; dns_free() frees
@@ -103,6 +112,44 @@
  *	TTL; 0 otherwise. With host_lookup = native only, no MX query can
  *	be made: the outcome is DNS_OUT_NODATA with TTL 0, at no cost.
  *
+ *	DNSSEC. dns_set_dnssec(d, true) sets the DO bit (EDNS0, 1232-byte
+ *	UDP size) on every later query, which a validating resolver needs
+ *	before it sets the AD bit in its replies; dns_dnssec() says whether
+ *	it is set. slimrelay does not validate: it believes a reply's AD
+ *	bit when the reply came from a resolver of dnssec_trust_resolver,
+ *	"loopback" (127.0.0.0/8 and ::1: the path to a local resolver
+ *	cannot be tampered with) and listed addresses; by default only
+ *	"loopback". ldns reads resolv.conf's servers but ignores its
+ *	"options trust-ad" line, so that setting is slimrelay's own.
+ *	dns_last_secure() tells whether the last dns_lookup_host(),
+ *	dns_lookup_mx() or dns_lookup_tlsa() was asked with DNSSEC and
+ *	every reply it used was so validated (no query, a literal or
+ *	getaddrinfo(3): not secure); dns_lookup_mx() and dns_lookup_tlsa()
+ *	also set set->is_secure, for the records or their denial.
+ *	dns_last_target() is the name at the end of the CNAME chain that
+ *	the last dns_lookup_host() followed to the addresses, in lower case
+ *	without the final dot ("" when there was none), the TLSA base
+ *	domain of RFC 7672 section 2.2.2; it belongs to d.
+ *	When a lookup with DNSSEC gets a reply that is not validated, the
+ *	dnssec_probe query (Postfix's, "TYPE:NAME", default "ns:.") is
+ *	asked once per handle: when its reply is not validated either, a
+ *	warning says that the resolver does not validate (or is not
+ *	trusted) and that DANE is not used.
+ *
+ *	dns_lookup_tlsa() asks for the TLSA records of _port._tcp.host
+ *	(RFC 6698, RFC 7672 section 2.2.3) with the same checks and
+ *	outcome table (type=TLSA), CNAMEs followed. It keeps at most
+ *	DNS_TLSA_MAX records of at most DNS_TLSA_DATA_MAX bytes of data in
+ *	set->rr[]; a malformed record, a larger one or one too many is
+ *	counted in set->nbad (it exists but cannot be used). It returns 0
+ *	when the answer has records, else -1 with why set and set->outcome
+ *	telling a denial (NODATA, NXDOMAIN, with set->ttl its RFC 2308
+ *	TTL) from a failure (SERVFAIL, as a validating resolver answers a
+ *	bogus record, timeout, malformed reply). dns_tlsa_from_wire() does
+ *	the same with a reply in wire format instead of a query (the
+ *	fuzzer's way in): it checks that it answers the TLSA question for
+ *	owner, and returns 0 or -1 in the same way.
+ *
  *	dns_queries() counts the DNS queries sent since dns_new(), so that
  *	tests can tell that a literal or a cached answer cost none.
  *	dns_last_error() describes the last trouble seen by the last
@@ -126,9 +173,9 @@
  *	/etc/resolv.conf (tests, chroots); it returns -1 when the path is
  *	too long. It only takes effect before the first lookup.
  *
- *	dns_reply() is the part of every lookup that reads a reply (and
- *	the fuzz target's way in): reply is checked against query (ID, QR,
- *	opcode, the question, TC) as above; for an A or AAAA query the
+ *	dns_reply() reads a reply as every A, AAAA and MX lookup does (and
+ *	is the fuzz target's way in): reply is checked against query (ID,
+ *	QR, opcode, the question, TC) as above; for an A or AAAA query the
  *	addresses it finds are added to list (port set), for an MX query
  *	the records to set (whose counts and ttl the caller zeroes first,
  *	as dns_lookup_mx() does); a negative answer's RFC 2308 TTL counts
@@ -144,7 +191,8 @@
  *	returns 0 or getnameinfo's EAI_* code.
  * SEE ALSO
  *	RFC 1035, RFC 2181, RFC 2308 (NODATA, negative caching), RFC 5321
- *	section 5.1, RFC 7505 (null MX), Postfix dns_lookup.c,
+ *	section 5.1, RFC 7505 (null MX), RFC 4035 3.2.3 (AD), RFC 6698
+ *	(TLSA), RFC 7672, Postfix dns_lookup.c,
  *	dns_strerror.c and smtp_addr.c, ldns resolver.h.
  */
 #include "autoconfig.h"
@@ -155,14 +203,19 @@
 #include <netdb.h>
 #include <stdarg.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include <ldns/ldns.h>
 
 #include "dl_ldns.h"
 #include "dns.h"
+#include "log.h"
 #include "nexthop.h"
 
 #define DNS_RESOLV_CONF		"/etc/resolv.conf"
@@ -170,6 +223,7 @@
 #define DNS_DEFAULT_PORT	53
 #define DNS_DEFAULT_TIMEOUT_MS	5000
 #define DNS_NAME_SHOWN		255	/* name text in messages */
+#define DNS_EDNS_SIZE		1232	/* DNS flag day 2020 */
 
 /* The one table from DNS outcome (dns.h) to status and Postfix's text. */
 static const struct {
@@ -201,6 +255,21 @@ struct dns {
 	unsigned queries;
 	char	error[DNS_ERROR_MAX];	/* dns_last_error() */
 	uint32_t neg_ttl;		/* dns_last_negative_ttl() */
+	/* DNSSEC: whose AD bit counts, and what the last lookup had. */
+	bool	want_dnssec;		/* DO bit on every query */
+	bool	trust_loopback;		/* 127.0.0.0/8 and ::1 */
+	size_t	ntrust;
+	struct {
+		int	af;
+		unsigned char b[16];
+	} trust[DNS_SERVERS_MAX];
+	char	probe[CONFIG_STR_MAX];	/* dnssec_probe, "" none */
+	bool	has_probed;		/* once per handle */
+	bool	reply_secure;		/* the last reply that was checked */
+	bool	reply_untrusted_ad;	/* AD from an untrusted server */
+	unsigned nsecure;		/* replies of the last lookup */
+	unsigned ninsecure;
+	char	target[DNS_NAME_MAX + 1];	/* dns_last_target() */
 };
 
 static const char *type_name(int);
@@ -236,9 +305,11 @@ static uint32_t negative_ttl(const ldns_pkt *, const ldns_rdf *,
 static void note_negative(struct dns *, uint32_t);
 static enum dns_outcome extract(struct dns *, const char *, int,
     const ldns_pkt *, const ldns_rdf *, unsigned, struct dns_addr_list *);
+static enum dns_outcome read_answer(struct dns *, const char *,
+    ldns_rr_type, enum dns_outcome, const ldns_pkt *, const ldns_rdf *,
+    unsigned, struct dns_addr_list *, struct dns_mxrrs *);
 static enum dns_outcome send_query(struct dns *, const char *,
-    const ldns_rdf *, ldns_rr_type, unsigned, struct dns_addr_list *,
-    struct dns_mxrrs *);
+    const ldns_rdf *, ldns_rr_type, ldns_pkt **);
 static enum dns_outcome query_family(struct dns *, const char *,
     const ldns_rdf *, int, unsigned, struct dns_addr_list *);
 static bool mx_host_text(const ldns_rdf *, char *, size_t);
@@ -249,6 +320,12 @@ static enum dns_outcome extract_mx(struct dns *, const char *,
 static int lookup_native(struct dns *, const char *, unsigned,
     struct dns_addr_list *, struct dns_addr_list *, struct relay_result *);
 static int family_order(enum config_addr_pref, int *);
+static void parse_trust(struct dns *, const char *);
+static bool is_trusted(const struct dns *, const ldns_pkt *);
+static void start_lookup(struct dns *);
+static void probe_resolver(struct dns *);
+static enum dns_outcome extract_tlsa(struct dns *, const char *,
+    const ldns_pkt *, const ldns_rdf *, struct dns_tlsa_set *);
 static size_t merge(const int *, int, const struct dns_addr_list *,
     const struct dns_addr_list *, struct dns_addr *, size_t);
 
@@ -259,11 +336,17 @@ type_name(int af)
 	return af == AF_INET6 ? "AAAA" : "A";
 }
 
-/* rr_type_name - "A", "AAAA" or "MX" for a query type */
+/* rr_type_name - "A", "AAAA", "MX", "TLSA"... for a query type */
 static const char *
 rr_type_name(ldns_rr_type type)
 {
 	switch (type) {
+	case LDNS_RR_TYPE_TLSA:
+		return "TLSA";
+	case LDNS_RR_TYPE_NS:
+		return "NS";
+	case LDNS_RR_TYPE_SOA:
+		return "SOA";
 	case LDNS_RR_TYPE_A:
 		return "A";
 	case LDNS_RR_TYPE_AAAA:
@@ -332,7 +415,109 @@ dns_new(const struct config *cfg)
 	d->use_native = cfg->host_lookup_native;
 	d->pref = cfg->address_preference;
 	d->neg_ttl = DNS_TTL_NONE;
+	parse_trust(d, cfg->dnssec_trust_resolver);
+	snprintf(d->probe, sizeof(d->probe), "%s", cfg->dnssec_probe);
 	return d;
+}
+
+/* parse_trust - dnssec_trust_resolver: "loopback" and addresses */
+static void
+parse_trust(struct dns *d, const char *s)
+{
+	char addr[INET6_ADDRSTRLEN + 1];
+	size_t n;
+
+	for (;;) {
+		s += strspn(s, ", \t");
+		if (*s == '\0')
+			return;
+		n = strcspn(s, ", \t");
+		if (n == 8 && strncmp(s, "loopback", 8) == 0) {
+			d->trust_loopback = true;
+		} else if (n < sizeof(addr) && d->ntrust < DNS_SERVERS_MAX) {
+			memcpy(addr, s, n);
+			addr[n] = '\0';
+			/* config.c checked it; anything else trusts nobody. */
+			if (inet_pton(AF_INET, addr,
+			    d->trust[d->ntrust].b) == 1)
+				d->trust[d->ntrust++].af = AF_INET;
+			else if (inet_pton(AF_INET6, addr,
+			    d->trust[d->ntrust].b) == 1)
+				d->trust[d->ntrust++].af = AF_INET6;
+		}
+		s += n;
+	}
+}
+
+/* dns_set_dnssec - ask for DNSSEC (the DO bit) from now on, or not */
+void
+dns_set_dnssec(struct dns *d, bool want)
+{
+	d->want_dnssec = want;
+}
+
+/* dns_dnssec - whether queries ask for DNSSEC */
+bool
+dns_dnssec(const struct dns *d)
+{
+	return d->want_dnssec;
+}
+
+/* dns_last_secure - every reply of the last lookup was validated */
+bool
+dns_last_secure(const struct dns *d)
+{
+	return d->want_dnssec && d->nsecure > 0 && d->ninsecure == 0;
+}
+
+/* is_trusted - did a server whose AD bit we believe send ans? */
+static bool
+is_trusted(const struct dns *d, const ldns_pkt *ans)
+{
+	ldns_rdf *from = ldns_pkt_answerfrom(ans);
+	const unsigned char *b;
+	size_t i, len;
+	int af;
+
+	if (from == NULL)
+		return false;
+	b = ldns_rdf_data(from);
+	len = ldns_rdf_size(from);
+	if (ldns_rdf_get_type(from) == LDNS_RDF_TYPE_A && len == 4)
+		af = AF_INET;
+	else if (ldns_rdf_get_type(from) == LDNS_RDF_TYPE_AAAA && len == 16)
+		af = AF_INET6;
+	else
+		return false;
+	if (d->trust_loopback) {
+		static const unsigned char v6lo[16] = { [15] = 1 };
+
+		if ((af == AF_INET && b[0] == 127) ||
+		    (af == AF_INET6 && memcmp(b, v6lo, 16) == 0))
+			return true;
+	}
+	for (i = 0; i < d->ntrust; i++)
+		if (d->trust[i].af == af && memcmp(d->trust[i].b, b, len) == 0)
+			return true;
+	return false;
+}
+
+/* start_lookup - forget what the last lookup found */
+static void
+start_lookup(struct dns *d)
+{
+	d->error[0] = '\0';
+	d->neg_ttl = DNS_TTL_NONE;
+	d->nsecure = d->ninsecure = 0;
+	d->reply_untrusted_ad = false;
+	d->target[0] = '\0';
+}
+
+/* dns_last_target - the end of the last host lookup's CNAME chain */
+const char *
+dns_last_target(const struct dns *d)
+{
+	return d->target;
 }
 
 /* dns_free - the resolver and the handle */
@@ -668,7 +853,19 @@ dns_addr_text(const struct sockaddr *sa, socklen_t salen, char *host,
 	unsigned p;
 	int err;
 
-	if (sa->sa_family == AF_INET && salen >= sizeof(*sin) &&
+	if (sa->sa_family == AF_UNIX) {
+		/* An LMTP socket: its path, port 0. */
+		const struct sockaddr_un *sun = (const struct sockaddr_un *)sa;
+		size_t off = offsetof(struct sockaddr_un, sun_path);
+		size_t n = salen > off ? strnlen(sun->sun_path,
+		    salen - off) : 0;
+
+		if (n == 0 || n >= hostlen)
+			return EAI_FAMILY;
+		memcpy(host, sun->sun_path, n);
+		host[n] = '\0';
+		p = 0;
+	} else if (sa->sa_family == AF_INET && salen >= sizeof(*sin) &&
 	    inet_ntop(AF_INET, &sin->sin_addr, host, hostlen) != NULL)
 		p = ntohs(sin->sin_port);
 	else if (sa->sa_family == AF_INET6 && salen >= sizeof(*sin6) &&
@@ -896,6 +1093,10 @@ extract(struct dns *d, const char *name, int af, const ldns_pkt *ans,
 	if ((out = follow_cname(d, name, type, rrs, qname, &cur,
 	    &chain_ttl)) != DNS_OUT_OK)
 		return out;
+	/* The first family's chain names the target; "" if not a name. */
+	if (d->target[0] == '\0' && ldns_dname_compare(cur, qname) != 0 &&
+	    !mx_host_text(cur, d->target, sizeof(d->target)))
+		d->target[0] = '\0';
 	for (i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
 		rr = ldns_rr_list_rr(rrs, i);
 		if (rr == NULL || ldns_rr_get_type(rr) != type ||
@@ -926,12 +1127,11 @@ extract(struct dns *d, const char *name, int af, const ldns_pkt *ans,
 	return DNS_OUT_OK;
 }
 
-/* send_query - ask for the type records of qname; dns_reply() reads
- * the reply into list (A, AAAA) or set (MX) */
+/* send_query - ask for the type records of qname; the checked reply
+ * goes to *ansp (the caller frees it) for OK and NXDOMAIN */
 static enum dns_outcome
 send_query(struct dns *d, const char *name, const ldns_rdf *qname,
-    ldns_rr_type type, unsigned port, struct dns_addr_list *list,
-    struct dns_mxrrs *set)
+    ldns_rr_type type, ldns_pkt **ansp)
 {
 	char servers[DNS_ERROR_MAX];
 	const char *t = rr_type_name(type);
@@ -940,6 +1140,7 @@ send_query(struct dns *d, const char *name, const ldns_rdf *qname,
 	ldns_rdf *qcopy = NULL;
 	ldns_status st;
 
+	*ansp = NULL;
 	if (!servers_left(d->res)) {
 		describe_servers(d->res, servers, sizeof(servers));
 		/* All timed out on an earlier query: do not wait again. */
@@ -963,6 +1164,11 @@ send_query(struct dns *d, const char *name, const ldns_rdf *qname,
 		return DNS_OUT_TRYAGAIN;
 	}
 	ldns_pkt_set_id(q, (uint16_t)arc4random());
+	if (d->want_dnssec) {
+		/* The DO bit: a validating resolver sets AD only then. */
+		ldns_pkt_set_edns_udp_size(q, DNS_EDNS_SIZE);
+		ldns_pkt_set_edns_do(q, true);
+	}
 	d->queries++;
 	st = ldns_resolver_send_pkt(&ans, d->res, q);
 	if (st != LDNS_STATUS_OK || ans == NULL) {
@@ -990,7 +1196,24 @@ send_query(struct dns *d, const char *name, const ldns_rdf *qname,
 		}
 		goto out;
 	}
-	out = dns_reply(d, name, q, ans, port, list, set);
+	out = check_reply(d, name, type, q, ans, qname);
+	if (out == DNS_OUT_OK || out == DNS_OUT_NXDOMAIN) {
+		/*
+		 * RFC 4035 3.2.3: AD means the resolver validated the
+		 * answer. It counts only from a server we trust, which
+		 * must validate and be reached over a safe path.
+		 */
+		d->reply_secure = d->want_dnssec && ldns_pkt_ad(ans) &&
+		    is_trusted(d, ans);
+		if (d->want_dnssec && ldns_pkt_ad(ans) && !d->reply_secure)
+			d->reply_untrusted_ad = true;
+		if (d->reply_secure)
+			d->nsecure++;
+		else
+			d->ninsecure++;
+		*ansp = ans;
+		ans = NULL;
+	}
 out:
 	ldns_pkt_free(q);
 	ldns_pkt_free(ans);
@@ -1002,35 +1225,29 @@ static enum dns_outcome
 query_family(struct dns *d, const char *name, const ldns_rdf *qname, int af,
     unsigned port, struct dns_addr_list *list)
 {
-	return send_query(d, name, qname, af == AF_INET6 ? LDNS_RR_TYPE_AAAA :
-	    LDNS_RR_TYPE_A, port, list, NULL);
+	ldns_rr_type type = af == AF_INET6 ? LDNS_RR_TYPE_AAAA :
+	    LDNS_RR_TYPE_A;
+	enum dns_outcome out;
+	ldns_pkt *ans;
+
+	out = send_query(d, name, qname, type, &ans);
+	out = read_answer(d, name, type, out, ans, qname, port, list, NULL);
+	ldns_pkt_free(ans);
+	return out;
 }
 
 /*
- * dns_reply - what the reply ans to the query q says, for every lookup:
- * check_reply(), then the records q asks for (A or AAAA added to list,
- * MX added to set) or the cache lifetime of a negative answer.
+ * read_answer - the records of a checked reply (out is check_reply()'s
+ * verdict): A or AAAA added to list, MX to set, or the cache lifetime
+ * of a negative answer. Nothing is added unless the outcome is OK.
  */
-enum dns_outcome
-dns_reply(struct dns *d, const char *name, const ldns_pkt *q,
-    const ldns_pkt *ans, unsigned port, struct dns_addr_list *list,
-    struct dns_mxrrs *set)
+static enum dns_outcome
+read_answer(struct dns *d, const char *name, ldns_rr_type type,
+    enum dns_outcome out, const ldns_pkt *ans, const ldns_rdf *qname,
+    unsigned port, struct dns_addr_list *list, struct dns_mxrrs *set)
 {
-	const ldns_rr *qrr = ldns_rr_list_rr(ldns_pkt_question(q), 0);
-	const ldns_rdf *qname = qrr != NULL ? ldns_rr_owner(qrr) : NULL;
-	ldns_rr_type type = qrr != NULL ? ldns_rr_get_type(qrr) : 0;
-	enum dns_outcome out;
-	size_t had;
+	size_t had = type == LDNS_RR_TYPE_MX ? set->nrr : list->n;
 
-	if (qname == NULL || (type == LDNS_RR_TYPE_MX ? set == NULL :
-	    list == NULL || (type != LDNS_RR_TYPE_A &&
-	    type != LDNS_RR_TYPE_AAAA))) {
-		set_error(d, "%.*s: dns_reply: bad arguments", DNS_NAME_SHOWN,
-		    name);
-		return DNS_OUT_TRYAGAIN;
-	}
-	had = type == LDNS_RR_TYPE_MX ? set->nrr : list->n;
-	out = check_reply(d, name, type, q, ans, qname);
 	if (out == DNS_OUT_OK)
 		out = type == LDNS_RR_TYPE_MX ?
 		    extract_mx(d, name, ans, qname, set) :
@@ -1047,6 +1264,30 @@ dns_reply(struct dns *d, const char *name, const ldns_pkt *q,
 	else if (out != DNS_OUT_OK)
 		list->n = had;
 	return out;
+}
+
+/*
+ * dns_reply - what the reply ans to the query q says, as every lookup
+ * reads it: check_reply(), then read_answer()
+ */
+enum dns_outcome
+dns_reply(struct dns *d, const char *name, const ldns_pkt *q,
+    const ldns_pkt *ans, unsigned port, struct dns_addr_list *list,
+    struct dns_mxrrs *set)
+{
+	const ldns_rr *qrr = ldns_rr_list_rr(ldns_pkt_question(q), 0);
+	const ldns_rdf *qname = qrr != NULL ? ldns_rr_owner(qrr) : NULL;
+	ldns_rr_type type = qrr != NULL ? ldns_rr_get_type(qrr) : 0;
+
+	if (qname == NULL || (type == LDNS_RR_TYPE_MX ? set == NULL :
+	    list == NULL || (type != LDNS_RR_TYPE_A &&
+	    type != LDNS_RR_TYPE_AAAA))) {
+		set_error(d, "%.*s: dns_reply: bad arguments", DNS_NAME_SHOWN,
+		    name);
+		return DNS_OUT_TRYAGAIN;
+	}
+	return read_answer(d, name, type, check_reply(d, name, type, q, ans,
+	    qname), ans, qname, port, list, set);
 }
 
 /* mx_host_text - an MX exchange as a lower-case host name without the
@@ -1177,6 +1418,7 @@ dns_lookup_mx(struct dns *d, const char *domain, struct dns_mxrrs *set,
 {
 	enum dns_outcome out;
 	ldns_rdf *qname = NULL;
+	ldns_pkt *ans = NULL;
 	bool has_why = false;	/* why says it already */
 	int ret = -1;
 
@@ -1188,8 +1430,8 @@ dns_lookup_mx(struct dns *d, const char *domain, struct dns_mxrrs *set,
 	if (d == NULL || domain == NULL || set == NULL)
 		return relay_result_set(why, "4.3.0",
 		    "dns_lookup_mx: bad arguments");
-	d->error[0] = '\0';
-	d->neg_ttl = DNS_TTL_NONE;
+	start_lookup(d);
+	set->is_secure = false;
 	if (load_ldns(d, why) != 0)
 		return -1;
 	if (!nexthop_valid_hostname(domain) ||
@@ -1213,7 +1455,9 @@ dns_lookup_mx(struct dns *d, const char *domain, struct dns_mxrrs *set,
 		goto out;
 	}
 	reset_servers(d->res);
-	out = send_query(d, domain, qname, LDNS_RR_TYPE_MX, 0, NULL, set);
+	out = send_query(d, domain, qname, LDNS_RR_TYPE_MX, &ans);
+	out = read_answer(d, domain, LDNS_RR_TYPE_MX, out, ans, qname, 0,
+	    NULL, set);
 out:
 	set->outcome = out;
 	if (out != DNS_OUT_OK && out != DNS_OUT_NXDOMAIN &&
@@ -1227,6 +1471,10 @@ out:
 		set->nrr = 0;
 	if (out != DNS_OUT_OK && !has_why)
 		fail(out, domain, "MX", why);
+	set->is_secure = (out == DNS_OUT_OK || out == DNS_OUT_NODATA) &&
+	    dns_last_secure(d);
+	probe_resolver(d);
+	ldns_pkt_free(ans);
 	ldns_rdf_deep_free(qname);
 	return ret;
 }
@@ -1276,6 +1524,8 @@ lookup_native(struct dns *d, const char *name, unsigned port,
 				add_addr(v6, ai->ai_addr, ai->ai_addrlen, 0);
 		}
 		freeaddrinfo(res);
+		/* getaddrinfo(3) says nothing of DNSSEC. */
+		d->ninsecure++;
 		if (v4->n + v6->n > 0)
 			return 0;
 		err = EAI_NONAME;
@@ -1352,8 +1602,7 @@ dns_lookup_host(struct dns *d, const char *name, unsigned port,
 	if (port < 1 || port > 65535)
 		return relay_result_set(why, "4.3.5",
 		    "bad port %u for host %.*s", port, DNS_NAME_SHOWN, name);
-	d->error[0] = '\0';
-	d->neg_ttl = DNS_TTL_NONE;
+	start_lookup(d);
 	v4.n = v6.n = 0;
 
 	/* Literals: no query, but they must suit address_preference. */
@@ -1428,7 +1677,265 @@ found:
 	*count = merge(order, families, &v4, &v6, out, max);
 	ret = 0;
 out:
+	probe_resolver(d);
 	if (qname != NULL)
 		ldns_rdf_deep_free(qname);
 	return ret;
+}
+
+/* Query types that dnssec_probe may name. */
+static const struct {
+	const char *name;
+	ldns_rr_type type;
+} probe_types[] = {
+	{ "ns", LDNS_RR_TYPE_NS },
+	{ "a", LDNS_RR_TYPE_A },
+	{ "aaaa", LDNS_RR_TYPE_AAAA },
+	{ "mx", LDNS_RR_TYPE_MX },
+	{ "soa", LDNS_RR_TYPE_SOA },
+};
+
+/*
+ * probe_resolver - Postfix's dnssec_probe: after a lookup with the DO
+ * bit got an answer that was not validated, ask the probe once, and
+ * warn when that is not validated either: the resolver (or our trust
+ * in it) is the trouble, not the zone. The lookup's results stay.
+ */
+static void
+probe_resolver(struct dns *d)
+{
+	char saved[DNS_ERROR_MAX], servers[DNS_ERROR_MAX], name[CONFIG_STR_MAX];
+	const char *colon;
+	uint32_t neg_ttl = d->neg_ttl;
+	unsigned nsec = d->nsecure, ninsec = d->ninsecure;
+	bool untrusted_ad = d->reply_untrusted_ad;
+	enum dns_outcome out = DNS_OUT_BADNAME;
+	ldns_rdf *qname = NULL;
+	ldns_pkt *ans = NULL;
+	size_t i, n;
+
+	if (!d->want_dnssec || d->has_probed || d->ninsecure == 0 ||
+	    d->res == NULL || d->probe[0] == '\0' ||
+	    (colon = strchr(d->probe, ':')) == NULL)
+		return;
+	d->has_probed = true;
+	n = (size_t)(colon - d->probe);
+	for (i = 0; i < sizeof(probe_types) / sizeof(probe_types[0]); i++)
+		if (strlen(probe_types[i].name) == n &&
+		    strncasecmp(d->probe, probe_types[i].name, n) == 0)
+			break;
+	snprintf(name, sizeof(name), "%s", colon + 1);
+	if (i == sizeof(probe_types) / sizeof(probe_types[0]) ||
+	    (qname = ldns_dname_new_frm_str(name)) == NULL)
+		return;
+	snprintf(saved, sizeof(saved), "%s", d->error);
+	reset_servers(d->res);
+	out = send_query(d, name, qname, probe_types[i].type, &ans);
+	describe_servers(d->res, servers, sizeof(servers));
+	if (out != DNS_OUT_OK && out != DNS_OUT_NXDOMAIN)
+		log_warn("dns: dnssec_probe %s failed: %s; DNSSEC validation "
+		    "may be unavailable", d->probe, d->error);
+	else if (!d->reply_secure && (d->reply_untrusted_ad || untrusted_ad))
+		log_warn("dns: the resolver %s sets the AD bit, but it is not "
+		    "in dnssec_trust_resolver: its DNSSEC status is not "
+		    "trusted, DANE is not used", servers);
+	else if (!d->reply_secure)
+		log_warn("dns: the resolver %s does not validate DNSSEC (no "
+		    "AD bit in its answer to dnssec_probe %s): DANE is not "
+		    "used", servers, d->probe);
+	ldns_pkt_free(ans);
+	ldns_rdf_deep_free(qname);
+	snprintf(d->error, sizeof(d->error), "%s", saved);
+	d->neg_ttl = neg_ttl;
+	d->nsecure = nsec;
+	d->ninsecure = ninsec;
+	d->reply_untrusted_ad = untrusted_ad;
+}
+
+/* extract_tlsa - follow the CNAME chain and collect the TLSA records;
+ * a record that is malformed or larger than we keep is counted in
+ * set->nbad: it exists, but it cannot be used */
+static enum dns_outcome
+extract_tlsa(struct dns *d, const char *name, const ldns_pkt *ans,
+    const ldns_rdf *qname, struct dns_tlsa_set *set)
+{
+	const ldns_rr_list *rrs = ldns_pkt_answer(ans);
+	const ldns_rdf *cur, *f[4];
+	struct dns_tlsa *t;
+	uint32_t chain_ttl, ttl;
+	enum dns_outcome out;
+	const ldns_rr *rr;
+	size_t i, k;
+
+	if ((out = follow_cname(d, name, LDNS_RR_TYPE_TLSA, rrs, qname, &cur,
+	    &chain_ttl)) != DNS_OUT_OK)
+		return out;
+	set->ttl = chain_ttl;
+	for (i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
+		rr = ldns_rr_list_rr(rrs, i);
+		if (rr == NULL || ldns_rr_get_type(rr) != LDNS_RR_TYPE_TLSA ||
+		    ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
+		    ldns_rr_owner(rr) == NULL ||
+		    ldns_dname_compare(ldns_rr_owner(rr), cur) != 0)
+			continue;
+		ttl = rr_ttl(rr);
+		if (ttl < set->ttl)
+			set->ttl = ttl;
+		for (k = 0; k < 4; k++)
+			f[k] = ldns_rr_rd_count(rr) == 4 ? ldns_rr_rdf(rr, k) :
+			    NULL;
+		if (f[0] == NULL || f[1] == NULL || f[2] == NULL ||
+		    f[3] == NULL || ldns_rdf_size(f[0]) != 1 ||
+		    ldns_rdf_size(f[1]) != 1 || ldns_rdf_size(f[2]) != 1 ||
+		    ldns_rdf_size(f[3]) == 0 ||
+		    ldns_rdf_size(f[3]) > DNS_TLSA_DATA_MAX ||
+		    set->nrr >= DNS_TLSA_MAX) {
+			set_error(d, "%.*s/TLSA: a record is malformed, too "
+			    "large or one too many: not used",
+			    DNS_NAME_SHOWN, name);
+			set->nbad++;
+			continue;
+		}
+		t = &set->rr[set->nrr++];
+		t->usage = ldns_rdf_data(f[0])[0];
+		t->selector = ldns_rdf_data(f[1])[0];
+		t->mtype = ldns_rdf_data(f[2])[0];
+		t->len = (uint16_t)ldns_rdf_size(f[3]);
+		memcpy(t->data, ldns_rdf_data(f[3]), t->len);
+	}
+	if (set->nrr + set->nbad > 0)
+		return DNS_OUT_OK;
+	set_error(d, "%.*s/TLSA: no TLSA record (NODATA)", DNS_NAME_SHOWN,
+	    name);
+	set->ttl = negative_ttl(ans, qname, cur);
+	note_negative(d, set->ttl);
+	return DNS_OUT_NODATA;
+}
+
+/* tlsa_reset - an empty set */
+static void
+tlsa_reset(struct dns_tlsa_set *set)
+{
+	set->outcome = DNS_OUT_TRYAGAIN;
+	set->is_secure = false;
+	set->ttl = 0;
+	set->nrr = set->nbad = 0;
+}
+
+/* dns_lookup_tlsa - the TLSA records of _port._tcp.host (RFC 7672) */
+int
+dns_lookup_tlsa(struct dns *d, const char *host, unsigned port,
+    struct dns_tlsa_set *set, struct relay_result *why)
+{
+	char owner[DNS_NAME_MAX + 16];
+	enum dns_outcome out;
+	ldns_rdf *qname = NULL;
+	ldns_pkt *ans = NULL;
+	bool has_why = false;
+	int n, ret = -1;
+
+	if (set != NULL)
+		tlsa_reset(set);
+	if (d == NULL || host == NULL || set == NULL || port < 1 ||
+	    port > 65535)
+		return relay_result_set(why, "4.3.0",
+		    "dns_lookup_tlsa: bad arguments");
+	start_lookup(d);
+	if (load_ldns(d, why) != 0)
+		return -1;
+	n = snprintf(owner, sizeof(owner), "_%u._tcp.%s", port, host);
+	if (n < 0 || (size_t)n >= sizeof(owner) ||
+	    !nexthop_valid_hostname(host) ||
+	    (qname = ldns_dname_new_frm_str(owner)) == NULL) {
+		set_error(d, "%.*s: malformed domain name", DNS_NAME_SHOWN,
+		    host);
+		out = DNS_OUT_BADNAME;
+		goto out;
+	}
+	if (!d->use_dns) {
+		set_error(d, "%s/TLSA: not asked (host_lookup = native)",
+		    owner);
+		out = DNS_OUT_NODATA;
+		goto out;
+	}
+	if (d->res == NULL && build_resolver(d, why) != 0) {
+		out = DNS_OUT_TRYAGAIN;
+		has_why = true;
+		goto out;
+	}
+	reset_servers(d->res);
+	out = send_query(d, owner, qname, LDNS_RR_TYPE_TLSA, &ans);
+	if (out == DNS_OUT_OK) {
+		out = extract_tlsa(d, owner, ans, qname, set);
+	} else if (out == DNS_OUT_NXDOMAIN) {
+		set->ttl = negative_ttl(ans, qname, qname);
+		note_negative(d, set->ttl);
+	}
+out:
+	set->outcome = out;
+	set->is_secure = (out == DNS_OUT_OK || out == DNS_OUT_NODATA ||
+	    out == DNS_OUT_NXDOMAIN) && dns_last_secure(d);
+	if (out != DNS_OUT_OK && out != DNS_OUT_NXDOMAIN &&
+	    out != DNS_OUT_NODATA)
+		set->ttl = 0;
+	if (out == DNS_OUT_OK)
+		ret = 0;
+	else
+		set->nrr = set->nbad = 0;
+	if (out != DNS_OUT_OK && !has_why)
+		fail(out, owner, "TLSA", why);
+	probe_resolver(d);
+	ldns_pkt_free(ans);
+	ldns_rdf_deep_free(qname);
+	return ret;
+}
+
+/*
+ * dns_tlsa_from_wire - what dns_lookup_tlsa() makes of a reply given
+ * in wire format, for the fuzzer and tests: the answer to the TLSA
+ * question for owner, checked as a reply would be but for its ID and
+ * sender. It returns 0 or -1 like dns_lookup_tlsa(), and -1 with
+ * set->outcome DNS_OUT_BADREPLY when ldns cannot be loaded.
+ */
+int
+dns_tlsa_from_wire(const unsigned char *wire, size_t len, const char *owner,
+    struct dns_tlsa_set *set)
+{
+	struct relay_result why;
+	struct dns *d = NULL;
+	ldns_pkt *ans = NULL, *q = NULL;
+	ldns_rdf *qname = NULL, *qcopy = NULL;
+	enum dns_outcome out = DNS_OUT_BADREPLY;
+
+	tlsa_reset(set);
+	relay_result_init(&why);
+	if (dl_load(DL_LDNS, &why) != 0 || (d = calloc(1, sizeof(*d))) == NULL)
+		goto out;
+	d->neg_ttl = DNS_TTL_NONE;
+	if ((qname = ldns_dname_new_frm_str(owner)) == NULL ||
+	    (qcopy = ldns_rdf_clone(qname)) == NULL)
+		goto out;
+	if ((q = ldns_pkt_query_new(qcopy, LDNS_RR_TYPE_TLSA,
+	    LDNS_RR_CLASS_IN, LDNS_RD)) == NULL) {
+		ldns_rdf_deep_free(qcopy);
+		goto out;
+	}
+	if (ldns_wire2pkt(&ans, wire, len) != LDNS_STATUS_OK || ans == NULL)
+		goto out;
+	ldns_pkt_set_id(q, ldns_pkt_id(ans));
+	/* check_reply() names the sender by the resolver's port. */
+	if ((d->res = ldns_resolver_new()) == NULL)
+		goto out;
+	out = check_reply(d, owner, LDNS_RR_TYPE_TLSA, q, ans, qname);
+	if (out == DNS_OUT_OK)
+		out = extract_tlsa(d, owner, ans, qname, set);
+out:
+	set->outcome = out;
+	if (out != DNS_OUT_OK)
+		set->nrr = set->nbad = 0;
+	ldns_pkt_free(ans);
+	ldns_pkt_free(q);
+	ldns_rdf_deep_free(qname);
+	dns_free(d);
+	return out == DNS_OUT_OK ? 0 : -1;
 }

@@ -20,6 +20,8 @@
 #define DNS_NAME_MAX	253	/* a host name, without the final dot */
 #define DNS_MXRR_MAX	64	/* MX records kept from one answer */
 #define DNS_TTL_NONE	UINT32_MAX	/* dns_last_negative_ttl(): none */
+#define DNS_TLSA_MAX	16	/* TLSA records kept from one answer */
+#define DNS_TLSA_DATA_MAX 1024	/* bytes of one record's data */
 
 /* What one query or lookup found; dns_outcome_name() names them. */
 enum dns_outcome {
@@ -59,6 +61,27 @@ struct dns_mxrrs {
 	size_t	nrr;
 	size_t	nbad;		/* skipped: malformed host names */
 	uint32_t ttl;		/* see dns_lookup_mx() */
+	bool	is_secure;	/* DNSSEC-validated by a trusted resolver */
+};
+
+/* One TLSA record (RFC 6698 section 2.1). */
+struct dns_tlsa {
+	uint8_t	usage;			/* 0..3: PKIX-TA, PKIX-EE, DANE-TA,
+					 * DANE-EE */
+	uint8_t	selector;		/* 0 certificate, 1 public key */
+	uint8_t	mtype;			/* 0 full, 1 SHA2-256, 2 SHA2-512 */
+	uint16_t len;			/* 1..DNS_TLSA_DATA_MAX */
+	unsigned char data[DNS_TLSA_DATA_MAX];
+};
+
+/* The TLSA records of _port._tcp.host: dns_lookup_tlsa(). */
+struct dns_tlsa_set {
+	enum dns_outcome outcome;
+	bool	is_secure;	/* validated: records or their denial */
+	uint32_t ttl;		/* records, or RFC 2308 for a denial */
+	struct dns_tlsa rr[DNS_TLSA_MAX];	/* in answer order */
+	size_t	nrr;
+	size_t	nbad;		/* skipped: malformed, too large, too many */
 };
 
 struct dns;
@@ -71,6 +94,14 @@ int	dns_lookup_host(struct dns *, const char *name, unsigned port,
 	    struct relay_result *why);
 int	dns_lookup_mx(struct dns *, const char *domain, struct dns_mxrrs *,
 	    struct relay_result *why);
+int	dns_lookup_tlsa(struct dns *, const char *host, unsigned port,
+	    struct dns_tlsa_set *, struct relay_result *why);
+int	dns_tlsa_from_wire(const unsigned char *wire, size_t len,
+	    const char *owner, struct dns_tlsa_set *);
+void	dns_set_dnssec(struct dns *, bool want);
+bool	dns_dnssec(const struct dns *);
+bool	dns_last_secure(const struct dns *);
+const char *dns_last_target(const struct dns *);
 unsigned dns_queries(const struct dns *);
 const char *dns_last_error(const struct dns *);
 uint32_t dns_last_negative_ttl(const struct dns *);

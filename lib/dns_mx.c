@@ -247,6 +247,9 @@ add_host(struct dns *d, struct dns_mx_list *list, const char *name,
 		return;		/* all listed for better hosts */
 	snprintf(h->name, sizeof(h->name), "%s", name);
 	h->pref = pref;
+	/* Read before anything else asks DNS: it is this lookup's. */
+	h->is_secure = dns_last_secure(d);
+	snprintf(h->target, sizeof(h->target), "%s", dns_last_target(d));
 	list->nhost++;
 	if (ttl < st->ttl)
 		st->ttl = ttl;
@@ -316,6 +319,7 @@ dns_mx_lookup(struct dns *d, const char *domain, unsigned port,
 		    "domain %.255s", port, domain);
 	if ((set = malloc(sizeof(*set))) == NULL)
 		return relay_result_set(why, "4.3.0", "out of memory");
+	list->has_dnssec = dns_dnssec(d);
 	if (!dns_mx_canonical_domain(domain, list->domain,
 	    sizeof(list->domain))) {
 		/* dns.c has the words for it, and asks nothing. */
@@ -346,6 +350,7 @@ dns_mx_lookup(struct dns *d, const char *domain, unsigned port,
 				set->rr[n++] = set->rr[i];
 		set->nrr = n;
 	}
+	list->is_secure = set->is_secure;
 	ret = use_records(d, list, port, set, why);
 out:
 	if (ret != 0) {

@@ -22,12 +22,17 @@ struct dns_mx_host {
 	unsigned pref;			/* 0 for the implicit MX */
 	size_t	first;			/* addr[first .. first+naddr-1] */
 	size_t	naddr;			/* >= 1 */
+	bool	is_secure;		/* addresses DNSSEC-validated */
+	char	target[DNS_NAME_MAX + 1];	/* its CNAME target, or "" */
 };
 
 /* Where mail for a domain goes, most preferred first. */
 struct dns_mx_list {
 	char	domain[DNS_NAME_MAX + 1];	/* lower case, no final dot */
 	bool	is_implicit;		/* no MX: the domain's own address */
+	bool	has_dnssec;		/* DNSSEC was asked (dns_set_dnssec) */
+	bool	is_secure;		/* the MX answer (or its denial, for
+					 * an implicit MX) was validated */
 	unsigned best_pref;		/* best MX, with addresses or not */
 	uint32_t ttl;			/* see dns_mx_lookup() */
 	struct dns_mx_host host[DNS_MX_HOSTS_MAX];

@@ -9,15 +9,19 @@
 
 #include "result.h"
 
-/* Phases of one delivery, for delays=a/b/c (seconds). */
+/* Phases of one delivery, for Postfix's delays=a/b/c/d (seconds). */
 struct log_delays {
-	double	dns_s;		/* name and MX lookups */
-	double	conn_s;		/* connect, greeting, EHLO, TLS, AUTH */
-	double	xfer_s;		/* MAIL FROM to the reply to the final dot */
+	double	before_s;	/* a: the run's start to this destination */
+	double	wait_s;		/* b: waiting for a connection slot */
+	double	conn_s;		/* c: name lookups, connect, greeting,
+				   EHLO, TLS, AUTH */
+	double	xfer_s;		/* d: MAIL FROM to the reply to the final
+				   dot; a local agent's run */
 };
 
 int	log_open(const char *dest, const char *ident, int facility,
 	    bool verbose, struct relay_result *why);
+void	log_set_host(const char *name);
 void	log_close(void);
 bool	log_verbose(void);
 void	log_info(const char *fmt, ...) PRINTFLIKE(1, 2);

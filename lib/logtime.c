@@ -9,8 +9,10 @@
  *	int logtime_tzif(const unsigned char *data, size_t len, int64_t t,
  *	    struct logtime_span *span);
  * DESCRIPTION
- *	logtime_stamp() writes t as local time the way syslog and
- *	Postfix's maillog_file show it, "Nov  5 03:49:43", into buf
+ *	logtime_stamp() writes t as local time the way Postfix's
+ *	maillog_file shows it, "Nov 05 03:49:43" (msg_logger.c formats
+ *	"%b %d %H:%M:%S": the day zero-padded, where syslog pads with a
+ *	space; C locale month names), into buf
  *	(LOGTIME_STAMP_MAX bytes are enough) and returns its length, or 0
  *	when buf is too small.
  *
@@ -109,7 +111,7 @@ logtime_stamp(time_t t, char *buf, size_t len)
 	    (int64_t)t < (int64_t)1 << 56)
 		return format_stamp((int64_t)t + utoff, buf, len);
 	if (localtime_r(&t, &tm) == NULL ||
-	    (n = strftime(buf, len, "%b %e %H:%M:%S", &tm)) == 0) {
+	    (n = strftime(buf, len, "%b %d %H:%M:%S", &tm)) == 0) {
 		if (len > 0)
 			buf[0] = '\0';
 		return 0;
@@ -384,7 +386,7 @@ footer_offset(const char *s, size_t len, long *utoff)
 	return true;
 }
 
-/* format_stamp - "Nov  5 03:49:43" for local seconds since the epoch */
+/* format_stamp - "Nov 05 03:49:43" for local seconds since the epoch */
 static size_t
 format_stamp(int64_t local, char *buf, size_t len)
 {
@@ -406,7 +408,7 @@ format_stamp(int64_t local, char *buf, size_t len)
 	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
 	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
 	mp = (5 * doy + 2) / 153;
-	n = snprintf(buf, len, "%s %2d %02d:%02d:%02d",
+	n = snprintf(buf, len, "%s %02d %02d:%02d:%02d",
 	    months[mp < 10 ? mp + 2 : mp - 10],
 	    (int)(doy - (153 * mp + 2) / 5 + 1), (int)(secs / 3600),
 	    (int)(secs / 60 % 60), (int)(secs % 60));

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#define LOGTIME_STAMP_MAX	16	/* "Nov 25 03:49:43" and its NUL */
+#define LOGTIME_STAMP_MAX	16	/* "Nov 05 03:49:43" and its NUL */
 #define LOGTIME_TZIF_MAX	(64 * 1024)	/* bigger files: use libc */
 
 /* What a time zone file says about one moment. */

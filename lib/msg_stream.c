@@ -6,6 +6,10 @@
  *
  *	struct msg_stream *msg_stream_new(int fd, unsigned flags,
  *	    const char *spool_dir, struct relay_result *why);
+ *	struct msg_stream *msg_stream_new_data(
+ *	    const struct msg_stream_source *src, unsigned flags,
+ *	    const char *spool_dir, long long max_size,
+ *	    struct relay_result *why);
  *	void msg_stream_free(struct msg_stream *ms);
  *	int msg_stream_peek(struct msg_stream *ms, struct relay_result *why);
  *	int msg_stream_has_8bit(const struct msg_stream *ms);
@@ -71,12 +75,18 @@
  *	(with its continuation lines, without the final line end) to
  *	remove(), and deletes from the message every field for which
  *	remove() returns true, in every pass. It must be called after
- *	msg_stream_peek() and before the first msg_stream_read(): it works
- *	on the read-ahead, so it sees the header fields in the first
- *	MSG_STREAM_PEEK_MAX bytes only. It returns 0 when it saw the whole
- *	header, 1 when the header goes on beyond the read-ahead (the
- *	fields there are neither shown nor removed), -1 on error. A
- *	leading "From " line (MSG_STREAM_SKIP_FROM) is not a header field.
+ *	msg_stream_peek() and before the first msg_stream_read() (since
+ *	the stream was made, or, for a message that was spooled, since a
+ *	rewind: so a message can be received whole with a rewind first,
+ *	as the LMTP server does, and filtered after): it works on the
+ *	read-ahead, so it sees the header fields in the first
+ *	MSG_STREAM_PEEK_MAX bytes only. In a spooled message the filtered
+ *	read-ahead is kept in a second buffer of that size and replaces
+ *	the start of the spool in every later pass. It returns 0 when it
+ *	saw the whole header, 1 when the header goes on beyond the
+ *	read-ahead (the fields there are neither shown nor removed), -1
+ *	on error. A leading "From " line (MSG_STREAM_SKIP_FROM) is not a
+ *	header field.
  *
  *	msg_stream_drain() reads and discards the rest of the input (an MTA
  *	pipe must be read to its end before the program exits 0); after it
@@ -85,9 +95,38 @@
  *	msg_stream_free() closes the spool file but not fd; NULL is a
  *	no-op. msg_stream_new() returns NULL with *why set ("4.3.0") when
  *	memory or the spool file cannot be had.
+ *
+ *	DATA mode. msg_stream_new_data() makes a stream whose input is the
+ *	content of an SMTP/LMTP DATA command as the client sends it:
+ *	dot-stuffed lines, ended by a line that holds only ".". The bytes
+ *	come from src (copied; src->arg must outlive the stream): peek()
+ *	shows what the caller has buffered, reading more when nothing is,
+ *	and consume() takes exactly the bytes used, so that everything
+ *	after the end line stays with the caller (pipelined commands). The
+ *	stream removes the dot a client added to a line that starts with
+ *	'.' (RFC 5321 4.5.2) and stops after the end line; a line ends at
+ *	LF, with or without CR before it, so ".\n" ends the data as
+ *	".\r\n" does, and a CR alone is content. The content up to the
+ *	end line (its last line end included) is then the message, handed
+ *	out exactly as a message read from a descriptor: CRLF line ends,
+ *	stuffed again for the next hop; replay and spooling, peek, header
+ *	filtering and memory use are the same. There is no limit on the
+ *	length of a content line (memory does not depend on it; the next
+ *	hop's limits are its own).
+ *
+ *	The end of input before the end line is an error (4.3.0, "end of
+ *	input before the end of the message"), as is an error of peek()
+ *	(its own result). With max_size > 0, content longer than max_size
+ *	bytes fails the stream with "5.3.4" (message too big) as soon as
+ *	it is seen. msg_stream_drain() in DATA mode consumes the input up
+ *	to and including the end line even after such a failure and then
+ *	returns 0: the caller's session is in step again, though
+ *	msg_stream_read() still reports the failure; it returns -1 only
+ *	when the input itself broke (end of input, peek() error) before
+ *	the end line. A DATA-mode stream does not use a descriptor.
  * SEE ALSO
  *	RFC 5321 sections 2.3.8 and 4.5.2, RFC 6152 (8BITMIME), RFC 1870
- *	(SIZE).
+ *	(SIZE), RFC 2033 (LMTP).
  */
 #include "autoconfig.h"
 
@@ -123,8 +162,28 @@ struct conv {
 	long long out_total;	/* bytes sent in this pass */
 };
 
+/* Where DATA mode is in the dot-stuffed input. */
+enum dot_state {
+	DOT_BOL,		/* at the start of a line */
+	DOT_MID,		/* inside a line */
+	DOT_DOT,		/* a '.' began the line */
+	DOT_DOT_CR,		/* ".\r" began the line */
+};
+
+/* The DATA-mode input. */
+struct data_in {
+	struct msg_stream_source src;
+	enum dot_state dot;
+	bool	end;		/* the end line was consumed */
+	bool	broken;		/* the input ended or failed before it */
+	long long size;		/* content bytes so far */
+	long long max_size;	/* 0: no limit */
+};
+
 struct msg_stream {
 	int	fd;		/* the message, from the MTA; not ours */
+	bool	is_data;	/* DATA mode: input from data, not fd */
+	struct data_in data;
 	unsigned flags;		/* MSG_STREAM_* */
 	int	spool_fd;	/* the unlinked temporary file, or -1 */
 	char   *spool_dir;	/* REPLAY: where it is made */
@@ -133,6 +192,10 @@ struct msg_stream {
 	bool	input_eof;	/* the current input is at its end */
 	bool	failed;		/* error holds the result to repeat */
 	bool	started;	/* read from since creation or rewind */
+	bool	head_in_buf;	/* replaying: ibuf holds the message start */
+	char   *head;		/* replaying: the filtered header part */
+	size_t	head_len;
+	off_t	head_skip;	/* where the spool goes on after head */
 	struct relay_result error;
 	int	known_8bit;	/* -1 unknown, 0 no, 1 yes */
 	long long known_wire;	/* -1 unknown */
@@ -153,6 +216,12 @@ static int check_spool_dir(const char *, struct relay_result *);
 static int fail(struct msg_stream *, struct relay_result *, const char *,
 	    int);
 static int repeat_error(const struct msg_stream *, struct relay_result *);
+static struct msg_stream *stream_alloc(unsigned, const char *,
+	    struct relay_result *);
+static ssize_t read_data(struct msg_stream *, char *, size_t, bool,
+	    struct relay_result *);
+static int fail_result(struct msg_stream *, struct relay_result *);
+static int keep_head(struct msg_stream *, struct relay_result *);
 
 /* msg_stream_new - a stream over fd; NULL with why set on error */
 struct msg_stream *
@@ -166,6 +235,34 @@ msg_stream_new(int fd, unsigned flags, const char *spool_dir,
 		    strerror(EBADF));
 		return NULL;
 	}
+	if ((ms = stream_alloc(flags, spool_dir, why)) == NULL)
+		return NULL;
+	ms->fd = fd;
+	return ms;
+}
+
+/* msg_stream_new_data - a stream over DATA content from src */
+struct msg_stream *
+msg_stream_new_data(const struct msg_stream_source *src, unsigned flags,
+    const char *spool_dir, long long max_size, struct relay_result *why)
+{
+	struct msg_stream *ms;
+
+	if ((ms = stream_alloc(flags, spool_dir, why)) == NULL)
+		return NULL;
+	ms->is_data = true;
+	ms->data.src = *src;
+	ms->data.dot = DOT_BOL;
+	ms->data.max_size = max_size > 0 ? max_size : 0;
+	return ms;
+}
+
+/* stream_alloc - a stream without input yet; NULL with why set */
+static struct msg_stream *
+stream_alloc(unsigned flags, const char *spool_dir, struct relay_result *why)
+{
+	struct msg_stream *ms;
+
 	if ((ms = malloc(sizeof(*ms))) == NULL) {
 		relay_result_set(why, "4.3.0", "error reading message: %s",
 		    strerror(errno));
@@ -174,7 +271,7 @@ msg_stream_new(int fd, unsigned flags, const char *spool_dir,
 	/* Not the buffer: bytes are only read where fill() wrote them,
 	 * and 64 KiB of zeros cost 16 page faults per message. */
 	memset(ms, 0, offsetof(struct msg_stream, ibuf));
-	ms->fd = fd;
+	ms->fd = -1;
 	ms->flags = flags;
 	ms->spool_fd = -1;
 	ms->known_8bit = -1;
@@ -209,6 +306,7 @@ msg_stream_free(struct msg_stream *ms)
 	if (ms->spool_fd >= 0)
 		close(ms->spool_fd);
 	free(ms->spool_dir);
+	free(ms->head);
 	free(ms);
 }
 
@@ -311,10 +409,18 @@ msg_stream_rewind(struct msg_stream *ms, struct relay_result *why)
 		ms->replaying = ms->spooling;
 	}
 	if (ms->replaying) {
-		if (lseek(ms->spool_fd, 0, SEEK_SET) < 0)
+		/* The spool, with the header part that filtering changed. */
+		if (lseek(ms->spool_fd, ms->head != NULL ? ms->head_skip : 0,
+		    SEEK_SET) < 0)
 			return fail(ms, why, "error reading spool file", errno);
-		ms->ipos = ms->ilen = 0;
+		ms->ilen = 0;
+		if (ms->head != NULL) {
+			memcpy(ms->ibuf, ms->head, ms->head_len);
+			ms->ilen = ms->head_len;
+		}
+		ms->ipos = 0;
 		ms->input_eof = false;
+		ms->head_in_buf = true;
 	} else {
 		/* Never spooled: the whole message is ibuf[0..ilen). */
 		ms->ipos = 0;
@@ -362,7 +468,10 @@ msg_stream_filter_headers(struct msg_stream *ms,
 
 	if (ms->failed)
 		return repeat_error(ms, why);
-	if (ms->started || ms->spooling || ms->replaying || ms->ipos != 0)
+	/* The read-ahead must begin at the message's first byte: before
+	 * the first read, and, in the spool, from a rewind on. */
+	if (ms->started || ms->ipos != 0 || ((ms->spooling ||
+	    ms->replaying) && !(ms->replaying && ms->head_in_buf)))
 		return relay_result_set(why, "4.3.0", "message header "
 		    "filtered after the message was read (bug)");
 	p = ms->ibuf;
@@ -395,6 +504,8 @@ msg_stream_filter_headers(struct msg_stream *ms,
 		ms->ilen -= len;
 		removed = true;
 	}
+	if (removed && ms->replaying && keep_head(ms, why) < 0)
+		return -1;
 	if (removed) {
 		/* Sizes and 8-bit were learned with the fields still there. */
 		ms->known_wire = -1;
@@ -405,15 +516,48 @@ msg_stream_filter_headers(struct msg_stream *ms,
 	return ret;
 }
 
+/*
+ * keep_head - replaying from the spool, the filtered read-ahead stands
+ * for the spool up to where it has been read: every rewind starts
+ * with it and goes on in the spool from there
+ */
+static int
+keep_head(struct msg_stream *ms, struct relay_result *why)
+{
+	off_t pos;
+
+	if ((pos = lseek(ms->spool_fd, 0, SEEK_CUR)) < 0)
+		return fail(ms, why, "error reading spool file", errno);
+	if (ms->head == NULL && (ms->head = malloc(sizeof(ms->ibuf))) == NULL)
+		return fail(ms, why, "error reading message", ENOMEM);
+	memcpy(ms->head, ms->ibuf, ms->ilen);
+	ms->head_len = ms->ilen;
+	ms->head_skip = pos;
+	return 0;
+}
+
 /* msg_stream_drain - read and discard the rest of the input */
 int
 msg_stream_drain(struct msg_stream *ms, struct relay_result *why)
 {
-	if (ms->failed)
-		return repeat_error(ms, why);
-	/* When replaying, fd was read to its end before the rewind. */
-	if (!ms->replaying && read_rest(ms, why) < 0)
+	char scratch[1024];
+
+	/* When replaying, the input was read to its end before the
+	 * rewind; with REPLAY, read_rest() keeps the rest for the next. */
+	if (!ms->failed && !ms->replaying && read_rest(ms, why) < 0 &&
+	    !ms->is_data)
 		return -1;
+	if (ms->is_data) {
+		/* Consume to the end line even after a failure, so that
+		 * the caller's session stays in step. */
+		if (ms->data.broken)
+			return repeat_error(ms, why);
+		while (!ms->data.end)
+			if (read_data(ms, scratch, sizeof(scratch), false,
+			    why) < 0)
+				return fail_result(ms, why);
+	} else if (ms->failed)
+		return repeat_error(ms, why);
 	ms->ipos = ms->ilen;
 	ms->conv.done = true;
 	return 0;
@@ -597,6 +741,8 @@ fill(struct msg_stream *ms, struct relay_result *why)
 			goto read;	/* room left: keep it all */
 		if (lazy && start_spool(ms, why) < 0)
 			return -1;
+		if (ms->ilen > 0)
+			ms->head_in_buf = false;	/* bytes dropped */
 		if (ms->ipos == ms->ilen) {
 			ms->ipos = ms->ilen = 0;
 		} else if (ms->ipos > 0) {
@@ -611,8 +757,14 @@ fill(struct msg_stream *ms, struct relay_result *why)
 		}
 	}
 read:
-	n = read_input(src, ms->ibuf + ms->ilen,
-	    sizeof(ms->ibuf) - ms->ilen);
+	if (ms->is_data && !ms->replaying) {
+		n = read_data(ms, ms->ibuf + ms->ilen,
+		    sizeof(ms->ibuf) - ms->ilen, true, why);
+		if (n < 0)
+			return fail_result(ms, why);
+	} else
+		n = read_input(src, ms->ibuf + ms->ilen,
+		    sizeof(ms->ibuf) - ms->ilen);
 	if (n < 0)
 		return fail(ms, why, ms->replaying ?
 		    "error reading spool file" : "error reading message",
@@ -704,6 +856,94 @@ open_spool(const char *dir, struct relay_result *why)
 	}
 	(void)unlink(path);
 	return fd;
+}
+
+/*
+ * read_data - DATA mode: up to room bytes of content, without the dots
+ * the client added, into buf. It returns at least one byte, or 0 once
+ * the end line has been consumed, or -1 with why set. With count, the
+ * content counts against max_size; drain skips without counting.
+ */
+static ssize_t
+read_data(struct msg_stream *ms, char *buf, size_t room, bool count,
+    struct relay_result *why)
+{
+	struct data_in *d = &ms->data;
+	const char *p;
+	size_t n, i, o = 0;
+	int r;
+	char c;
+
+	while (o == 0 && !d->end) {
+		if ((r = d->src.peek(d->src.arg, &p, &n, why)) <= 0) {
+			if (r == 0)
+				relay_result_set(why, "4.3.0", "error reading "
+				    "message: end of input before the end of "
+				    "the message");
+			d->broken = true;
+			return -1;
+		}
+		i = 0;
+		while (i < n && o < room && !d->end) {
+			c = p[i];
+			switch (d->dot) {
+			case DOT_BOL:
+				if (c == '.') {
+					d->dot = DOT_DOT;
+					i++;
+					continue;
+				}
+				break;
+			case DOT_DOT:
+				/* ".\r\n" or ".\n" ends the data; any other
+				 * line loses its first dot (RFC 5321 4.5.2). */
+				if (c == '\r') {
+					d->dot = DOT_DOT_CR;
+					i++;
+					continue;
+				}
+				if (c == '\n') {
+					d->end = true;
+					i++;
+					continue;
+				}
+				break;
+			case DOT_DOT_CR:
+				if (c == '\n') {
+					d->end = true;
+					i++;
+					continue;
+				}
+				/* ".\r" and more: the CR is content; c is
+				 * looked at again. */
+				buf[o++] = '\r';
+				d->dot = DOT_MID;
+				continue;
+			case DOT_MID:
+				break;
+			}
+			buf[o++] = c;
+			d->dot = c == '\n' ? DOT_BOL : DOT_MID;
+			i++;
+		}
+		d->src.consume(d->src.arg, i);
+	}
+	if (count) {
+		d->size += (long long)o;
+		if (d->max_size > 0 && d->size > d->max_size)
+			return relay_result_set(why, "5.3.4", "message size "
+			    "exceeds the limit of %lld bytes", d->max_size);
+	}
+	return (ssize_t)o;
+}
+
+/* fail_result - record why; every later call repeats it */
+static int
+fail_result(struct msg_stream *ms, struct relay_result *why)
+{
+	relay_result_copy(&ms->error, why);
+	ms->failed = true;
+	return -1;
 }
 
 /* fail - record an I/O error; every later call repeats it */

@@ -19,8 +19,22 @@
 
 struct msg_stream;
 
+/* The input of a DATA-mode stream (the LMTP server's buffer). */
+struct msg_stream_source {
+	/* 1 with *p and *len (> 0) set to the bytes buffered; 0 at the
+	 * end of input; -1 with why set on error or timeout. */
+	int	(*peek)(void *arg, const char **p, size_t *len,
+		    struct relay_result *why);
+	/* The first n bytes last peeked at are used up. */
+	void	(*consume)(void *arg, size_t n);
+	void   *arg;
+};
+
 struct msg_stream *msg_stream_new(int fd, unsigned flags,
 	    const char *spool_dir, struct relay_result *why);
+struct msg_stream *msg_stream_new_data(const struct msg_stream_source *,
+	    unsigned flags, const char *spool_dir, long long max_size,
+	    struct relay_result *why);
 void	msg_stream_free(struct msg_stream *);
 int	msg_stream_peek(struct msg_stream *, struct relay_result *why);
 int	msg_stream_has_8bit(const struct msg_stream *);

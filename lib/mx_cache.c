@@ -18,6 +18,9 @@
  *	    const char *domain, int rc, const struct dns_mx_list *list,
  *	    const struct relay_result *why);
  *	const char *mx_cache_verdict_name(enum mx_cache_verdict v);
+ *	int mx_cache_tlsa_lookup(struct mx_cache *c, struct dns *d,
+ *	    const char *host, unsigned port, struct dns_tlsa_set *set,
+ *	    bool *hit, struct relay_result *why);
  *
  *	size_t mx_cache_format(char *buf, size_t len, const char *domain,
  *	    enum config_addr_pref pref, time_t expires, int rc,
@@ -26,6 +29,11 @@
  *	    const char *domain, enum config_addr_pref pref, time_t now,
  *	    uint32_t max_age_s, unsigned port, struct dns_mx_list *list,
  *	    struct relay_result *why);
+ *	size_t mx_cache_tlsa_format(char *buf, size_t len, const char *owner,
+ *	    time_t expires, const struct dns_tlsa_set *set);
+ *	enum mx_cache_verdict mx_cache_tlsa_parse(const char *buf,
+ *	    size_t len, const char *owner, time_t now, uint32_t max_age_s,
+ *	    struct dns_tlsa_set *set);
  * DESCRIPTION
  *	slimrelay runs once per delivery, so an MX answer can only be
  *	reused across runs through the file system: each domain has one
@@ -75,26 +83,53 @@
  *	cache: lookups still work, and the trouble is logged once per
  *	struct mx_cache.
  *
- *	The file format (version 1) is text, one item per line, every
+ *	The file format (version 2) is text, one item per line, every
  *	line ending in a newline, printable ASCII only:
  *
  *	    slimrelay-mx-cache 1
  *	    domain example.com
  *	    preference any                (address_preference)
  *	    expires 1700000000            (time(3) seconds)
- *	    mx IMPLICIT BEST NHOST        (or: fail STATUS TEXT)
- *	    host PREF NAME NADDR          (NHOST times, by preference)
+ *	    mx IMPLICIT BEST NHOST DNSSEC (or: fail STATUS TEXT)
+ *	    host PREF NAME NADDR DNSSEC TARGET
+ *	                                  (NHOST times, by preference)
  *	    addr ADDRESS TTL              (NADDR times after each host)
  *	    checksum HEX                  (FNV-1a 64 of all lines above)
  *
+ *	DNSSEC is "off" when the answer was got without asking for DNSSEC
+ *	(dns_set_dnssec()), else "secure" or "insecure": for the "mx"
+ *	line, the MX answer (or, for an implicit MX, its denial); for a
+ *	host, its addresses; TARGET is the end of the CNAME chain of the
+ *	host's addresses, "-" for none (dns_last_target()). Such a status is what a validating resolver
+ *	said (dns.c); DANE (dane.c) trusts it for as long as the answer.
  *	A file made with another address_preference, or of another
- *	version, is stale rather than damaged: it is replaced the same way.
+ *	version, is stale rather than damaged: it is replaced the same way,
+ *	and so is a file made without DNSSEC when a lookup asks for it.
  *
  *	mx_cache_format() writes that text for an outcome into buf and
  *	returns its length, 0 when it does not fit. mx_cache_parse()
  *	checks it all for domain (canonical form) at time now, and for a
  *	positive file fills list with addresses of port; for a negative
  *	one it sets why. They are public for the tests and the fuzzer.
+ *
+ *	mx_cache_tlsa_lookup() is dns_lookup_tlsa() behind the same
+ *	cache, for DANE (dane.c), when d asks for DNSSEC: the answer for
+ *	_port._tcp.host (records, or a denial) is kept in the same
+ *	directory under the owner name ("_25._tcp.mx.example.com", a name
+ *	no domain's file has) for its TTL, capped as above; failures are
+ *	never kept. Its file (version 1):
+ *
+ *	    slimrelay-tlsa-cache 1
+ *	    owner _25._tcp.mx.example.com
+ *	    expires 1700000000
+ *	    tlsa OUTCOME DNSSEC NRR NBAD  (ok, nodata or nxdomain;
+ *	                                   secure or insecure)
+ *	    rr USAGE SELECTOR MTYPE HEX   (NRR times)
+ *	    checksum HEX
+ *
+ *	and mx_cache_tlsa_format() and mx_cache_tlsa_parse() write and
+ *	check it, with the same rules as the MX files; a file of more
+ *	than MX_CACHE_FILE_MAX bytes is not written.
  *
  *	mx_cache_set_clock() replaces time(3) (tests);
  *	mx_cache_set_seed() seeds the shuffle (tests; mx_cache_new() seeds
@@ -120,13 +155,16 @@
 #include "nexthop.h"
 
 #define MX_CACHE_MAGIC		"slimrelay-mx-cache"
-#define MX_CACHE_VERSION	1
+#define MX_CACHE_VERSION	2
 #define MX_CACHE_SUBDIR		"/mx"
 #define MX_CACHE_LINE_MAX	(RELAY_TEXT_MAX + 32)
-#define MX_CACHE_TOKENS_MAX	5
+#define MX_CACHE_TOKENS_MAX	7
 #define MX_CACHE_NAME_MAX	250	/* file name, below NAME_MAX */
 #define MX_CACHE_SUM_LEN	16	/* hex digits */
 #define MX_CACHE_TMP_TRIES	4
+#define TLSA_CACHE_MAGIC	"slimrelay-tlsa-cache"
+#define TLSA_CACHE_VERSION	1
+#define TLSA_CACHE_LINE_MAX	(2 * DNS_TLSA_DATA_MAX + 32)
 
 struct mx_cache {
 	char	dir[CONFIG_PATH_MAX + sizeof(MX_CACHE_SUBDIR)];
@@ -165,7 +203,10 @@ static const struct {
 	{ "ipv6_only", CONFIG_ADDR_IPV6_ONLY },
 };
 
+static const char *const dnssec_names[] = { "off", "insecure", "secure" };
+
 static uint64_t fnv1a(const char *, size_t);
+static int dnssec_word(const char *);
 static const char *pref_name(enum config_addr_pref);
 static void put(struct out *, const char *, ...) PRINTFLIKE(2, 3);
 static bool next_line(struct cursor *, char *, size_t);
@@ -276,6 +317,18 @@ fnv1a(const char *p, size_t len)
 	return h;
 }
 
+/* dnssec_word - 0 off, 1 insecure, 2 secure; -1 for anything else */
+static int
+dnssec_word(const char *w)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (strcmp(w, dnssec_names[i]) == 0)
+			return i;
+	return -1;
+}
+
 /* pref_name - the address_preference word */
 static const char *
 pref_name(enum config_addr_pref pref)
@@ -324,12 +377,15 @@ mx_cache_format(char *buf, size_t len, const char *domain,
 	    MX_CACHE_MAGIC, MX_CACHE_VERSION, domain, pref_name(pref),
 	    (long long)expires);
 	if (rc == 0) {
-		put(&o, "mx %d %u %zu\n", list->is_implicit ? 1 : 0,
-		    list->best_pref, list->nhost);
+		put(&o, "mx %d %u %zu %s\n", list->is_implicit ? 1 : 0,
+		    list->best_pref, list->nhost, dnssec_names[
+		    !list->has_dnssec ? 0 : list->is_secure ? 2 : 1]);
 		for (i = 0; i < list->nhost; i++) {
 			h = &list->host[i];
-			put(&o, "host %u %s %zu\n", h->pref, h->name,
-			    h->naddr);
+			put(&o, "host %u %s %zu %s %s\n", h->pref, h->name,
+			    h->naddr, dnssec_names[!list->has_dnssec ? 0 :
+			    h->is_secure ? 2 : 1], h->target[0] != '\0' ?
+			    h->target : "-");
 			for (j = 0; j < h->naddr; j++)
 				put(&o, "addr %s %lu\n",
 				    list->addr[h->first + j].text,
@@ -522,29 +578,39 @@ parse_hosts(struct cursor *cur, char **mx, const char *domain,
     struct dns_mx_list *list)
 {
 	char line[MX_CACHE_LINE_MAX], name[DNS_NAME_MAX + 1];
-	char *w[MX_CACHE_TOKENS_MAX];
+	char h_target[DNS_NAME_MAX + 1], *w[MX_CACHE_TOKENS_MAX];
 	struct dns_mx_host *h;
 	uint64_t implicit, best, nhost, p, naddr, ttl;
 	size_t i, j;
+	int sec, hsec;
 
 	if (!parse_num(mx[1], 1, &implicit) ||
 	    !parse_num(mx[2], 65535, &best) ||
-	    !parse_num(mx[3], DNS_MX_HOSTS_MAX, &nhost) || nhost == 0)
+	    !parse_num(mx[3], DNS_MX_HOSTS_MAX, &nhost) || nhost == 0 ||
+	    (sec = dnssec_word(mx[4])) < 0)
 		return MX_CACHE_DAMAGED;
 	list->is_implicit = implicit == 1;
+	list->has_dnssec = sec > 0;
+	list->is_secure = sec == 2;
 	list->best_pref = (unsigned)best;
 	list->ttl = left;
 	for (i = 0; i < nhost; i++) {
 		if (!next_line(cur, line, sizeof(line)) ||
-		    split(line, w, 5) != 4 || strcmp(w[0], "host") != 0 ||
+		    split(line, w, 7) != 6 || strcmp(w[0], "host") != 0 ||
 		    !parse_num(w[1], 65535, &p) || p < best ||
 		    (i > 0 && p < list->host[i - 1].pref) ||
 		    !dns_mx_canonical_domain(w[2], name, sizeof(name)) ||
 		    strcmp(name, w[2]) != 0 ||
 		    !parse_num(w[3], DNS_ADDRS_MAX - list->naddr, &naddr) ||
-		    naddr == 0)
+		    naddr == 0 || (hsec = dnssec_word(w[4])) < 0 ||
+		    (hsec == 0) != (sec == 0) || (strcmp(w[5], "-") != 0 &&
+		    (!dns_mx_canonical_domain(w[5], h_target, sizeof(h_target)) ||
+		    strcmp(h_target, w[5]) != 0)))
 			return MX_CACHE_DAMAGED;
 		h = &list->host[i];
+		h->is_secure = hsec == 2;
+		snprintf(h->target, sizeof(h->target), "%s",
+		    strcmp(w[5], "-") != 0 ? w[5] : "");
 		snprintf(h->name, sizeof(h->name), "%s", name);
 		h->pref = (unsigned)p;
 		h->first = list->naddr;
@@ -606,7 +672,7 @@ mx_cache_parse(const char *buf, size_t len, const char *domain,
 		relay_result_set(why, w[1], "%s", w[2]);
 		return MX_CACHE_NEGATIVE;
 	}
-	if (split(line, w, 5) != 4 || strcmp(w[0], "mx") != 0)
+	if (split(line, w, 6) != 5 || strcmp(w[0], "mx") != 0)
 		return MX_CACHE_DAMAGED;
 	v = parse_hosts(&cur, w, domain, pref, port, left, list);
 	if (v != MX_CACHE_POSITIVE)
@@ -876,6 +942,10 @@ mx_cache_lookup(struct mx_cache *c, struct dns *d, const char *domain,
 	if (r > 0) {
 		v = mx_cache_parse(buf, len, key, dns_address_preference(d),
 		    now(c), max_age(c), port, list, why);
+		/* Made without DNSSEC: it cannot say what DANE needs. */
+		if (v == MX_CACHE_POSITIVE && dns_dnssec(d) &&
+		    !list->has_dnssec)
+			v = MX_CACHE_STALE;
 		if (v == MX_CACHE_POSITIVE || v == MX_CACHE_NEGATIVE) {
 			log_debug("mx_cache: %s: hit (%s)", key,
 			    mx_cache_verdict_name(v));
@@ -896,6 +966,241 @@ local:
 		dns_mx_shuffle(list, &rng);
 	if (c != NULL)
 		c->rng = rng;
+	free(buf);
+	return rc;
+}
+
+/* TLSA answers that may be cached, by their words in a file. */
+static const struct {
+	const char *name;
+	enum dns_outcome outcome;
+} tlsa_outcomes[] = {
+	{ "ok", DNS_OUT_OK },
+	{ "nodata", DNS_OUT_NODATA },
+	{ "nxdomain", DNS_OUT_NXDOMAIN },
+};
+
+/* mx_cache_tlsa_format - a TLSA cache file; 0 if it does not fit */
+size_t
+mx_cache_tlsa_format(char *buf, size_t len, const char *owner,
+    time_t expires, const struct dns_tlsa_set *set)
+{
+	struct out o = { buf, len, 0, false };
+	const char *word = NULL;
+	size_t i, k;
+
+	if (buf == NULL || len == 0)
+		return 0;
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(tlsa_outcomes) / sizeof(tlsa_outcomes[0]); i++)
+		if (tlsa_outcomes[i].outcome == set->outcome)
+			word = tlsa_outcomes[i].name;
+	if (word == NULL)
+		return 0;
+	put(&o, "%s %d\nowner %s\nexpires %lld\ntlsa %s %s %zu %zu\n",
+	    TLSA_CACHE_MAGIC, TLSA_CACHE_VERSION, owner, (long long)expires,
+	    word, set->is_secure ? "secure" : "insecure", set->nrr, set->nbad);
+	for (i = 0; i < set->nrr; i++) {
+		put(&o, "rr %u %u %u ", set->rr[i].usage, set->rr[i].selector,
+		    set->rr[i].mtype);
+		for (k = 0; k < set->rr[i].len; k++)
+			put(&o, "%02x", set->rr[i].data[k]);
+		put(&o, "\n");
+	}
+	if (o.is_full)
+		return 0;
+	put(&o, "checksum %016llx\n",
+	    (unsigned long long)fnv1a(buf, o.used));
+	return o.is_full ? 0 : o.used;
+}
+
+/* parse_hex - lower-case hex digits into at most max bytes */
+static bool
+parse_hex(const char *s, unsigned char *out, size_t max, size_t *n)
+{
+	size_t len = strlen(s), i;
+	int hi, lo;
+
+	if (len == 0 || len % 2 != 0 || len / 2 > max)
+		return false;
+	for (i = 0; i < len; i += 2) {
+		hi = s[i] >= '0' && s[i] <= '9' ? s[i] - '0' :
+		    s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10 : -1;
+		lo = s[i + 1] >= '0' && s[i + 1] <= '9' ? s[i + 1] - '0' :
+		    s[i + 1] >= 'a' && s[i + 1] <= 'f' ? s[i + 1] - 'a' + 10 :
+		    -1;
+		if (hi < 0 || lo < 0)
+			return false;
+		out[i / 2] = (unsigned char)(hi << 4 | lo);
+	}
+	*n = len / 2;
+	return true;
+}
+
+/* parse_tlsa_rrs - the "tlsa" line's words w, then the records */
+static enum mx_cache_verdict
+parse_tlsa_rrs(struct cursor *cur, char **w, uint32_t left,
+    struct dns_tlsa_set *set)
+{
+	char *line, *r[MX_CACHE_TOKENS_MAX];
+	uint64_t nrr, nbad, u, sel, m;
+	enum mx_cache_verdict v = MX_CACHE_DAMAGED;
+	size_t i, n;
+
+	if ((line = malloc(TLSA_CACHE_LINE_MAX)) == NULL)
+		return MX_CACHE_DAMAGED;
+	for (i = 0; i < sizeof(tlsa_outcomes) / sizeof(tlsa_outcomes[0]); i++)
+		if (strcmp(w[1], tlsa_outcomes[i].name) == 0)
+			break;
+	if (i == sizeof(tlsa_outcomes) / sizeof(tlsa_outcomes[0]) ||
+	    (strcmp(w[2], "secure") != 0 && strcmp(w[2], "insecure") != 0) ||
+	    !parse_num(w[3], DNS_TLSA_MAX, &nrr) ||
+	    !parse_num(w[4], DNS_TLSA_MAX, &nbad))
+		goto out;
+	set->outcome = tlsa_outcomes[i].outcome;
+	set->is_secure = strcmp(w[2], "secure") == 0;
+	set->ttl = left;
+	/* Records exactly when the answer had some. */
+	if ((set->outcome == DNS_OUT_OK) != (nrr + nbad > 0))
+		goto out;
+	for (i = 0; i < nrr; i++) {
+		if (!next_line(cur, line, TLSA_CACHE_LINE_MAX) ||
+		    split(line, r, 5) != 5 || strcmp(r[0], "rr") != 0 ||
+		    !parse_num(r[1], 255, &u) || !parse_num(r[2], 255, &sel) ||
+		    !parse_num(r[3], 255, &m) ||
+		    !parse_hex(r[4], set->rr[i].data, DNS_TLSA_DATA_MAX, &n))
+			goto out;
+		set->rr[i].usage = (uint8_t)u;
+		set->rr[i].selector = (uint8_t)sel;
+		set->rr[i].mtype = (uint8_t)m;
+		set->rr[i].len = (uint16_t)n;
+		set->nrr++;
+	}
+	set->nbad = (size_t)nbad;
+	if (cur->p == cur->end)
+		v = MX_CACHE_POSITIVE;
+out:
+	free(line);
+	return v;
+}
+
+/* mx_cache_tlsa_parse - check a whole TLSA file; fill set */
+enum mx_cache_verdict
+mx_cache_tlsa_parse(const char *buf, size_t len, const char *owner,
+    time_t now, uint32_t max_age_s, struct dns_tlsa_set *set)
+{
+	char line[MX_CACHE_LINE_MAX], *w[MX_CACHE_TOKENS_MAX];
+	struct cursor cur;
+	enum mx_cache_verdict v;
+	uint64_t n;
+	uint32_t left;
+	size_t i, body;
+
+	set->nrr = set->nbad = 0;
+	set->outcome = DNS_OUT_TRYAGAIN;
+	set->is_secure = false;
+	set->ttl = 0;
+	if (buf == NULL || len == 0 || len > MX_CACHE_FILE_MAX ||
+	    owner == NULL)
+		return MX_CACHE_DAMAGED;
+	for (i = 0; i < len; i++)
+		if ((buf[i] < 0x20 && buf[i] != '\n') || buf[i] >= 0x7f)
+			return MX_CACHE_DAMAGED;
+	if (!check_sum(buf, len, &body))
+		return MX_CACHE_DAMAGED;
+	cur.p = buf;
+	cur.end = buf + body;
+	if (!next_line(&cur, line, sizeof(line)) || split(line, w, 3) != 2 ||
+	    strcmp(w[0], TLSA_CACHE_MAGIC) != 0 ||
+	    !parse_num(w[1], UINT32_MAX, &n))
+		return MX_CACHE_DAMAGED;
+	if (n != TLSA_CACHE_VERSION)
+		return MX_CACHE_STALE;
+	if (!next_line(&cur, line, sizeof(line)) || split(line, w, 3) != 2 ||
+	    strcmp(w[0], "owner") != 0 || strcmp(w[1], owner) != 0)
+		return MX_CACHE_DAMAGED;
+	if (!next_line(&cur, line, sizeof(line)) || split(line, w, 3) != 2 ||
+	    strcmp(w[0], "expires") != 0 ||
+	    !parse_num(w[1], (uint64_t)INT64_MAX / 2, &n))
+		return MX_CACHE_DAMAGED;
+	if ((int64_t)n <= (int64_t)now)
+		return MX_CACHE_STALE;
+	if ((uint64_t)((int64_t)n - (int64_t)now) > max_age_s)
+		return MX_CACHE_DAMAGED;
+	left = (uint32_t)((int64_t)n - (int64_t)now);
+	if (!next_line(&cur, line, sizeof(line)) || split(line, w, 6) != 5 ||
+	    strcmp(w[0], "tlsa") != 0)
+		return MX_CACHE_DAMAGED;
+	v = parse_tlsa_rrs(&cur, w, left, set);
+	if (v != MX_CACHE_POSITIVE) {
+		set->nrr = set->nbad = 0;
+		set->outcome = DNS_OUT_TRYAGAIN;
+		set->is_secure = false;
+		set->ttl = 0;
+	}
+	return v;
+}
+
+/* mx_cache_tlsa_lookup - the TLSA records of _port._tcp.host: a fresh
+ * file, else DNS, whose answer (not a failure) is stored for its TTL */
+int
+mx_cache_tlsa_lookup(struct mx_cache *c, struct dns *d, const char *host,
+    unsigned port, struct dns_tlsa_set *set, bool *hit,
+    struct relay_result *why)
+{
+	char owner[DNS_NAME_MAX + 16], name[MX_CACHE_NAME_MAX + 6];
+	enum mx_cache_verdict v;
+	char *buf = NULL;
+	uint32_t ttl;
+	size_t len;
+	bool had_file;
+	int rc, r, n;
+
+	*hit = false;
+	n = snprintf(owner, sizeof(owner), "_%u._tcp.%s", port,
+	    host != NULL ? host : "");
+	if (c == NULL || d == NULL || host == NULL || n < 0 ||
+	    (size_t)n >= sizeof(owner) || !dns_dnssec(d) || !open_dir(c) ||
+	    (buf = malloc(MX_CACHE_FILE_MAX + 1)) == NULL)
+		return dns_lookup_tlsa(d, host, port, set, why);
+	file_name(owner, name, sizeof(name));
+	r = read_file(c, name, buf, &len);
+	had_file = r != 0;
+	if (r > 0) {
+		v = mx_cache_tlsa_parse(buf, len, owner, now(c), max_age(c),
+		    set);
+		if (v == MX_CACHE_POSITIVE) {
+			log_debug("mx_cache: %s: hit", owner);
+			*hit = true;
+			free(buf);
+			if (set->outcome == DNS_OUT_OK)
+				return 0;
+			return relay_result_set(why, "5.4.4", "Host or domain "
+			    "name not found. Name service error for name=%s "
+			    "type=TLSA: %s (cached)", owner,
+			    set->outcome == DNS_OUT_NXDOMAIN ?
+			    "Host not found" : "Host found but no data "
+			    "record of requested type");
+		}
+		log_debug("mx_cache: %s: miss (%s file)", owner,
+		    mx_cache_verdict_name(v));
+	}
+	rc = dns_lookup_tlsa(d, host, port, set, why);
+	ttl = set->outcome == DNS_OUT_OK ? c->max_ttl_s :
+	    c->max_negative_ttl_s;
+	if (set->ttl < ttl)
+		ttl = set->ttl;
+	len = 0;
+	if (ttl > 0 && (set->outcome == DNS_OUT_OK ||
+	    set->outcome == DNS_OUT_NODATA ||
+	    set->outcome == DNS_OUT_NXDOMAIN))
+		len = mx_cache_tlsa_format(buf, MX_CACHE_FILE_MAX + 1, owner,
+		    now(c) + (time_t)ttl, set);
+	if (len > 0 && write_file(c, name, buf, len))
+		log_debug("mx_cache: %s: stored for %lus", owner,
+		    (unsigned long)ttl);
+	else if (had_file)
+		unlinkat(c->dirfd, name, 0);
 	free(buf);
 	return rc;
 }

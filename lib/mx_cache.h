@@ -42,6 +42,9 @@ int	mx_cache_lookup(struct mx_cache *, struct dns *, const char *domain,
 bool	mx_cache_store(struct mx_cache *, struct dns *, const char *domain,
 	    int rc, const struct dns_mx_list *, const struct relay_result *);
 const char *mx_cache_verdict_name(enum mx_cache_verdict);
+int	mx_cache_tlsa_lookup(struct mx_cache *, struct dns *,
+	    const char *host, unsigned port, struct dns_tlsa_set *,
+	    bool *hit, struct relay_result *why);
 
 /* The file format, for tests and the fuzzer. */
 size_t	mx_cache_format(char *buf, size_t len, const char *domain,
@@ -51,5 +54,10 @@ enum mx_cache_verdict mx_cache_parse(const char *buf, size_t len,
 	    const char *domain, enum config_addr_pref, time_t now,
 	    uint32_t max_age_s, unsigned port, struct dns_mx_list *,
 	    struct relay_result *why);
+size_t	mx_cache_tlsa_format(char *buf, size_t len, const char *owner,
+	    time_t expires, const struct dns_tlsa_set *);
+enum mx_cache_verdict mx_cache_tlsa_parse(const char *buf, size_t len,
+	    const char *owner, time_t now, uint32_t max_age_s,
+	    struct dns_tlsa_set *);
 
 #endif

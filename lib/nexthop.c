@@ -36,7 +36,9 @@
  *
  *	nexthop_format() writes the canonical form: "[host]:port" without
  *	MX lookup, "[ipv6:addr]:port" for IPv6 addresses, "host:port" with
- *	MX lookup. The output, parsed again, gives the same struct.
+ *	MX lookup, "unix:PATH" for a unix socket (is_unix, which only an
+ *	LMTP route sets: nexthop_parse() never does). The output of a
+ *	network next hop, parsed again, gives the same struct.
  *	NEXTHOP_FORMAT_MAX bytes are always enough; a shorter buffer gets a
  *	truncated, NUL-terminated string.
  *
@@ -304,7 +306,9 @@ nexthop_format(const struct nexthop *nh, char *buf, size_t len)
 {
 	if (len == 0)
 		return;
-	if (nh->is_address && strchr(nh->host, ':') != NULL)
+	if (nh->is_unix)
+		snprintf(buf, len, "unix:%s", nh->host);
+	else if (nh->is_address && strchr(nh->host, ':') != NULL)
 		snprintf(buf, len, "[ipv6:%s]:%u", nh->host, nh->port);
 	else if (!nh->want_mx)
 		snprintf(buf, len, "[%s]:%u", nh->host, nh->port);

@@ -18,7 +18,10 @@ struct nexthop {
 	unsigned port;			/* 1..65535 */
 	bool	want_mx;		/* no brackets: MX lookup */
 	bool	is_address;		/* host is an IPv4/IPv6 literal */
+	bool	is_unix;		/* host is a unix socket path (LMTP) */
 };
+
+#define NEXTHOP_UNIX_MAX	107	/* sun_path, without its NUL */
 
 int	nexthop_parse(struct nexthop *, const char *spec,
 	    unsigned default_port, struct relay_result *why);

@@ -4,23 +4,47 @@
  * SYNOPSIS
  *	#include "relay.h"
  *
- *	void relay_ctx_init(struct relay_ctx *ctx, const struct config *cfg,
- *	    const struct deadline *deadline);
+ *	void relay_ctx_init(struct relay_ctx *ctx, const struct config *cfg);
  *	void relay_ctx_fini(struct relay_ctx *ctx);
  *	struct dns *relay_ctx_dns(struct relay_ctx *ctx);
- *	int relay_deliver(struct relay_ctx *ctx, const char *mta_nexthop,
+ *	void relay_job_init(struct relay_job *job, const char *mta_nexthop,
  *	    const struct envelope *env, struct msg_stream *ms,
- *	    struct relay_result *results);
+ *	    struct relay_result *results, const struct deadline *deadline);
+ *	void relay_job_fini(struct relay_job *job);
+ *	int relay_job_run(struct relay_ctx *ctx, struct relay_job *job,
+ *	    struct relay_result *why);
+ *	int relay_deliver(struct relay_ctx *ctx, struct relay_job *job);
  *	int relay_explain(struct relay_ctx *ctx, const char *mta_nexthop,
  *	    const char *address, FILE *fp);
  * DESCRIPTION
- *	relay_ctx holds what the deliveries of one run share: the
- *	configuration, the run's deadline, and the name service and MX
+ *	relay_ctx is the service: what lives for the process, however many
+ *	messages it carries: the configuration, the name service and MX
  *	cache handles, made at first use (nothing slow happens for mail
- *	that needs no lookup). relay_ctx_fini() frees them.
+ *	that needs no lookup), our own addresses, and the idle sessions
+ *	(sessions, NULL unless the caller makes a session cache: pipe mode
+ *	keeps none). relay_ctx_fini() frees the handles; the session cache
+ *	is the caller's. A message never changes the service.
  *
- *	relay_deliver() routes every recipient (route_decide(): route
- *	rule, smarthost, the MTA's ${nexthop}, MX of the recipient
+ *	relay_job is one message: the MTA's next hop, the envelope, the
+ *	message stream, the results (one per recipient, the caller's), the
+ *	deadline of the delivery and the routes the message's routing
+ *	headers grant (for this message only). relay_job_init() sets it
+ *	up, the delivery timed from then; relay_job_fini() frees its
+ *	routes.
+ *
+ *	relay_job_run() is the whole delivery sequence of one message,
+ *	the same for every mode: read the start of the message
+ *	(msg_stream_peek()), strip the routing headers and honour the
+ *	signed ones (routing_apply(), into job->routes), relay_deliver(),
+ *	then read the message to its end (an MTA's pipe must be drained).
+ *	It returns 0 with every result set (and logged), or -1 with why
+ *	set when the message could not be read or its routing headers not
+ *	checked: then no recipient was tried and nothing was logged for
+ *	them; the caller reports why for all.
+ *
+ *	relay_deliver() routes every recipient (route_decide(): the
+ *	job's routes, route rule, smarthost, the MTA's ${nexthop}, MX of
+ *	the recipient
  *	domain), delivers the recipients of each destination together in
  *	their own transaction (bracketed: the smart-host relay; otherwise
  *	MX relaying), and logs one delivery record per recipient
@@ -34,8 +58,12 @@
  *	sending anything, how mail for one address would be delivered:
  *	the rule that decided, the hosts with preferences, addresses and
  *	TTLs, whether the MX answer came from the cache, or the failure
- *	with its status. It returns 0, or -1 when the address could not
- *	be routed.
+ *	with its status; the conditional rules for the domain, which
+ *	only slimrelay-milter applies; and with the levels dane and
+ *	dane-only the DNSSEC status of the MX answer and of each host's
+ *	addresses, each host's TLSA records, and what the policy will
+ *	require of the host (dane.c): it looks the TLSA records up. It
+ *	returns 0, or -1 when the address could not be routed.
  * SEE ALSO
  *	route.c, relay_static.c, relay_mx.c, relay_smtp.c, log.c.
  */
@@ -45,19 +73,60 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dane.h"
 #include "log.h"
-#include "pool.h"
+#include "myhostname.h"
 #include "relay.h"
+#include "routing.h"
 
-/* relay_ctx_init - a run's shared state; nothing is looked up yet */
+/* relay_ctx_init - the service; nothing is looked up yet */
 void
-relay_ctx_init(struct relay_ctx *ctx, const struct config *cfg,
-    const struct deadline *deadline)
+relay_ctx_init(struct relay_ctx *ctx, const struct config *cfg)
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->cfg = cfg;
-	ctx->deadline = *deadline;
-	ctx->start_ms = deadline_now_ms();
+}
+
+/* relay_job_init - one message; its delivery is timed from now */
+void
+relay_job_init(struct relay_job *job, const char *mta_nexthop,
+    const struct envelope *env, struct msg_stream *ms,
+    struct relay_result *results, const struct deadline *deadline)
+{
+	memset(job, 0, sizeof(*job));
+	job->mta_nexthop = mta_nexthop;
+	job->env = env;
+	job->ms = ms;
+	job->results = results;
+	route_table_init(&job->routes);
+	job->deadline = *deadline;
+	job->start_ms = deadline_now_ms();
+}
+
+/* relay_job_fini - free what the message's routing headers granted */
+void
+relay_job_fini(struct relay_job *job)
+{
+	route_table_free(&job->routes);
+}
+
+/* relay_job_run - peek, routing headers, deliveries, drain */
+int
+relay_job_run(struct relay_ctx *ctx, struct relay_job *job,
+    struct relay_result *why)
+{
+	struct relay_result ignored;
+
+	/* Routing headers: removed from the message, honoured if signed. */
+	if (msg_stream_peek(job->ms, why) != 0 ||
+	    routing_apply(ctx->cfg, job->ms, job->env, &job->routes,
+	    why) != 0)
+		return -1;
+	(void)relay_deliver(ctx, job);
+	/* pipe(8) and Exim expect the whole message to be read. */
+	relay_result_init(&ignored);
+	(void)msg_stream_drain(job->ms, &ignored);
+	return 0;
 }
 
 /* relay_ctx_fini - free the lookup handles */
@@ -70,6 +139,27 @@ relay_ctx_fini(struct relay_ctx *ctx)
 	ctx->mx_cache = NULL;
 }
 
+/*
+ * relay_ctx_ehlo_name - ehlo_name, else this host's fully qualified
+ * name (myhostname.c), found once per process, at first use (with a
+ * warning in the log when it is not fully qualified)
+ */
+const char *
+relay_ctx_ehlo_name(struct relay_ctx *ctx)
+{
+	if (ctx->ehlo_name[0] != '\0')
+		return ctx->ehlo_name;
+	if (ctx->cfg->ehlo_name[0] != '\0')
+		snprintf(ctx->ehlo_name, sizeof(ctx->ehlo_name), "%s",
+		    ctx->cfg->ehlo_name);
+	else if (!myhostname_get(ctx->ehlo_name, sizeof(ctx->ehlo_name),
+	    MYHOSTNAME_HOSTS))
+		log_warn("relay: my host name %s is not a fully qualified "
+		    "domain name; set ehlo_name in slimrelay.conf",
+		    ctx->ehlo_name);
+	return ctx->ehlo_name;
+}
+
 /* relay_ctx_dns - the name service handle, made at first use */
 struct dns *
 relay_ctx_dns(struct relay_ctx *ctx)
@@ -79,19 +169,46 @@ relay_ctx_dns(struct relay_ctx *ctx)
 	return ctx->dns;
 }
 
+/* relay_ctx_mx_cache - the MX (and TLSA) cache, made at first use */
+struct mx_cache *
+relay_ctx_mx_cache(struct relay_ctx *ctx)
+{
+	if (ctx->mx_cache == NULL)
+		ctx->mx_cache = mx_cache_new(ctx->cfg->state_directory,
+		    MX_CACHE_TTL_MAX_S, MX_CACHE_NEGATIVE_TTL_MAX_S);
+	return ctx->mx_cache;
+}
+
+/* relay_dane_prepare - DANE levels: DNSSEC on the lookups to come, and
+ * the handles the per-host TLSA lookups use */
+int
+relay_dane_prepare(struct relay_ctx *ctx, struct relay_smtp_dest *sd,
+    struct relay_result *why)
+{
+	struct dns *dns;
+
+	if ((dns = relay_ctx_dns(ctx)) == NULL)
+		return relay_result_set(why, "4.3.0", "out of memory");
+	dns_set_dnssec(dns, relay_smtp_is_dane(sd));
+	if (relay_smtp_is_dane(sd)) {
+		sd->dns = dns;
+		sd->mx_cache = relay_ctx_mx_cache(ctx);
+	}
+	return 0;
+}
+
 /* smtp_group - targets, a connection slot, then the connection loop */
 static void
-smtp_group(struct relay_ctx *ctx, const struct route_decision *d,
-    const struct envelope *env, bool *pending, struct msg_stream *ms,
-    struct relay_result *results, struct relay_smtp_stats *stats)
+smtp_group(struct relay_ctx *ctx, struct relay_job *job,
+    const struct route_decision *d, bool *pending,
+    struct relay_smtp_stats *stats)
 {
+	const struct envelope *env = job->env;
+	struct relay_result *results = job->results;
 	const struct nexthop *nh = &d->nh;
 	struct dns_mx_list *list;
-	struct pool_slot *slot = NULL;
 	struct relay_result why;
 	struct relay_smtp_dest sd;
-	struct deadline wait;
-	char dest[NEXTHOP_FORMAT_MAX];
 	long t0 = deadline_now_ms();
 	bool hit;
 	size_t i;
@@ -102,21 +219,18 @@ smtp_group(struct relay_ctx *ctx, const struct route_decision *d,
 		relay_result_set(&why, "4.3.0", "out of memory");
 		goto out;
 	}
+	relay_smtp_dest_init(&sd, ctx->cfg, d);
+	if (relay_dane_prepare(ctx, &sd, &why) != 0)
+		goto out;
 	rc = nh->want_mx ? relay_mx_targets(ctx, nh, list, &hit, &why) :
 	    relay_static_targets(ctx, nh, list, &why);
-	stats->delays.dns_s = (deadline_now_ms() - t0) / 1000.0;
+	/* Postfix's c counts the name lookups with the connection set-up. */
+	stats->delays.conn_s = (deadline_now_ms() - t0) / 1000.0;
 	if (rc != 0)
 		goto out;
-	nexthop_format(nh, dest, sizeof(dest));
-	deadline_in_ms(&wait, ctx->cfg->pool_wait_ms);
-	wait = deadline_earliest(&wait, &ctx->deadline);
-	if (pool_acquire(ctx->cfg->state_directory, dest, ctx->cfg->pool_size,
-	    &wait, &slot, &why) != 0)
-		goto out;
-	relay_smtp_dest_init(&sd, ctx->cfg, d);
-	relay_smtp_deliver(ctx->cfg, &sd, list, env, pending, ms,
-	    &ctx->deadline, results, stats);
-	pool_release(slot);
+	/* Connection slots (pool_size) are taken per connection. */
+	relay_smtp_deliver(ctx->cfg, ctx->sessions, relay_ctx_ehlo_name(ctx),
+	    &sd, list, env, pending, job->ms, &job->deadline, results, stats);
 out:
 	/* Whatever stopped us before the loop is every recipient's result. */
 	for (i = 0; i < env->nrcpt; i++) {
@@ -130,38 +244,40 @@ out:
 
 /* deliver_group - the recipients of one destination, then their records */
 static void
-deliver_group(struct relay_ctx *ctx, const struct route_decision *d,
-    const struct envelope *env, bool *pending, struct msg_stream *ms,
-    struct relay_result *results)
+deliver_group(struct relay_ctx *ctx, struct relay_job *job,
+    const struct route_decision *d, bool *pending)
 {
+	const struct envelope *env = job->env;
 	struct relay_smtp_stats stats;
 	bool *mine;
 	double delay;
 	size_t i;
 
 	memset(&stats, 0, sizeof(stats));
+	/* delays= a: routing, and the destinations delivered before this. */
+	stats.delays.before_s = (deadline_now_ms() - job->start_ms) / 1000.0;
 	/* pending[] is cleared as recipients finish: remember who is ours. */
 	if ((mine = calloc(env->nrcpt, sizeof(bool))) != NULL)
 		memcpy(mine, pending, env->nrcpt * sizeof(bool));
-	if (d->transport == ROUTE_SMTP)
-		smtp_group(ctx, d, env, pending, ms, results, &stats);
+	if (d->transport == ROUTE_SMTP || d->transport == ROUTE_LMTP)
+		smtp_group(ctx, job, d, pending, &stats);
 	else
-		relay_local_deliver(ctx, d, env, pending, ms, results, &stats);
-	delay = (deadline_now_ms() - ctx->start_ms) / 1000.0;
+		relay_local_deliver(ctx, job, d, pending, &stats);
+	delay = (deadline_now_ms() - job->start_ms) / 1000.0;
 	for (i = 0; i < env->nrcpt; i++)
 		if (mine == NULL || mine[i])
 			log_delivery(env->queue_id, env->rcpt[i].addr,
-			    &results[i], stats.conn_use, delay,
+			    &job->results[i], stats.conn_use, delay,
 			    &stats.delays);
 	free(mine);
 }
 
 /* relay_deliver - route, group by destination, deliver, log */
 int
-relay_deliver(struct relay_ctx *ctx, const char *mta_nexthop,
-    const struct envelope *env, struct msg_stream *ms,
-    struct relay_result *results)
+relay_deliver(struct relay_ctx *ctx, struct relay_job *job)
 {
+	const struct envelope *env = job->env;
+	struct relay_result *results = job->results;
 	struct route_decision *dec = NULL;
 	bool *todo = NULL, *pending = NULL, *sent = NULL;
 	struct relay_result oom;
@@ -184,8 +300,9 @@ relay_deliver(struct relay_ctx *ctx, const char *mta_nexthop,
 	for (i = 0; i < n; i++) {
 		if (results[i].class == RELAY_PERMANENT)
 			continue;
-		if (route_decide(&ctx->cfg->routes, ctx->cfg->smarthost,
-		    mta_nexthop, env->rcpt[i].domain, &dec[i], &results[i]) != 0)
+		if (route_decide(&job->routes, &ctx->cfg->routes,
+		    ctx->cfg->smarthost, job->mta_nexthop, env->rcpt[i].domain,
+		    &dec[i], &results[i]) != 0)
 			continue;
 		todo[i] = true;
 	}
@@ -200,7 +317,7 @@ relay_deliver(struct relay_ctx *ctx, const char *mta_nexthop,
 				todo[j] = false;
 			}
 		}
-		deliver_group(ctx, &dec[i], env, pending, ms, results);
+		deliver_group(ctx, job, &dec[i], pending);
 	}
 out:
 	for (i = 0; i < n; i++) {
@@ -210,7 +327,7 @@ out:
 		if (sent == NULL || !sent[i])
 			log_delivery(env->queue_id, env->rcpt[i].addr,
 			    &results[i], 0,
-			    (deadline_now_ms() - ctx->start_ms) / 1000.0,
+			    (deadline_now_ms() - job->start_ms) / 1000.0,
 			    NULL);
 	}
 	free(dec);
@@ -240,6 +357,77 @@ explain_list(const struct dns_mx_list *list, bool is_mx, FILE *fp)
 		    list->addr[k].text, (unsigned)list->addr[k].ttl);
 }
 
+/*
+ * explain_conditional - the rules for domain that only slimrelay-milter
+ * applies: the route shown is what happens without its routing header
+ */
+static void
+explain_conditional(const struct route_table *t, const char *domain,
+    FILE *fp)
+{
+	size_t i;
+
+	for (i = 0; i < t->count; i++)
+		if (t->route[i].has_conditions &&
+		    route_pattern_matches(&t->route[i], domain))
+			fprintf(fp, "  milter rule: \"%s\" (conditional: "
+			    "only slimrelay-milter applies it, through a "
+			    "signed routing header; the route above is for "
+			    "mail without one)\n", t->route[i].text);
+}
+
+/* explain_dane - DNSSEC status, TLSA records, and what each host gets */
+static void
+explain_dane(const struct relay_smtp_dest *sd, const struct dns_mx_list *list,
+    bool is_mx, FILE *fp)
+{
+	struct dane_host *dh;
+	struct relay_result why;
+	char rr[2 * DNS_TLSA_DATA_MAX + 16];
+	size_t h, i;
+
+	if (is_mx)
+		fprintf(fp, "  dnssec: %s (MX records of %s)\n",
+		    list->is_secure ? "secure" : "insecure", list->domain);
+	else
+		fprintf(fp, "  dnssec: secure (a next hop without MX lookup "
+		    "counts as secure)\n");
+	if ((dh = malloc(sizeof(*dh))) == NULL) {
+		fprintf(fp, "  dane: out of memory\n");
+		return;
+	}
+	for (h = 0; h < list->nhost; h++) {
+		relay_result_init(&why);
+		fprintf(fp, "  host %s: addresses dnssec: %s%s%s\n",
+		    list->host[h].name, list->host[h].is_secure ? "secure" :
+		    "insecure", list->host[h].target[0] != '\0' ?
+		    ", CNAME to " : "", list->host[h].target);
+		(void)dane_host_policy(sd->dns, sd->mx_cache, sd->tls_level,
+		    list->is_secure, list->domain, list->host[h].name,
+		    list->host[h].target, list->host[h].is_secure,
+		    sd->nh->port, dh, &why);
+		if (dh->has_tlsa && dh->tlsa.outcome == DNS_OUT_OK)
+			fprintf(fp, "    TLSA records: %s, %zu usable of %zu\n",
+			    dh->tlsa.is_secure ? "secure" : "insecure",
+			    dh->nusable, dh->tlsa.nrr + dh->tlsa.nbad);
+		else if (dh->has_tlsa)
+			fprintf(fp, "    TLSA records: %s (%s)\n",
+			    dns_outcome_name(dh->tlsa.outcome),
+			    dh->tlsa.is_secure ? "secure" : "insecure");
+		for (i = 0; dh->has_tlsa && i < dh->tlsa.nrr; i++) {
+			dane_tlsa_format(&dh->tlsa.rr[i], rr, sizeof(rr), 0);
+			fprintf(fp, "    TLSA _%u._tcp.%s %s%s\n", sd->nh->port,
+			    dh->base, rr,
+			    dane_tlsa_usable(&dh->tlsa.rr[i]) ? "" :
+			    " (unusable)");
+		}
+		fprintf(fp, "  %s: %s: %s (%s)\n", list->host[h].name,
+		    dane_action_name(dh->action),
+		    dane_action_text(dh->action), dh->text);
+	}
+	free(dh);
+}
+
 /* relay_explain - how mail for one address would be delivered */
 int
 relay_explain(struct relay_ctx *ctx, const char *mta_nexthop,
@@ -257,13 +445,14 @@ relay_explain(struct relay_ctx *ctx, const char *mta_nexthop,
 	relay_result_init(&why);
 	fprintf(fp, "%s\n", text);
 	if (address_parse_rcpt(&a, text, &why) != 0 ||
-	    route_decide(&ctx->cfg->routes, ctx->cfg->smarthost, mta_nexthop,
-	    a.domain, &d, &why) != 0)
+	    route_decide(NULL, &ctx->cfg->routes, ctx->cfg->smarthost,
+	    mta_nexthop, a.domain, &d, &why) != 0)
 		goto out;
 	fprintf(fp, "  route: %s%s%s%s\n", route_source_name(d.source),
 	    d.rule != NULL ? " \"" : "", d.rule != NULL ? d.rule->text : "",
 	    d.rule != NULL ? "\"" : "");
-	if (d.transport != ROUTE_SMTP) {
+	explain_conditional(&ctx->cfg->routes, a.domain, fp);
+	if (d.transport != ROUTE_SMTP && d.transport != ROUTE_LMTP) {
 		fprintf(fp, "  transport: %s (final delivery on this host)\n",
 		    route_transport_name(d.transport));
 		ret = 0;
@@ -279,12 +468,16 @@ relay_explain(struct relay_ctx *ctx, const char *mta_nexthop,
 		relay_result_set(&why, "4.3.0", "out of memory");
 		goto out;
 	}
+	if (relay_dane_prepare(ctx, &sd, &why) != 0)
+		goto out;
 	if (d.nh.want_mx ? relay_mx_targets(ctx, &d.nh, list, &hit, &why) :
 	    relay_static_targets(ctx, &d.nh, list, &why))
 		goto out;
 	if (d.nh.want_mx)
 		fprintf(fp, "  MX cache: %s\n", hit ? "hit" : "miss");
 	explain_list(list, d.nh.want_mx, fp);
+	if (relay_smtp_is_dane(&sd))
+		explain_dane(&sd, list, d.nh.want_mx, fp);
 	ret = 0;
 out:
 	if (ret != 0) {

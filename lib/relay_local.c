@@ -7,9 +7,8 @@
  *	#include "relay_local.h"
  *
  *	void relay_local_deliver(struct relay_ctx *ctx,
- *	    const struct route_decision *d, const struct envelope *env,
- *	    bool *pending, struct msg_stream *ms,
- *	    struct relay_result *results, struct relay_smtp_stats *stats);
+ *	    const struct relay_job *job, const struct route_decision *d,
+ *	    bool *pending, struct relay_smtp_stats *stats);
  *	void relay_local_map(enum route_transport t,
  *	    const struct child_status *st, long timeout_ms,
  *	    struct relay_result *r);
@@ -47,18 +46,23 @@
  *	only; the header is read first and the message read again).
  *
  *	relay_local_map() turns how the command ended into a result, the
- *	way Postfix pipe(8) does, with one difference:
+ *	way Postfix pipe(8) does (pipe_command.c, then bounce_append()),
+ *	for all three transports, with one difference:
  *	- past the time limit: transient "4.4.2 ... delivery timed out"
  *	  (pipe(8) bounces 5.3.0 here; we defer, because a hung maildrop
  *	  is usually a locked or slow mailbox, a network file system or a
  *	  stuck filter, and the next attempt tends to succeed: deferring
  *	  never loses mail, bouncing would);
- *	- killed by a signal: transient 4.3.0;
- *	- pipe only: output that starts with an RFC 3463 code and a
- *	  space ("5.2.2 mailbox full") after a non-zero exit gives that
- *	  code, 4.X.X transient and 5.X.X permanent, with the rest of the
- *	  line as text;
- *	- exit 0: delivered, "2.0.0";
+ *	- killed by a signal: transient 4.3.0, whatever it printed;
+ *	- exit 0: delivered, "2.0.0"; the output is not examined;
+ *	- any other exit, when the output starts with an RFC 3463 code
+ *	  followed by whitespace or the end ("5.7.1 rejected", "4.2.0
+ *	  busy"): that code is the status and the rest of the output,
+ *	  its lines joined, the text. The code's class wins over the exit
+ *	  status: "4.2.0" after exit 77 defers, "5.2.2" after exit 75
+ *	  bounces, and a "2.X.X" code after a failure bounces as "5.0.0"
+ *	  (what bounce_append() makes of it). For maildrop the output
+ *	  starts after the courier-authlib noise lines (see below);
  *	- a sysexits(3) code: Postfix's table (sysexits_map.c): 75 and 71
  *	  transient, 67 "5.1.1 user unknown", 64-78 otherwise as the table
  *	  says, with "Command output: <first line>";
@@ -101,34 +105,36 @@ struct local_kind {
 	const char *name;		/* relay= in the log */
 	bool	has_program;		/* path + args; pipe: argv only */
 	bool	add_headers;		/* Return-Path, Delivered-To */
-	bool	status_in_output;	/* "5.X.X text" in the output */
 	bool	skip_authdaemon;	/* maildrop's courier-authlib noise */
 };
 
 static const struct local_kind kinds[] = {
-	{ ROUTE_MAILDROP, "maildrop", true, true, false, true },
-	{ ROUTE_DOVECOT, "dovecot", true, true, false, false },
-	{ ROUTE_PIPE, "pipe", false, false, true, false },
+	{ ROUTE_MAILDROP, "maildrop", true, true, true },
+	{ ROUTE_DOVECOT, "dovecot", true, true, false },
+	{ ROUTE_PIPE, "pipe", false, false, false },
 };
 
 static const struct local_kind *find_kind(enum route_transport);
 static void deliver_one(struct relay_ctx *, const struct local_kind *,
-	    const struct envelope *, size_t, struct msg_stream *,
-	    struct relay_result *);
+	    const struct relay_job *, size_t, struct relay_result *);
+static const char *skip_noise(const struct local_kind *,
+	    const struct child_status *);
 static size_t pick_line(const struct local_kind *,
 	    const struct child_status *, char *, size_t);
-static bool output_status(const struct child_status *, char *, size_t,
+static bool output_status(const char *, const char *, char *, size_t,
 	    const char **);
 static int check_loop(struct msg_stream *, const char *,
 	    struct relay_result *);
 
 /* relay_local_deliver - run the local command for each pending recipient */
 void
-relay_local_deliver(struct relay_ctx *ctx, const struct route_decision *d,
-    const struct envelope *env, bool *pending, struct msg_stream *ms,
-    struct relay_result *results, struct relay_smtp_stats *stats)
+relay_local_deliver(struct relay_ctx *ctx, const struct relay_job *job,
+    const struct route_decision *d, bool *pending,
+    struct relay_smtp_stats *stats)
 {
 	const struct local_kind *kind = find_kind(d->transport);
+	const struct envelope *env = job->env;
+	struct relay_result *results = job->results;
 	long t0;
 	size_t i;
 
@@ -142,7 +148,7 @@ relay_local_deliver(struct relay_ctx *ctx, const struct route_decision *d,
 			    "delivery agent for transport %s",
 			    route_transport_name(d->transport));
 		} else {
-			deliver_one(ctx, kind, env, i, ms, &results[i]);
+			deliver_one(ctx, kind, job, i, &results[i]);
 			relay_result_set_relay(&results[i], kind->name);
 		}
 		pending[i] = false;
@@ -166,9 +172,10 @@ find_kind(enum route_transport t)
 /* deliver_one - one recipient: build argv, run the command, map */
 static void
 deliver_one(struct relay_ctx *ctx, const struct local_kind *kind,
-    const struct envelope *env, size_t i, struct msg_stream *ms,
-    struct relay_result *r)
+    const struct relay_job *job, size_t i, struct relay_result *r)
 {
+	const struct envelope *env = job->env;
+	struct msg_stream *ms = job->ms;
 	const struct config *cfg = ctx->cfg;
 	struct macro_values *v = NULL;
 	struct macro_argv *av = NULL;
@@ -230,7 +237,7 @@ deliver_one(struct relay_ctx *ctx, const struct local_kind *kind,
 	in.read = relay_local_reader_read;
 	in.arg = rd;
 	deadline_in_ms(&limit, timeout_ms);
-	limit = deadline_earliest(&limit, &ctx->deadline);
+	limit = deadline_earliest(&limit, &job->deadline);
 	/* The run's deadline may leave less: say what the limit was. */
 	if (limit.is_set && deadline_remaining_ms(&limit) < timeout_ms)
 		timeout_ms = deadline_remaining_ms(&limit);
@@ -313,7 +320,7 @@ relay_local_map(enum route_transport t, const struct child_status *st,
 {
 	const struct local_kind *kind = find_kind(t);
 	const char *name = kind != NULL ? kind->name : "local";
-	const char *status, *text;
+	const char *status, *text, *start, *end;
 	char line[LINE_MAX_TEXT + 1], code[RELAY_STATUS_MAX];
 	bool has_line;
 	size_t len;
@@ -339,19 +346,26 @@ relay_local_map(enum route_transport t, const struct child_status *st,
 		    has_line ? "\"" : "");
 		return;
 	}
-	if (kind != NULL && kind->status_in_output && st->exit_code != 0 &&
-	    output_status(st, code, sizeof(code), &text)) {
-		/* All the output, its lines joined, as pipe(8) shows it. */
-		len = st->output_len - (size_t)(text - st->output);
-		while (len > 0 && isspace((unsigned char)text[len - 1]))
-			len--;
-		relay_result_set(r, code, "%.*s", (int)len, text);
-		return;
-	}
 	if (st->exit_code == 0) {
 		relay_result_set(r, "2.0.0", "delivered via %s service%s%s%s",
 		    name, has_line ? " (" : "", has_line ? line : "",
 		    has_line ? ")" : "");
+		return;
+	}
+	start = kind != NULL ? skip_noise(kind, st) : st->output;
+	end = st->output + st->output_len;
+	if (output_status(start, end, code, sizeof(code), &text)) {
+		/* All the output, its lines joined, as pipe(8) shows it. */
+		len = (size_t)(end - text);
+		while (len > 0 && isspace((unsigned char)text[len - 1]))
+			len--;
+		if (len == 0) {	/* the code alone: say what the exit said */
+			(void)sysexits_map_to_status(st->exit_code, &text);
+			len = strlen(text);
+		}
+		/* bounce_append(): a failure is never a success code. */
+		relay_result_set(r, code[0] == '2' ? "5.0.0" : code, "%.*s",
+		    (int)len, text);
 		return;
 	}
 	if (st->exit_code >= EX__BASE && st->exit_code <= EX__MAX) {
@@ -365,13 +379,16 @@ relay_local_map(enum route_transport t, const struct child_status *st,
 	    has_line ? "\"" : "");
 }
 
-/* pick_line - the output line worth showing, skipping known noise */
-static size_t
-pick_line(const struct local_kind *kind, const struct child_status *st,
-    char *buf, size_t len)
+/*
+ * skip_noise - where the output says something: for maildrop, after
+ * the "ERR: authdaemon: " lines that courier-authlib prints on every
+ * run; the output itself when it is only noise or for the others
+ */
+static const char *
+skip_noise(const struct local_kind *kind, const struct child_status *st)
 {
-	const char *p = st->output, *end = st->output + st->output_len, *nl;
-	const char *q;
+	const char *p = st->output, *end = st->output + st->output_len;
+	const char *nl, *q;
 
 	while (kind->skip_authdaemon && p < end) {
 		for (q = p; q < end && (*q == ' ' || *q == '\t' ||
@@ -380,41 +397,51 @@ pick_line(const struct local_kind *kind, const struct child_status *st,
 		if ((size_t)(end - q) < sizeof(AUTHDAEMON_NOISE) - 1 ||
 		    memcmp(q, AUTHDAEMON_NOISE,
 		    sizeof(AUTHDAEMON_NOISE) - 1) != 0)
-			break;
+			return p;
 		if ((nl = memchr(q, '\n', (size_t)(end - q))) == NULL)
-			break;	/* only noise: show it rather than nothing */
+			return st->output;	/* only noise: show it */
 		p = nl + 1;
 	}
-	if (child_first_line(p, (size_t)(end - p), buf, len) > 0)
+	return p < end ? p : st->output;
+}
+
+/* pick_line - the output line worth showing, skipping known noise */
+static size_t
+pick_line(const struct local_kind *kind, const struct child_status *st,
+    char *buf, size_t len)
+{
+	const char *p = skip_noise(kind, st);
+
+	if (child_first_line(p, st->output_len - (size_t)(p - st->output),
+	    buf, len) > 0)
 		return strlen(buf);
 	/* Nothing after the noise: the noise is all there is to show. */
 	return child_first_line(st->output, st->output_len, buf, len);
 }
 
 /*
- * output_status - does the output start with "4.X.X " or "5.X.X "?
- * Like pipe(8), only at its very first byte and only with a space after.
+ * output_status - does the output [p, end) start with an RFC 3463 code?
+ * Like pipe(8) (dsn_valid()): at its very first byte, class 2, 4 or 5,
+ * then whitespace or the end; *text is what follows the whitespace.
  */
 static bool
-output_status(const struct child_status *st, char *code, size_t len,
+output_status(const char *p, const char *end, char *code, size_t len,
     const char **text)
 {
-	const char *sp;
 	size_t n;
 
-	if (st->output_len < 6 || (st->output[0] != '4' &&
-	    st->output[0] != '5'))
+	for (n = 0; p + n < end && !isspace((unsigned char)p[n]); n++)
+		if (n + 1 >= len || n + 1 >= RELAY_STATUS_MAX)
+			return false;
+	if (n == 0)
 		return false;
-	if ((sp = memchr(st->output, ' ', st->output_len)) == NULL)
-		return false;
-	n = (size_t)(sp - st->output);
-	if (n >= len || n >= RELAY_STATUS_MAX)
-		return false;
-	memcpy(code, st->output, n);
+	memcpy(code, p, n);
 	code[n] = '\0';
 	if (!relay_status_valid(code))
 		return false;
-	*text = sp + 1;		/* relay_result_set() makes it one line */
+	for (p += n; p < end && isspace((unsigned char)*p); p++)
+		;
+	*text = p;		/* relay_result_set() makes it one line */
 	return true;
 }
 

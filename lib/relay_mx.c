@@ -43,9 +43,7 @@ relay_mx_targets(struct relay_ctx *ctx, const struct nexthop *nh,
 	*hit = false;
 	if ((dns = relay_ctx_dns(ctx)) == NULL)
 		return relay_result_set(why, "4.3.0", "out of memory");
-	if (ctx->mx_cache == NULL)
-		ctx->mx_cache = mx_cache_new(ctx->cfg->state_directory,
-		    MX_CACHE_TTL_MAX_S, MX_CACHE_NEGATIVE_TTL_MAX_S);
+	(void)relay_ctx_mx_cache(ctx);
 	/* Loop detection only where Postfix does it: port 25. */
 	if (nh->port == 25) {
 		if (!ctx->has_self) {

@@ -7,6 +7,7 @@
  *	void relay_smtp_dest_init(struct relay_smtp_dest *dest,
  *	    const struct config *cfg, const struct route_decision *d);
  *	void relay_smtp_deliver(const struct config *cfg,
+ *	    struct session_cache *sessions, const char *ehlo_name,
  *	    const struct relay_smtp_dest *dest,
  *	    const struct dns_mx_list *hosts, const struct envelope *env,
  *	    bool *pending, struct msg_stream *ms,
@@ -43,10 +44,24 @@
  *	smarthost_tls_wrappermode; level "none" means no implicit TLS
  *	either.
  *
+ *	Sessions go through the seam of session_cache.c: an idle session
+ *	of sessions whose key matches (host, address, port, source, EHLO
+ *	name, TLS policy, SASL identity) is used before connecting, after
+ *	an RSET probe, and every session is handed back afterwards, to be
+ *	kept or closed with QUIT. sessions NULL (pipe mode) never keeps
+ *	one: each attempt connects, and QUITs after its transaction.
+ *
+ *	ehlo_name is the name to say EHLO with (relay_ctx_ehlo_name()).
+ *
  *	TLS and AUTH follow dest: its level and implicit TLS for every
- *	host; the name checked in the certificate (and sent as SNI) is the
- *	next hop's host for a bracketed destination, else the MX host's
- *	name; TLS sessions are cached in state_directory/tls when
+ *	host (for the levels dane and dane-only, dane.c decides each
+ *	host's TLS before its first address is tried, from dest->dns and
+ *	dest->mx_cache; a host it defers is skipped, 4.7.5 being its
+ *	result; the TLSA base domain is the host's name, or its CNAME
+ *	target when that has TLSA records); the name
+ *	checked in the certificate (and sent as SNI) is the next hop's
+ *	host for a bracketed destination, else the MX host's name; TLS
+ *	sessions are cached in state_directory/tls when
  *	tls_session_cache is on. With auth_secrets_file, the credentials
  *	are those of the first of "[host]:port", "[host]", "host:port",
  *	"host" (the next hop as written, bracketed or not) and, for MX
@@ -70,12 +85,18 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "dane.h"
 #include "log.h"
+#include "pool.h"
+#include "session_cache.h"
 #include "relay_smtp.h"
 #include "smtp_client.h"
 
 struct loop {
 	const struct config *cfg;
+	struct session_cache *sessions;	/* NULL: never cache */
+	const struct deadline *deadline;
+	char	pool_dest[NEXTHOP_FORMAT_MAX];	/* names the slots */
 	const struct relay_smtp_dest *dest;
 	char	tls_dir[CONFIG_PATH_MAX + 8];	/* "" = no session cache */
 	const struct envelope *env;
@@ -94,6 +115,8 @@ relay_smtp_dest_init(struct relay_smtp_dest *dest, const struct config *cfg,
 	const struct route *r = d->source == ROUTE_FROM_RULE ? d->rule : NULL;
 
 	dest->nh = &d->nh;
+	dest->dns = NULL;
+	dest->mx_cache = NULL;
 	dest->tls_level = d->nh.want_mx ? cfg->tls_level :
 	    cfg->smarthost_tls_level;
 	dest->tls_wrappermode = !d->nh.want_mx &&
@@ -102,9 +125,21 @@ relay_smtp_dest_init(struct relay_smtp_dest *dest, const struct config *cfg,
 		dest->tls_level = (enum config_tls_level)r->tls_level;
 	if (r != NULL && r->tls_wrappermode >= 0)
 		dest->tls_wrappermode = r->tls_wrappermode == 1;
+	dest->is_lmtp = d->transport == ROUTE_LMTP;
+	/* A unix socket never leaves the host: no TLS (Postfix's lmtp). */
+	if (d->nh.is_unix)
+		dest->tls_level = CONFIG_TLS_NONE;
 	/* Implicit TLS is TLS: level "none" turns it off too. */
 	if (dest->tls_level == CONFIG_TLS_NONE)
 		dest->tls_wrappermode = false;
+}
+
+/* relay_smtp_is_dane - the destination's level is dane or dane-only */
+bool
+relay_smtp_is_dane(const struct relay_smtp_dest *dest)
+{
+	return dest->tls_level == CONFIG_TLS_DANE ||
+	    dest->tls_level == CONFIG_TLS_DANE_ONLY;
 }
 
 /* elapsed_s - seconds since a monotonic millisecond stamp */
@@ -248,9 +283,138 @@ auth_lookup(const struct loop *lp, const char *host,
 }
 
 /*
+ * take_slot - a pool_size slot for a new connection; when the
+ * destination's slots are all taken, our own idle sessions of it give
+ * theirs up before we wait (up to pool_wait): 0, or -1 with why set
+ */
+static int
+take_slot(struct loop *lp, struct pool_slot **slot, struct relay_result *why)
+{
+	const struct config *cfg = lp->cfg;
+	struct deadline wait;
+	long t0 = deadline_now_ms();
+	int rc;
+
+	*slot = NULL;
+	if (cfg->pool_size <= 0)
+		return 0;
+	if (pool_acquire(cfg->state_directory, lp->pool_dest, cfg->pool_size,
+	    NULL, slot, why) == 0)
+		return 0;
+	if (session_cache_drop_dest(lp->sessions, lp->pool_dest) > 0 &&
+	    pool_acquire(cfg->state_directory, lp->pool_dest, cfg->pool_size,
+	    NULL, slot, why) == 0)
+		return 0;
+	deadline_in_ms(&wait, cfg->pool_wait_ms);
+	wait = deadline_earliest(&wait, lp->deadline);
+	relay_result_init(why);
+	rc = pool_acquire(cfg->state_directory, lp->pool_dest, cfg->pool_size,
+	    &wait, slot, why);
+	lp->stats->delays.wait_s += elapsed_s(t0);
+	return rc;
+}
+
+/*
+ * tlsa_digest - FNV-1a of the TLSA records a DANE session was verified
+ * with (0 for none): a session verified under one set is never reused
+ * under another
+ */
+static unsigned
+tlsa_digest(const struct dns_tlsa_set *set)
+{
+	unsigned h = 2166136261u;
+	size_t i, k;
+
+	if (set == NULL)
+		return 0;
+	for (i = 0; i < set->nrr; i++) {
+		const struct dns_tlsa *r = &set->rr[i];
+
+		h = (h ^ r->usage) * 16777619u;
+		h = (h ^ r->selector) * 16777619u;
+		h = (h ^ r->mtype) * 16777619u;
+		for (k = 0; k < r->len; k++)
+			h = (h ^ r->data[k]) * 16777619u;
+	}
+	return h;
+}
+
+/*
+ * session_key - everything a kept session must match to be used for
+ * this attempt (Postfix's smtp_key.c idea): host, address, port, source,
+ * EHLO name, TLS policy, SASL identity. NULL when it does not fit: such
+ * a session is never reused.
+ */
+static const char *
+session_key(char *buf, size_t size, const struct smtp_options *opt,
+    const char *host, const struct dns_addr *a, const char *src_text)
+{
+	const struct tls_policy *t = &opt->tls;
+	unsigned port = a->sa.ss_family == AF_INET6 ?
+	    ntohs(((const struct sockaddr_in6 *)&a->sa)->sin6_port) :
+	    ntohs(((const struct sockaddr_in *)&a->sa)->sin_port);
+	int n;
+
+#define S(p) ((p) != NULL ? (p) : "")
+	n = snprintf(buf, size, "%s[%s]:%u src=%s ehlo=%s tls=%s%s "
+	    "verify=%s ca=%s:%s fp=%s tlsa=%08x auth=%s:%s:%d", host, a->text,
+	    port, src_text, S(opt->ehlo_name),
+	    config_tls_level_name(t->level), t->wrappermode ? "+wrapper" : "",
+	    S(t->verify_name), S(t->ca_file), S(t->ca_path),
+	    S(t->fingerprints), tlsa_digest(t->tlsa),
+	    opt->auth != NULL ? opt->auth->user : "",
+	    S(opt->auth_mechanism), opt->auth_allow_plaintext);
+#undef S
+	return n > 0 && (size_t)n < size ? buf : NULL;
+}
+
+/*
+ * dane_for_host - levels dane and dane-only: the TLS this host gets
+ * (dane.c); -1 with why set when it must not be tried at all
+ */
+static int
+dane_for_host(const struct relay_smtp_dest *dest,
+    const struct dns_mx_list *list, const struct dns_mx_host *mh,
+    struct dane_host *dh, struct smtp_options *opt, struct relay_result *why)
+{
+	const struct nexthop *nh = dest->nh;
+	unsigned port = nh != NULL ? nh->port : 25;
+
+	if (dane_host_policy(dest->dns, dest->mx_cache, dest->tls_level,
+	    list->is_secure, list->domain, mh->name, mh->target,
+	    mh->is_secure, port, dh, why) != 0) {
+		relay_result_set_relay(why, "none");
+		log_info("relay_smtp: %s: %s", mh->name, why->text);
+		return -1;
+	}
+	switch (dh->action) {
+	case DANE_ACT_VERIFY:
+		opt->tls.level = CONFIG_TLS_DANE;
+		opt->tls.tlsa = &dh->tlsa;
+		opt->tls.verify_name = dh->base;
+		opt->tls.mx_name = mh->name;
+		opt->tls.nexthop_name = nh != NULL ? nh->host : list->domain;
+		break;
+	case DANE_ACT_ENCRYPT:
+		log_info("dane: %s: TLS required, not authenticated", dh->text);
+		opt->tls.level = CONFIG_TLS_ENCRYPT;
+		break;
+	default:
+		if (log_verbose())
+			log_debug("dane: %s: opportunistic TLS", dh->text);
+		opt->tls.level = CONFIG_TLS_MAY;
+		break;
+	}
+	opt->tls.wrappermode = dest->tls_wrappermode;
+	return 0;
+}
+
+/*
  * try_address - one connection attempt: 0 when a session happened, -1
  * when the connection failed, -2 for our own trouble (configuration,
- * memory), which the next address will not cure
+ * memory), which the next address will not cure. A kept session of the
+ * same key is used first (session_cache_get()), and the session is
+ * handed back afterwards (session_cache_put(): kept, or QUIT).
  */
 static int
 try_address(struct loop *lp, const struct smtp_options *base,
@@ -261,7 +425,10 @@ try_address(struct loop *lp, const struct smtp_options *base,
 	struct smtp_options opt = *base;
 	struct auth_secret sec;
 	struct sockaddr_storage src;
+	struct pool_slot *slot = NULL;
 	socklen_t srclen;
+	char keybuf[SESSION_KEY_MAX];
+	const char *key;
 	long t0 = deadline_now_ms();
 	bool found;
 	int ret = 0;
@@ -274,8 +441,29 @@ try_address(struct loop *lp, const struct smtp_options *base,
 	opt.auth = found ? &sec : NULL;
 	opt.tls.verify_name = lp->dest->nh != NULL &&
 	    !lp->dest->nh->want_mx ? lp->dest->nh->host : host;
+	/* DANE: the TLSA base domain (RFC 7672 2.2.2), from dane.c. */
+	if (opt.tls.level == CONFIG_TLS_DANE)
+		opt.tls.verify_name = base->tls.verify_name;
+	key = session_key(keybuf, sizeof(keybuf), &opt, host, a,
+	    lp->cfg->source_address);
+	if ((cl = session_cache_get(lp->sessions, key, &opt.deadline,
+	    &slot)) != NULL) {
+		auth_secret_wipe(&sec);
+		lp->stats->delays.conn_s += elapsed_s(t0);
+		lp->stats->sessions++;
+		transaction(lp, cl, is_last);
+		session_cache_put(lp->sessions, key, lp->pool_dest, cl, slot);
+		return 0;
+	}
+	/* A new connection: its pool_size slot first (pool.c). */
+	if (take_slot(lp, &slot, why) != 0) {
+		auth_secret_wipe(&sec);
+		return -2;
+	}
+	t0 = deadline_now_ms();
 	if ((cl = smtp_client_new(&opt)) == NULL) {
 		auth_secret_wipe(&sec);
+		pool_release(slot);
 		relay_result_set(why, "4.3.0", "out of memory");
 		return -2;
 	}
@@ -290,34 +478,40 @@ try_address(struct loop *lp, const struct smtp_options *base,
 		ret = -1;
 		goto out;
 	}
+	auth_secret_wipe(&sec);
 	lp->stats->delays.conn_s += elapsed_s(t0);
 	lp->stats->sessions++;
 	transaction(lp, cl, is_last);
-	smtp_client_quit(cl);
+	session_cache_put(lp->sessions, key, lp->pool_dest, cl, slot);
+	return 0;
 out:
 	smtp_client_free(cl);
+	pool_release(slot);
 	auth_secret_wipe(&sec);
 	return ret;
 }
 
 /* relay_smtp_deliver - Postfix's connection loop over hosts */
 void
-relay_smtp_deliver(const struct config *cfg,
-    const struct relay_smtp_dest *dest, const struct dns_mx_list *list,
+relay_smtp_deliver(const struct config *cfg, struct session_cache *sessions,
+    const char *ehlo_name, const struct relay_smtp_dest *dest, const struct dns_mx_list *list,
     const struct envelope *env, bool *pending, struct msg_stream *ms,
     const struct deadline *deadline, struct relay_result *results,
     struct relay_smtp_stats *stats)
 {
-	struct smtp_options opt;
+	struct smtp_options opt, hopt;
 	struct relay_result why;
+	struct dane_host *dh = NULL;
 	struct loop lp;
-	char ehlo_name[256];
 	size_t h, k, i, limit;
 	int s;
 
 	memset(&lp, 0, sizeof(lp));
 	memset(&opt, 0, sizeof(opt));
 	lp.cfg = cfg;
+	lp.sessions = sessions;
+	lp.deadline = deadline;
+	nexthop_format(dest->nh, lp.pool_dest, sizeof(lp.pool_dest));
 	lp.dest = dest;
 	if (cfg->tls_session_cache && cfg->state_directory[0] != '\0')
 		snprintf(lp.tls_dir, sizeof(lp.tls_dir), "%s/tls",
@@ -333,11 +527,6 @@ relay_smtp_deliver(const struct config *cfg,
 		relay_result_set(&why, "4.3.0", "out of memory");
 		goto out;
 	}
-	if (cfg->ehlo_name[0] != '\0')
-		snprintf(ehlo_name, sizeof(ehlo_name), "%s", cfg->ehlo_name);
-	else if (gethostname(ehlo_name, sizeof(ehlo_name)) != 0)
-		snprintf(ehlo_name, sizeof(ehlo_name), "localhost");
-	ehlo_name[sizeof(ehlo_name) - 1] = '\0';
 	opt.ehlo_name = ehlo_name;
 	for (s = 0; s < SMTP_STAGE_COUNT; s++)
 		opt.timeout_ms[s] = cfg->timeout_ms[s];
@@ -350,14 +539,25 @@ relay_smtp_deliver(const struct config *cfg,
 	opt.tls.cache_dir = lp.tls_dir;
 	opt.auth_mechanism = cfg->auth_mechanism;
 	opt.auth_allow_plaintext = cfg->auth_allow_plaintext;
+	opt.auth_soft_bounce = cfg->auth_soft_bounce;
+	opt.is_lmtp = dest->is_lmtp;
 
 	limit = list->naddr < (size_t)cfg->mx_address_limit ? list->naddr :
 	    (size_t)cfg->mx_address_limit;
 	relay_result_set(&why, "4.4.1", "no address of %s could be tried",
 	    list->domain);
+	if (relay_smtp_is_dane(dest) && (dest->dns == NULL ||
+	    (dh = malloc(sizeof(*dh))) == NULL)) {
+		relay_result_set(&why, "4.3.0", "out of memory");
+		goto out;
+	}
 	for (h = 0; h < list->nhost; h++) {
 		const struct dns_mx_host *mh = &list->host[h];
 
+		hopt = opt;
+		if (dh != NULL && dane_for_host(dest, list, mh, dh, &hopt,
+		    &why) != 0)
+			continue;
 		for (k = 0; k < mh->naddr; k++) {
 			bool is_last;
 
@@ -373,7 +573,7 @@ relay_smtp_deliver(const struct config *cfg,
 			 * is_last with sessions counts the session about to
 			 * start: the last one allowed keeps soft errors.
 			 */
-			if (try_address(&lp, &opt, mh->name,
+			if (try_address(&lp, &hopt, mh->name,
 			    &list->addr[mh->first + k], is_last, &why) == -2)
 				goto out;
 		}
@@ -387,5 +587,6 @@ out:
 			relay_result_copy(&results[i], &why);
 		pending[i] = false;
 	}
+	free(dh);
 	free(lp.answered);
 }

@@ -10,6 +10,7 @@
 #include "address.h"
 #include "config.h"
 #include "deadline.h"
+#include "dns.h"
 #include "dns_mx.h"
 #include "log.h"
 #include "msg_stream.h"
@@ -21,8 +22,14 @@
 struct relay_smtp_dest {
 	enum config_tls_level tls_level;
 	bool	tls_wrappermode;	/* implicit TLS (SMTPS) */
+	bool	is_lmtp;		/* LMTP: LHLO, a reply per recipient */
 	const struct nexthop *nh;	/* AUTH lookup; [host] name checked */
+	/* Levels dane and dane-only: TLSA lookups, per host (dane.c). */
+	struct dns *dns;
+	struct mx_cache *mx_cache;	/* NULL: no cache */
 };
+
+struct mx_cache;
 
 struct relay_smtp_stats {
 	struct log_delays delays;	/* conn_s and xfer_s are added */
@@ -33,8 +40,12 @@ struct relay_smtp_stats {
 
 void	relay_smtp_dest_init(struct relay_smtp_dest *, const struct config *,
 	    const struct route_decision *);
-void	relay_smtp_deliver(const struct config *,
-	    const struct relay_smtp_dest *, const struct dns_mx_list *,
+struct session_cache;
+
+bool	relay_smtp_is_dane(const struct relay_smtp_dest *);
+void	relay_smtp_deliver(const struct config *, struct session_cache *,
+	    const char *ehlo_name, const struct relay_smtp_dest *,
+	    const struct dns_mx_list *,
 	    const struct envelope *, bool *pending, struct msg_stream *,
 	    const struct deadline *, struct relay_result *results,
 	    struct relay_smtp_stats *);

@@ -22,9 +22,11 @@
  *	status ("4.4.1") and derives the class from its first digit, so
  *	the two cannot disagree. An invalid status is replaced by "4.3.0"
  *	(defer: we never bounce mail because of our own bug). The text is
- *	formatted, truncated to RELAY_TEXT_MAX - 1 bytes, and CR, LF and
- *	other control characters in it become spaces, so it is always one
- *	printable line.
+ *	formatted, truncated to RELAY_TEXT_MAX - 1 bytes, and made one
+ *	printable line by printable_fix() (CR, LF and TAB become spaces;
+ *	other control bytes and bytes that are not valid UTF-8 become '?'),
+ *	whatever the arguments brought in: every status line and delivery
+ *	record is clean, whoever set the result.
  *
  *	relay_result_set() returns 0 for a 2.x.x status and -1 otherwise,
  *	so that a fallible function can end with
@@ -49,6 +51,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "printable.h"
 #include "result.h"
 
 /* relay_result_init - an empty result: transient, nothing known yet */
@@ -87,7 +90,6 @@ relay_result_set(struct relay_result *r, const char *status,
 {
 	char st[RELAY_STATUS_MAX], text[RELAY_TEXT_MAX];
 	va_list ap;
-	char *p;
 
 	/*
 	 * Format into local buffers first: status and the arguments may
@@ -114,9 +116,7 @@ relay_result_set(struct relay_result *r, const char *status,
 		r->class = RELAY_TRANSIENT;
 		break;
 	}
-	for (p = r->text; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
+	printable_fix(r->text);
 	return r->class == RELAY_OK ? 0 : -1;
 }
 

@@ -18,7 +18,10 @@
  *	    const char *domain, const struct route_session *s);
  *	bool route_conditions_hold(const struct route *r,
  *	    const struct route_session *s);
- *	int route_decide(const struct route_table *t, const char *smarthost,
+ *	bool route_pattern_matches(const struct route *r,
+ *	    const char *domain);
+ *	int route_decide(const struct route_table *first,
+ *	    const struct route_table *t, const char *smarthost,
  *	    const char *mta_nexthop, const char *domain,
  *	    struct route_decision *d, struct relay_result *why);
  *	bool route_decision_same(const struct route_decision *a,
@@ -40,8 +43,12 @@
  *	seed's force_mx), "domain" or "domain:port" sends to the MX hosts
  *	of that domain, and an empty NEXTHOP ("smtp:" or "smtp") means
  *	the MX hosts of the recipient's own domain. A NEXTHOP without
- *	"smtp:" ("[host]:port") is accepted as shorthand. Errors are 4.3.5
- *	(a configuration problem defers mail).
+ *	"smtp:" ("[host]:port") is accepted as shorthand. TRANSPORT "lmtp"
+ *	sends by LMTP (RFC 2033, one reply per recipient after the data) to
+ *	"unix:/path" (a mail store's LMTP socket) or to a host, written
+ *	"[host]:port", "host:port" or "inet:host:port", port 24 by default
+ *	and never by MX (as Postfix's lmtp(8)). Errors are 4.3.5 (a
+ *	configuration problem defers mail).
  *
  *	After an smtp destination, options may follow: tls=LEVEL and
  *	wrappermode=yes|no, and conditions on the SMTP session that only
@@ -80,8 +87,14 @@
  *	rule with conditions takes part when route_conditions_hold() for
  *	the session s; the first rule that holds wins.
  *
+ *	route_pattern_matches() tells whether r's DOMAIN covers domain
+ *	(exact, ".parent" or "*"), whatever its conditions: --route and -t
+ *	use it to name the conditional rules only the milter applies.
+ *
  *	route_decide() decides where mail for one recipient domain goes,
- *	in this order: a route rule; the smarthost parameter; the MTA's
+ *	in this order: a rule of first (NULL: none; the routes one
+ *	message's routing headers grant), a rule of t; the smarthost
+ *	parameter; the MTA's
  *	next hop (Postfix ${nexthop}); the MX hosts of the recipient
  *	domain (an address literal, user@[192.0.2.1], goes to that
  *	address). It fails (4.3.5) for a next hop that does not parse.
@@ -275,7 +288,11 @@ parse_option(struct route *r, const char *opt, const char *spec,
 {
 	int level;
 
-	if (r->transport != ROUTE_SMTP)
+	/* LMTP over TCP takes tls= too; a unix socket has no TLS. */
+	if (r->transport == ROUTE_LMTP && (r->nh.is_unix ||
+	    strncasecmp(opt, "tls=", 4) != 0))
+		goto bad;
+	if (r->transport != ROUTE_SMTP && r->transport != ROUTE_LMTP)
 		goto bad;
 	if (strncasecmp(opt, "tls=", 4) == 0) {
 		if ((level = config_tls_level_parse(opt + 4)) >= 0) {
@@ -295,7 +312,49 @@ parse_option(struct route *r, const char *opt, const char *spec,
 bad:
 	return relay_result_set(why, "4.3.5", "route \"%.300s\": bad option "
 	    "\"%.100s\" (expected tls=LEVEL, wrappermode=yes, client=, sasl= "
-	    "or sender= after an smtp destination)", spec, opt);
+	    "or sender= after an smtp destination, tls=LEVEL after an lmtp "
+	    "host)", spec, opt);
+}
+
+/*
+ * parse_lmtp - the next hop of "lmtp:": "unix:/path" (Dovecot's or
+ * Cyrus's LMTP socket), else "inet:host:port", "[host]:port" or
+ * "host:port" as Postfix's lmtp(8) writes them: port 24 by default,
+ * and never an MX lookup (LMTP goes to the host named)
+ */
+static int
+parse_lmtp(struct route *r, const char *dest, const char *spec,
+    struct relay_result *why)
+{
+	const char *p;
+
+	r->transport = ROUTE_LMTP;
+	r->has_nexthop = true;
+	if (strncasecmp(dest, "unix:", 5) == 0) {
+		dest += 5;
+		for (p = dest; *p != '\0'; p++)
+			if ((unsigned char)*p <= ' ' || *p == 0x7f)
+				break;
+		if (dest[0] != '/' || *p != '\0' ||
+		    strlen(dest) > NEXTHOP_UNIX_MAX)
+			return relay_result_set(why, "4.3.5", "route "
+			    "\"%.300s\": bad LMTP socket \"%.300s\" (expected "
+			    "lmtp:unix:/absolute/path, at most %d bytes)", spec,
+			    dest, NEXTHOP_UNIX_MAX);
+		snprintf(r->nh.host, sizeof(r->nh.host), "%s", dest);
+		r->nh.is_unix = true;
+		return 0;
+	}
+	if (strncasecmp(dest, "inet:", 5) == 0)
+		dest += 5;
+	if (*dest == '\0')
+		return relay_result_set(why, "4.3.5", "route \"%.300s\": lmtp: "
+		    "needs a next hop (lmtp:unix:/path or lmtp:[host]:port)",
+		    spec);
+	if (nexthop_parse(&r->nh, dest, 24, why) != 0)
+		return -1;
+	r->nh.want_mx = false;
+	return 0;
 }
 
 /* parse_destination - "smtp:NEXTHOP", "[host]:port", "maildrop", ... */
@@ -319,6 +378,8 @@ parse_destination(struct route *r, const char *dest, const char *spec,
 			return 0;
 		}
 	}
+	if (strncasecmp(dest, "lmtp:", 5) == 0)
+		return parse_lmtp(r, dest + 5, spec, why);
 	r->transport = ROUTE_SMTP;
 	if (strncasecmp(dest, "smtp:", 5) == 0)
 		dest += 5;
@@ -327,7 +388,8 @@ parse_destination(struct route *r, const char *dest, const char *spec,
 	else if (dest[0] != '[')
 		return relay_result_set(why, "4.3.5", "route \"%.300s\": "
 		    "unknown transport in \"%.300s\" (expected smtp:NEXTHOP, "
-		    "[host]:port, maildrop, dovecot or pipe)", spec, dest);
+		    "[host]:port, lmtp:NEXTHOP, maildrop, dovecot or pipe)",
+		    spec, dest);
 	if (*dest == '\0')
 		return 0;
 	if (nexthop_parse(&r->nh, dest, 25, why) != 0)
@@ -399,9 +461,9 @@ route_table_add(struct route_table *t, const char *spec,
 	nh_text[0] = '\0';
 	if (r->has_nexthop)
 		nexthop_format(&r->nh, nh_text, sizeof(nh_text));
-	if (r->transport == ROUTE_SMTP)
-		used = (size_t)snprintf(text, sizeof(text), "%s smtp:%s",
-		    r->pattern, nh_text);
+	if (r->transport == ROUTE_SMTP || r->transport == ROUTE_LMTP)
+		used = (size_t)snprintf(text, sizeof(text), "%s %s:%s",
+		    r->pattern, route_transport_name(r->transport), nh_text);
 	else
 		used = (size_t)snprintf(text, sizeof(text), "%s %s",
 		    r->pattern, route_transport_name(r->transport));
@@ -473,6 +535,25 @@ lookup(const struct route_table *t, const char *domain,
 		if ((r = find(t, dot, s)) != NULL)
 			return r;
 	return find(t, "*", s);
+}
+
+/* route_pattern_matches - does r's DOMAIN cover domain? */
+bool
+route_pattern_matches(const struct route *r, const char *domain)
+{
+	char d[ROUTE_DOMAIN_MAX + 2];
+	const char *dot;
+
+	if (strcmp(r->pattern, "*") == 0)
+		return true;
+	if (!lower(d, sizeof(d), domain) || *d == '\0')
+		return false;
+	if (strcmp(r->pattern, d) == 0)
+		return true;
+	for (dot = strchr(d, '.'); dot != NULL; dot = strchr(dot + 1, '.'))
+		if (strcmp(r->pattern, dot) == 0)
+			return true;
+	return false;
 }
 
 /* route_table_lookup - the transport's lookup: unconditional rules */
@@ -568,18 +649,24 @@ route_conditions_hold(const struct route *r, const struct route_session *s)
 
 /* route_decide - rule, smarthost, ${nexthop}, then MX of the domain */
 int
-route_decide(const struct route_table *t, const char *smarthost,
-    const char *mta_nexthop, const char *domain, struct route_decision *d,
-    struct relay_result *why)
+route_decide(const struct route_table *first, const struct route_table *t,
+    const char *smarthost, const char *mta_nexthop, const char *domain,
+    struct route_decision *d, struct relay_result *why)
 {
-	const struct route *r;
+	const struct route *r = NULL;
 
 	memset(d, 0, sizeof(*d));
 	d->transport = ROUTE_SMTP;
-	if ((r = route_table_lookup(t, domain)) != NULL) {
+	if (first != NULL)
+		r = route_table_lookup(first, domain);
+	if (r != NULL || (r = route_table_lookup(t, domain)) != NULL) {
 		d->source = ROUTE_FROM_RULE;
 		d->rule = r;
 		d->transport = r->transport;
+		if (r->transport == ROUTE_LMTP) {
+			d->nh = r->nh;	/* always a host or a socket */
+			return 0;
+		}
 		if (r->transport != ROUTE_SMTP)
 			return 0;	/* final delivery here: no next hop */
 		if (r->has_nexthop) {
@@ -617,8 +704,13 @@ bool
 route_decision_same(const struct route_decision *a,
     const struct route_decision *b)
 {
-	if (a->transport != ROUTE_SMTP || b->transport != ROUTE_SMTP)
-		return a->transport == b->transport;
+	if (a->transport != b->transport)
+		return false;
+	if (a->transport != ROUTE_SMTP && a->transport != ROUTE_LMTP)
+		return true;
+	if (a->nh.is_unix || b->nh.is_unix)
+		return a->nh.is_unix == b->nh.is_unix &&
+		    strcmp(a->nh.host, b->nh.host) == 0;
 	return a->nh.port == b->nh.port && a->nh.want_mx == b->nh.want_mx &&
 	    strcasecmp(a->nh.host, b->nh.host) == 0;
 }
@@ -630,6 +722,8 @@ route_transport_name(enum route_transport t)
 	switch (t) {
 	case ROUTE_SMTP:
 		return "smtp";
+	case ROUTE_LMTP:
+		return "lmtp";
 	case ROUTE_MAILDROP:
 		return "maildrop";
 	case ROUTE_DOVECOT:

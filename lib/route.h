@@ -17,10 +17,12 @@
 
 enum route_transport {
 	ROUTE_SMTP,		/* SMTP to a host or to MX hosts */
+	ROUTE_LMTP,		/* LMTP to a host or a unix socket */
 	ROUTE_MAILDROP,		/* courier maildrop, final delivery */
 	ROUTE_DOVECOT,		/* dovecot-lda, final delivery */
 	ROUTE_PIPE,		/* pipe_command, like Postfix pipe(8) */
 };
+#define ROUTE_TRANSPORT_COUNT	(ROUTE_PIPE + 1)
 
 enum route_source {
 	ROUTE_FROM_RULE,	/* a route line of slimrelay.conf */
@@ -50,6 +52,8 @@ struct route {
 	char	sender[ROUTE_COND_MAX];	/* sender=ADDR, @DOMAIN or <> */
 	char	text[2 * ROUTE_DOMAIN_MAX + 3 * ROUTE_COND_MAX + 64];
 					/* as written, normalised */
+	unsigned line;			/* in the configuration file; 0: -o,
+					   a routing header, or unknown */
 };
 
 struct sockaddr;
@@ -90,7 +94,9 @@ const struct route *route_table_match(const struct route_table *,
 	    const char *domain, const struct route_session *);
 bool	route_conditions_hold(const struct route *,
 	    const struct route_session *);
-int	route_decide(const struct route_table *, const char *smarthost,
+bool	route_pattern_matches(const struct route *, const char *domain);
+int	route_decide(const struct route_table *first,
+	    const struct route_table *, const char *smarthost,
 	    const char *mta_nexthop, const char *domain,
 	    struct route_decision *, struct relay_result *why);
 bool	route_decision_same(const struct route_decision *,

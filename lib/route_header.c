@@ -98,14 +98,12 @@
 
 #include "auth.h"
 #include "dl_openssl.h"
+#include "config.h"
 #include "route_header.h"
 
 #define CANON_MAX	(ROUTE_HEADER_VALUE_MAX + 64)
 #define B64_MAC_LEN	44	/* base64 of 32 bytes, with one '=' */
 #define OPT_TEXT_MAX	48
-
-static const char *const tls_names[] = { "none", "may", "encrypt",
-    "verify", "fingerprint" };
 
 /* is_wsp - header white space, folding included */
 static bool
@@ -279,8 +277,11 @@ static void
 format_options(const struct route_header *h, char *buf, size_t len)
 {
 	buf[0] = '\0';
-	if (h->tls_level >= 0 && h->tls_level <= 4)
-		snprintf(buf, len, "tls=%s", tls_names[h->tls_level]);
+	/* config.c's table: every level, dane and dane-only too. */
+	if (h->tls_level >= 0 && config_tls_level_parse(
+	    config_tls_level_name(h->tls_level)) == h->tls_level)
+		snprintf(buf, len, "tls=%s",
+		    config_tls_level_name(h->tls_level));
 	if (h->tls_wrappermode >= 0)
 		snprintf(buf + strlen(buf), len - strlen(buf),
 		    "%swrappermode=%s", buf[0] ? "," : "",
@@ -371,15 +372,11 @@ static bool
 parse_options(struct route_header *h, char *v)
 {
 	char *opt, *save = NULL;
-	size_t i;
 
 	for (opt = strtok_r(v, ",", &save); opt != NULL;
 	    opt = strtok_r(NULL, ",", &save)) {
 		if (strncasecmp(opt, "tls=", 4) == 0 && h->tls_level < 0) {
-			for (i = 0; i < 5; i++)
-				if (strcasecmp(opt + 4, tls_names[i]) == 0)
-					h->tls_level = (int)i;
-			if (h->tls_level < 0)
+			if ((h->tls_level = config_tls_level_parse(opt + 4)) < 0)
 				return false;
 		} else if (strcasecmp(opt, "wrappermode=yes") == 0 &&
 		    h->tls_wrappermode < 0)

@@ -4,8 +4,9 @@
  * SYNOPSIS
  *	#include "routing.h"
  *
- *	int routing_apply(struct config *cfg, struct msg_stream *ms,
- *	    const struct envelope *env, struct relay_result *why);
+ *	int routing_apply(const struct config *cfg, struct msg_stream *ms,
+ *	    const struct envelope *env, struct route_table *routes,
+ *	    struct relay_result *why);
  * DESCRIPTION
  *	Routing headers (X-Slimrelay-Route, route_header.c) are written by
  *	slimrelay-milter at SMTP time; they must never leave the host, and
@@ -17,10 +18,14 @@
  *	checked with the key in routing_key_file: its signature, its age
  *	(routing_header_max_age) and its binding to this message (the
  *	Message-ID, or the MTA's queue id). A valid header whose domain is
- *	the domain of a recipient becomes a route rule for that domain
- *	ahead of every rule of slimrelay.conf, so the order of precedence
- *	is: routing header, route rule, smarthost, ${nexthop}, MX. Any
- *	other routing header is logged and ignored.
+ *	the domain of a recipient becomes a route rule for that domain in
+ *	routes, the table of this message alone (the configuration is
+ *	never changed: with many messages per process one message's routes
+ *	must never reach the next). route_decide() looks there before the
+ *	rules of slimrelay.conf, so the order of precedence is: routing
+ *	header, route rule, smarthost, ${nexthop}, MX. Any other routing
+ *	header is logged and ignored. routes belongs to the caller, who
+ *	frees it (route_table_free()) with the message.
  *
  *	Routing headers are found in the first MSG_STREAM_PEEK_MAX bytes
  *	of the message only (a header block longer than that is logged).
@@ -100,7 +105,7 @@ has_recipient_domain(const struct envelope *env, const char *domain)
 
 /* honour - a verified header becomes the first route of its domain */
 static int
-honour(struct config *cfg, const struct route_header *h,
+honour(struct route_table *routes, const struct route_header *h,
     struct relay_result *why)
 {
 	char nh[NEXTHOP_FORMAT_MAX];
@@ -116,13 +121,14 @@ honour(struct config *cfg, const struct route_header *h,
 	nexthop_format(&h->nh, nh, sizeof(nh));
 	snprintf(r.text, sizeof(r.text), "%s smtp:%s (routing header)",
 	    h->domain, nh);
-	return route_table_prepend(&cfg->routes, &r, why);
+	return route_table_prepend(routes, &r, why);
 }
 
 /* routing_apply - strip every routing header, honour the valid ones */
 int
-routing_apply(struct config *cfg, struct msg_stream *ms,
-    const struct envelope *env, struct relay_result *why)
+routing_apply(const struct config *cfg, struct msg_stream *ms,
+    const struct envelope *env, struct route_table *routes,
+    struct relay_result *why)
 {
 	struct route_header_key key;
 	struct route_header_message msg;
@@ -171,9 +177,9 @@ routing_apply(struct config *cfg, struct msg_stream *ms,
 			    "recipient in that domain", h.domain);
 			continue;
 		}
-		if ((ret = honour(cfg, &h, why)) != 0)
+		if ((ret = honour(routes, &h, why)) != 0)
 			goto out;
-		log_info("routing: %s", cfg->routes.route[0].text);
+		log_info("routing: %s", routes->route[0].text);
 	}
 out:
 	route_header_key_wipe(&key);

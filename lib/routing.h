@@ -9,10 +9,12 @@
 #include "config.h"
 #include "msg_stream.h"
 #include "result.h"
+#include "route.h"
 
 #define ROUTING_HEADERS_MAX	16	/* routing headers checked; more are removed */
 
-int	routing_apply(struct config *, struct msg_stream *,
-	    const struct envelope *, struct relay_result *why);
+int	routing_apply(const struct config *, struct msg_stream *,
+	    const struct envelope *, struct route_table *routes,
+	    struct relay_result *why);
 
 #endif

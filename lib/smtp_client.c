@@ -17,6 +17,10 @@
  *	    const struct envelope *env, struct msg_stream *ms,
  *	    struct relay_result *rcpt_results, struct relay_result *why);
  *	void smtp_client_quit(struct smtp_client *cl);
+ *	int smtp_client_reset(struct smtp_client *cl, struct relay_result *why);
+ *	void smtp_client_set_deadline(struct smtp_client *cl,
+ *	    const struct deadline *deadline);
+ *	long smtp_client_connect_ms(const struct smtp_client *cl);
  *	bool smtp_client_is_open(const struct smtp_client *cl);
  *	const char *smtp_client_peer(const struct smtp_client *cl);
  *	const char *smtp_client_relay(const struct smtp_client *cl);
@@ -28,14 +32,18 @@
  *	const char *smtp_client_tls_info(const struct smtp_client *cl);
  *	const char *smtp_client_auth_used(const struct smtp_client *cl);
  * DESCRIPTION
- *	smtp_client_new() copies the options (ehlo_name stays borrowed) and
- *	returns a client without a session, or NULL when out of memory;
+ *	smtp_client_new() copies the options and returns a client without
+ *	a session, or NULL when out of memory. The strings and the AUTH
+ *	secret the options point to are borrowed only until
+ *	smtp_client_connect() or smtp_client_start_fd() returns: the client
+ *	forgets them then (the secret is used in the session's opening
+ *	only), so that a session can outlive the delivery that opened it;
  *	smtp_client_free() closes any session without QUIT and frees the
  *	client (NULL is a no-op).
  *
  *	smtp_client_connect() connects to sa (from src when not NULL),
  *	reads the greeting and says EHLO, falling back to HELO when EHLO is
- *	refused with a 5xx reply. smtp_client_start_fd() does the same on
+ *	refused with any reply but 421 (Postfix's rule). smtp_client_start_fd() does the same on
  *	a connected socket it takes over (the client closes it). Both
  *	return 0 with the session ready for smtp_client_send(), or -1 with
  *	the session closed and why set, in Postfix's words (connect
@@ -70,9 +78,29 @@
  *	the server discards the partial message, and accepted recipients
  *	get the stream's (transient) error.
  *
+ *	The client counts the replies it is owed (the greeting, one per
+ *	command, one for the final dot). Input that arrives when none is
+ *	owed is a protocol error, never an answer: bytes already read
+ *	behind the last reply owed, or waiting on the socket just before
+ *	the final dot is written and just after its reply is read (one
+ *	poll() each), break the session with 4.5.0 "lost synchronization
+ *	with host H[A] while STAGE (out of turn: LINE)"; during the content
+ *	the dot is then never sent, and behind the dot's reply the text
+ *	says the message may be sent more than once. A reply code that is
+ *	no SMTP answer where one is due (1xx, 6xx-9xx, a 3xx but to DATA
+ *	and AUTH) is 4.5.0 too: a broken server defers mail, it never
+ *	bounces it.
+ *
  *	Every wait uses the stage's timeout from opt->timeout_ms (<= 0: no
  *	stage limit), cut short by opt->deadline. The XFER timeout bounds
  *	each write of the content, not the whole content.
+ *
+ *	smtp_client_reset() is the probe before a session is used again
+ *	(Postfix's connection reuse): nothing may be waiting from the
+ *	server, RSET must get a 2xx; it returns 0, or -1 with why set and
+ *	the session closed. smtp_client_set_deadline() gives a kept session
+ *	the deadline of its next delivery. smtp_client_connect_ms() is the
+ *	CLOCK_MONOTONIC time (deadline_now_ms()) the session was opened.
  *
  *	smtp_client_quit() says QUIT and closes without waiting for the
  *	reply (Postfix's smtp_skip_quit_response = yes, its default).
@@ -115,8 +143,9 @@
  *	PLAIN (initial response), LOGIN or CRAM-MD5. Without TLS, AUTH is
  *	refused (4.7.0 "AUTH refused over an unencrypted connection")
  *	unless opt->auth_allow_plaintext; no common mechanism is 4.7.0.
- *	235 goes on; 535 is permanent 5.7.8 "SASL authentication failed;
- *	server H said: ..."; any other reply is transient (a 5 becomes a
+ *	235 goes on; 535 is "SASL authentication failed; server H said:
+ *	...", 4.7.8 with opt->auth_soft_bounce (Postfix's default), else
+ *	permanent 5.7.8; any other reply is transient (a 5 becomes a
  *	4: a refused mechanism or an account problem is for the
  *	administrator to fix, and the mail should wait). A server that
  *	offers no AUTH gets the mail without authentication, as Postfix
@@ -151,12 +180,17 @@
 #include "smtp_client.h"
 #include "smtp_reply.h"
 
-/* A command line with its CRLF, RFC 5321 4.5.3.1.4. */
-#define SMTP_CMD_MAX		512
+/*
+ * A command line with its CRLF: RFC 5321 4.5.3.1.4's 512, plus what the
+ * DSN parameters may add (RFC 3461 5: ORCPT up to 500, NOTIFY, RET,
+ * ENVID up to 100).
+ */
+#define SMTP_CMD_MAX		1200
 #define SMTP_PIPELINE_MAX	100	/* commands sent, replies unread */
 #define SMTP_XFER_MIN		512	/* flush when less room is left */
 #define SMTP_HOST_MAX		240	/* bytes of a host name in labels */
 #define SMTP_ADDR_MAX		63	/* bytes of an address in labels */
+#define SMTP_STRAY_WAIT_MS	100	/* to read a line sent out of turn */
 
 /* Protocol states; a transaction's states name the reply awaited. */
 enum smtp_state {
@@ -184,6 +218,8 @@ struct smtp_client {
 	unsigned ext;			/* SMTP_EXT_* */
 	unsigned long long size_limit;	/* 0: none */
 	int	messages;
+	long	connect_ms;		/* when the session was opened */
+	unsigned owed;			/* replies due for what was sent */
 	bool	is_tls;			/* the session is encrypted */
 	bool	is_tls_off;		/* "may" fell back to plaintext */
 	bool	is_tls_failed;		/* handshake failed ("may": retry) */
@@ -236,6 +272,12 @@ static int	send_command(struct smtp_client *, enum smtp_stage, bool,
 		    struct relay_result *, const char *, ...) PRINTFLIKE(5, 6);
 static int	read_reply(struct smtp_client *, enum smtp_stage,
 		    struct relay_result *);
+static int	read_lines(struct smtp_client *, enum smtp_stage,
+		    const struct deadline *, struct relay_result *);
+static int	lost_sync(struct smtp_client *, enum smtp_stage, bool,
+		    struct relay_result *);
+static int	check_quiet(struct smtp_client *, enum smtp_stage,
+		    struct relay_result *);
 static const char *reply_status(const struct smtp_reply *);
 static void	said(struct smtp_client *, struct relay_result *,
 		    enum smtp_stage, const char *);
@@ -246,6 +288,7 @@ static void	set_peer(struct smtp_client *, const char *, const char *,
 		    unsigned);
 static const char *ehlo_name(const struct smtp_client *);
 static int	session_start(struct smtp_client *, struct relay_result *);
+static void	forget_borrowed(struct smtp_client *);
 static int	do_greeting(struct smtp_client *, struct relay_result *);
 static int	do_ehlo(struct smtp_client *, struct relay_result *);
 static int	do_helo(struct smtp_client *, struct relay_result *);
@@ -332,6 +375,8 @@ set_state(struct smtp_client *cl, enum smtp_state s)
 		log_debug("smtp_client: %s -> %s", state_name(cl->state),
 		    state_name(s));
 	cl->state = s;
+	if (s == SMTP_STATE_CLOSED)
+		cl->owed = 0;
 }
 
 /* stage_deadline - the stage's timeout from now, within the run's deadline */
@@ -457,26 +502,52 @@ send_command(struct smtp_client *cl, enum smtp_stage stage, bool flush,
 	trace_command(cmd, (size_t)n);
 	memcpy(cmd + n, "\r\n", 2);
 	stage_deadline(cl, stage, &d);
+	cl->owed++;
 	st = conn_write(cl->conn, cmd, (size_t)n + 2, &d);
 	if (st == CONN_OK && flush)
 		st = conn_flush(cl->conn, &d);
 	return st == CONN_OK ? 0 : io_fail(cl, stage, st, why);
 }
 
-/* read_reply - read one whole reply into cl->reply */
+/*
+ * read_reply - read one whole reply into cl->reply. It must be owed:
+ * the answer to a command sent, or the greeting. When it was the last
+ * reply owed, bytes already read after it came out of turn: a protocol
+ * error (the reply to STARTTLS has its own, do_starttls()).
+ */
 static int
 read_reply(struct smtp_client *cl, enum smtp_stage stage,
     struct relay_result *why)
 {
 	struct deadline d;
+
+	if (cl->owed == 0) {
+		log_err("smtp_client: reading a reply that is not owed while "
+		    "%s", smtp_stage_while(stage));
+		abort();
+	}
+	stage_deadline(cl, stage, &d);
+	if (read_lines(cl, stage, &d, why) < 0)
+		return -1;
+	if (--cl->owed == 0 && stage != SMTP_STAGE_STARTTLS &&
+	    conn_has_buffered_input(cl->conn))
+		return lost_sync(cl, stage == SMTP_STAGE_DATA &&
+		    cl->reply.code == 354 ? SMTP_STAGE_XFER : stage, false, why);
+	return 0;
+}
+
+/* read_lines - the lines of one reply into cl->reply, before d */
+static int
+read_lines(struct smtp_client *cl, enum smtp_stage stage,
+    const struct deadline *d, struct relay_result *why)
+{
 	enum conn_status st;
 	size_t len;
 
-	stage_deadline(cl, stage, &d);
 	smtp_reply_init(&cl->reply);
 	for (;;) {
 		st = conn_read_line(cl->conn, cl->line, sizeof(cl->line), &len,
-		    &d);
+		    d);
 		if (st != CONN_OK)
 			return io_fail(cl, stage, st, why);
 		trace_reply(cl->line, len);
@@ -491,12 +562,63 @@ read_reply(struct smtp_client *cl, enum smtp_stage stage,
 	}
 }
 
-/* reply_status - the reply's status, 5.5.0 when out of protocol (1xx, 3xx) */
+/*
+ * lost_sync - the server sent something when no reply was owed: the
+ * session is broken (Postfix: "lost synchronization"), whatever it
+ * said. The stray line, if it came whole, goes into the text; during
+ * or after the final dot the text says the message may be sent twice.
+ * A hang-up with nothing before it is no stray reply: with is_eof_ok
+ * (the reply owed has come) 0 is returned and the next use of the
+ * session notices, else it is a lost connection.
+ */
+static int
+lost_sync(struct smtp_client *cl, enum smtp_stage stage, bool is_eof_ok,
+    struct relay_result *why)
+{
+	struct deadline d, wait;
+	enum conn_status st;
+	size_t len;
+
+	deadline_in_ms(&wait, SMTP_STRAY_WAIT_MS);
+	d = deadline_earliest(&wait, &cl->opt.deadline);
+	st = conn_read_line(cl->conn, cl->line, sizeof(cl->line), &len, &d);
+	if ((st == CONN_EOF || st == CONN_ERROR) &&
+	    !conn_has_buffered_input(cl->conn))
+		return is_eof_ok ? 0 : io_fail(cl, stage, st, why);
+	if (st == CONN_OK)
+		trace_reply(cl->line, len);
+	else
+		cl->line[0] = '\0';
+	relay_result_set(why, "4.5.0", "lost synchronization with host %s "
+	    "while %s (out of turn: %s)", cl->peer, smtp_stage_while(stage),
+	    cl->line[0] != '\0' ? cl->line : "unfinished line");
+	return close_failed(cl, stage, why);
+}
+
+/*
+ * check_quiet - where the client is to write after reading every reply
+ * owed, nothing may be waiting to be read: else lost_sync(). One poll()
+ * when nothing is buffered; used where a stray line would be taken for
+ * the answer to what is sent next.
+ */
+static int
+check_quiet(struct smtp_client *cl, enum smtp_stage stage,
+    struct relay_result *why)
+{
+	if (cl->owed == 0 && conn_has_input(cl->conn))
+		return lost_sync(cl, stage, stage == SMTP_STAGE_DOT, why);
+	return 0;
+}
+
+/*
+ * reply_status - the reply's status; 4.5.0 for a reply that is no answer
+ * here (3xx where a final reply is due): a broken server defers mail
+ */
 static const char *
 reply_status(const struct smtp_reply *r)
 {
 	return strchr("245", r->status[0]) != NULL && r->status[0] != '\0' ?
-	    r->status : "5.5.0";
+	    r->status : "4.5.0";
 }
 
 /* said - a result from the last reply, in reply to the stage's command */
@@ -596,7 +718,9 @@ set_peer(struct smtp_client *cl, const char *host_name, const char *addr,
 	    SMTP_HOST_MAX, host_name, SMTP_ADDR_MAX, addr);
 	if (n < 0)
 		cl->peer[0] = '\0';
-	n = snprintf(cl->relay, sizeof(cl->relay), "%s:%u", cl->peer,
+	/* Port 0: a unix socket (LMTP), whose label has no port. */
+	n = port == 0 ? snprintf(cl->relay, sizeof(cl->relay), "%s", cl->peer) :
+	    snprintf(cl->relay, sizeof(cl->relay), "%s:%u", cl->peer,
 	    port & 0xffff);
 	if (n < 0)
 		cl->relay[0] = '\0';
@@ -645,26 +769,33 @@ smtp_client_connect(struct smtp_client *cl, const char *host_name,
 		    gai_strerror(err));
 		why->stage = smtp_stage_name(SMTP_STAGE_CONNECT);
 		relay_result_set_relay(why, cl->relay);
-		return -1;
+		goto fail;
 	}
 	set_peer(cl, host_name, addr, port);
 	relay_result_set_relay(why, cl->relay);
 	if (tcp_connect(cl, sa, salen, src, srclen, why) != 0)
-		return -1;
+		goto fail;
 	cl->is_tls_off = false;
 	if (session_start(cl, why) == 0)
-		return 0;
+		goto done;
 	if (!cl->is_tls_failed || cl->opt.tls.level != CONFIG_TLS_MAY ||
 	    cl->opt.tls.wrappermode)
-		return -1;
+		goto fail;
 	/* Postfix: opportunistic TLS failed, try again in plaintext. */
 	log_info("%s; trying again without TLS", why->text);
 	relay_result_init(why);
 	relay_result_set_relay(why, cl->relay);
 	if (tcp_connect(cl, sa, salen, src, srclen, why) != 0)
-		return -1;
+		goto fail;
 	cl->is_tls_off = true;
-	return session_start(cl, why);
+	if (session_start(cl, why) == 0)
+		goto done;
+fail:
+	forget_borrowed(cl);
+	return -1;
+done:
+	forget_borrowed(cl);
+	return 0;
 }
 
 /* smtp_client_start_fd - greeting and EHLO/HELO on a connected socket */
@@ -672,10 +803,64 @@ int
 smtp_client_start_fd(struct smtp_client *cl, int fd, const char *host_name,
     const char *addr, unsigned port, struct relay_result *why)
 {
+	int rc;
+
 	conn_adopt_fd(cl->conn, fd);
 	set_peer(cl, host_name, addr != NULL ? addr : "unknown", port);
 	relay_result_set_relay(why, cl->relay);
-	return session_start(cl, why);
+	rc = session_start(cl, why);
+	forget_borrowed(cl);
+	return rc;
+}
+
+/*
+ * forget_borrowed - the opening is over: drop the pointers that only
+ * the opening used (EHLO name, TLS names and cache, AUTH secret)
+ */
+static void
+forget_borrowed(struct smtp_client *cl)
+{
+	cl->opt.ehlo_name = NULL;
+	cl->opt.auth = NULL;
+	cl->opt.tls.verify_name = NULL;
+	cl->opt.tls.cache_dir = NULL;
+	cl->opt.tls.tlsa = NULL;
+	cl->opt.tls.mx_name = NULL;
+	cl->opt.tls.nexthop_name = NULL;
+}
+
+/* smtp_client_set_deadline - the deadline of the session's next use */
+void
+smtp_client_set_deadline(struct smtp_client *cl, const struct deadline *d)
+{
+	cl->opt.deadline = *d;
+}
+
+/* smtp_client_connect_ms - when the session was opened (monotonic) */
+long
+smtp_client_connect_ms(const struct smtp_client *cl)
+{
+	return cl->connect_ms;
+}
+
+/* smtp_client_reset - the reuse probe: quiet server, RSET answered 2xx */
+int
+smtp_client_reset(struct smtp_client *cl, struct relay_result *why)
+{
+	if (cl->state != SMTP_STATE_READY || conn_fd(cl->conn) < 0) {
+		relay_result_set(why, "4.3.0", "no open session with %s",
+		    cl->peer[0] != '\0' ? cl->peer : "the server");
+		relay_result_set_relay(why, cl->relay);
+		return -1;
+	}
+	if (check_quiet(cl, SMTP_STAGE_RSET, why) < 0)
+		return -1;
+	set_state(cl, SMTP_STATE_RSET);
+	if (txn_rset(cl, why) == 0)
+		return 0;
+	conn_close(cl->conn);
+	set_state(cl, SMTP_STATE_CLOSED);
+	return -1;
 }
 
 /* session_start - run the opening states until the session is ready */
@@ -686,6 +871,8 @@ session_start(struct smtp_client *cl, struct relay_result *why)
 
 	cl->is_tls = false;
 	cl->is_tls_failed = false;
+	cl->connect_ms = deadline_now_ms();
+	cl->owed = 1;			/* the greeting */
 	cl->auth_used = "";
 	cl->tls_info[0] = '\0';
 	set_state(cl, cl->opt.tls.wrappermode ? SMTP_STATE_TLS_WRAP :
@@ -746,7 +933,7 @@ ehlo_name(const struct smtp_client *cl)
 	return p - name < 256 ? name : NULL;
 }
 
-/* do_ehlo - EHLO; 5xx: try HELO; 2xx: learn the extensions */
+/* do_ehlo - EHLO; 2xx: learn the extensions; 421: give up; else HELO */
 static int
 do_ehlo(struct smtp_client *cl, struct relay_result *why)
 {
@@ -760,15 +947,20 @@ do_ehlo(struct smtp_client *cl, struct relay_result *why)
 		quit_quietly(cl);
 		return -1;
 	}
-	if (send_command(cl, SMTP_STAGE_EHLO, true, why, "EHLO %s", name) < 0 ||
+	if (send_command(cl, SMTP_STAGE_EHLO, true, why, "%s %s",
+	    cl->opt.is_lmtp ? "LHLO" : "EHLO", name) < 0 ||
 	    read_reply(cl, SMTP_STAGE_EHLO, why) < 0)
 		return -1;
-	if (cl->reply.code / 100 == 5) {
+	/* LMTP has no HELO (RFC 2033 4.1). */
+	if (cl->opt.is_lmtp && cl->reply.code / 100 != 2)
+		return refuse(cl, SMTP_STAGE_EHLO, false, why);
+	/* Postfix: HELO after any refusal of EHLO but 421 (closing). */
+	if (cl->reply.code == 421)
+		return refuse(cl, SMTP_STAGE_EHLO, false, why);
+	if (cl->reply.code / 100 != 2) {
 		set_state(cl, SMTP_STATE_HELO);
 		return 0;
 	}
-	if (cl->reply.code / 100 != 2)
-		return refuse(cl, SMTP_STAGE_EHLO, false, why);
 	parse_ehlo(cl);
 	return after_ehlo(cl, why);
 }
@@ -844,8 +1036,6 @@ tls_fail(struct smtp_client *cl, struct relay_result *why)
 static int
 start_tls(struct smtp_client *cl, struct relay_result *why)
 {
-	static const char *levels[] = { "none", "may", "encrypt", "verify",
-	    "fingerprint" };
 	struct tls_policy p = cl->opt.tls;
 	struct tls_session *sess;
 	char key[TLS_KEY_MAX], text[RELAY_TEXT_MAX];
@@ -855,7 +1045,8 @@ start_tls(struct smtp_client *cl, struct relay_result *why)
 
 	if (p.wrappermode && p.level < CONFIG_TLS_ENCRYPT)
 		p.level = CONFIG_TLS_ENCRYPT;
-	snprintf(key, sizeof(key), "%s-%s", levels[p.level], cl->relay);
+	snprintf(key, sizeof(key), "%s-%s", config_tls_level_name(p.level),
+	    cl->relay);
 	if ((sess = tls_session_new(&p, key, why)) == NULL)
 		return tls_fail(cl, why);
 	stage_deadline(cl, SMTP_STAGE_STARTTLS, &d);
@@ -955,6 +1146,7 @@ send_secret(struct smtp_client *cl, const char *prefix, const char *secret,
 	memcpy(cmd + pl + sl, "\r\n", 2);
 	trace_command(cmd, pl > 0 && prefix[pl - 1] == ' ' ? pl - 1 : pl);
 	stage_deadline(cl, SMTP_STAGE_AUTH, &d);
+	cl->owed++;
 	st = conn_write(cl->conn, cmd, pl + sl + 2, &d);
 	explicit_bzero(cmd, sizeof(cmd));
 	if (st == CONN_OK)
@@ -963,14 +1155,19 @@ send_secret(struct smtp_client *cl, const char *prefix, const char *secret,
 	return st == CONN_OK ? 0 : io_fail(cl, SMTP_STAGE_AUTH, st, why);
 }
 
-/* auth_refused - AUTH failed: 535 permanent 5.7.8, all else transient */
+/*
+ * auth_refused - AUTH failed: 535 is 4.7.8 with auth_soft_bounce (like
+ * Postfix's smtp_sasl_auth_soft_bounce: a password changed at the
+ * provider must not bounce all mail), else 5.7.8; all else transient
+ */
 static int
 auth_refused(struct smtp_client *cl, struct relay_result *why)
 {
 	char status[RELAY_STATUS_MAX];
 
 	if (cl->reply.code == 535)
-		snprintf(status, sizeof(status), "5.7.8");
+		snprintf(status, sizeof(status), "%s",
+		    cl->opt.auth_soft_bounce ? "4.7.8" : "5.7.8");
 	else if (strchr("45", cl->reply.status[0]) != NULL &&
 	    cl->reply.status[0] != '\0' && cl->reply.code / 100 >= 4)
 		snprintf(status, sizeof(status), "4%s", cl->reply.status + 1);
@@ -1385,11 +1582,13 @@ txn_out_of_turn(struct smtp_client *cl, struct txn *t,
     struct relay_result *why)
 {
 	char status[RELAY_STATUS_MAX];
+	struct deadline d;
 
-	if (read_reply(cl, SMTP_STAGE_MAIL, why) < 0)
+	stage_deadline(cl, SMTP_STAGE_MAIL, &d);
+	if (read_lines(cl, SMTP_STAGE_MAIL, &d, why) < 0)
 		return txn_fail(cl, t, why);
 	snprintf(status, sizeof(status), "%s", cl->reply.status[0] == '4' ?
-	    cl->reply.status : "4.4.2");
+	    cl->reply.status : "4.5.0");
 	relay_result_set(why, status,
 	    "host %s said: %s (out of turn, before MAIL FROM command)",
 	    cl->peer, cl->reply.text);
@@ -1457,6 +1656,65 @@ smtp_client_send(struct smtp_client *cl, const struct envelope *env,
 	return 0;
 }
 
+/*
+ * DSN (RFC 3461): the parameters the MTA gave (LMTP mode) go on only to
+ * a next hop that offers DSN, as Postfix's smtp(8) does; pipe mode has
+ * none. Their values were checked (xtext) when they arrived.
+ */
+
+/* has_dsn - the server offers DSN */
+static bool
+has_dsn(const struct smtp_client *cl)
+{
+	return (cl->ext & SMTP_EXT_DSN) != 0;
+}
+
+/* dsn_ret - " RET=FULL", " RET=HDRS" or "" */
+static const char *
+dsn_ret(const struct smtp_client *cl, const struct envelope *env)
+{
+	if (!has_dsn(cl))
+		return "";
+	switch (env->ret) {
+	case ENVELOPE_RET_FULL:
+		return " RET=FULL";
+	case ENVELOPE_RET_HDRS:
+		return " RET=HDRS";
+	default:
+		return "";
+	}
+}
+
+/* dsn_notify - " NOTIFY=NEVER" or " NOTIFY=SUCCESS,FAILURE,..." or "" */
+static void
+dsn_notify(const struct smtp_client *cl, const struct address *a, char *buf,
+    size_t size)
+{
+	static const struct {
+		unsigned flag;
+		const char *name;
+	} flags[] = {
+		{ ADDRESS_NOTIFY_SUCCESS, "SUCCESS" },
+		{ ADDRESS_NOTIFY_FAILURE, "FAILURE" },
+		{ ADDRESS_NOTIFY_DELAY, "DELAY" },
+	};
+	size_t i, used;
+
+	buf[0] = '\0';
+	if (!has_dsn(cl) || a->notify == 0)
+		return;
+	if (a->notify & ADDRESS_NOTIFY_NEVER) {
+		snprintf(buf, size, " NOTIFY=NEVER");
+		return;
+	}
+	used = (size_t)snprintf(buf, size, " NOTIFY=");
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if ((a->notify & flags[i].flag) && used < size)
+			used += (size_t)snprintf(buf + used, size - used,
+			    "%s%s", buf[used - 1] == '=' ? "" : ",",
+			    flags[i].name);
+}
+
 /* txn_send_one - write one command of the transaction, not flushed */
 static int
 txn_send_one(struct smtp_client *cl, struct txn *t, enum smtp_stage stage,
@@ -1464,23 +1722,28 @@ txn_send_one(struct smtp_client *cl, struct txn *t, enum smtp_stage stage,
 {
 	const struct envelope *env = t->env;
 	struct txn_cmd *c;
-	char size[32] = "";
+	char size[32] = "", notify[48];
 	int rc;
 
 	switch (stage) {
 	case SMTP_STAGE_MAIL:
 		if ((cl->ext & SMTP_EXT_SIZE) && t->size >= 0)
 			snprintf(size, sizeof(size), " SIZE=%lld", t->size);
-		rc = send_command(cl, stage, false, why, "MAIL FROM:<%s>%s%s%s",
-		    env->sender.addr, size,
+		rc = send_command(cl, stage, false, why,
+		    "MAIL FROM:<%s>%s%s%s%s%s%s", env->sender.addr, size,
 		    (cl->ext & SMTP_EXT_8BITMIME) &&
 		    msg_stream_has_8bit(t->ms) != 0 ? " BODY=8BITMIME" : "",
-		    t->need_utf8 ? " SMTPUTF8" : "");
+		    t->need_utf8 ? " SMTPUTF8" : "", dsn_ret(cl, env),
+		    has_dsn(cl) && env->envid[0] != '\0' ? " ENVID=" : "",
+		    has_dsn(cl) ? env->envid : "");
 		t->is_mail_sent = true;
 		break;
 	case SMTP_STAGE_RCPT:
-		rc = send_command(cl, stage, false, why, "RCPT TO:<%s>",
-		    env->rcpt[rcpt].addr);
+		dsn_notify(cl, &env->rcpt[rcpt], notify, sizeof(notify));
+		rc = send_command(cl, stage, false, why, "RCPT TO:<%s>%s%s%s",
+		    env->rcpt[rcpt].addr, notify,
+		    has_dsn(cl) && env->rcpt[rcpt].orcpt[0] != '\0' ?
+		    " ORCPT=" : "", has_dsn(cl) ? env->rcpt[rcpt].orcpt : "");
 		t->rcpt_unanswered++;
 		break;
 	default:
@@ -1649,8 +1912,13 @@ txn_xfer(struct smtp_client *cl, struct txn *t, struct relay_result *why)
 			break;
 		conn_wbuf_commit(cl->conn, (size_t)n);
 	}
+	/* What came during the content would be taken for the dot's reply. */
+	if (check_quiet(cl, SMTP_STAGE_XFER, why) < 0)
+		return -1;
 	trace_command(".", 1);
 	stage_deadline(cl, SMTP_STAGE_XFER, &d);
+	/* LMTP: a reply for each accepted recipient (RFC 2033 4.2). */
+	cl->owed += cl->opt.is_lmtp ? (unsigned)t->naccepted : 1;
 	if ((st = conn_write(cl->conn, ".\r\n", 3, &d)) != CONN_OK ||
 	    (st = conn_flush(cl->conn, &d)) != CONN_OK)
 		return io_fail(cl, SMTP_STAGE_XFER, st, why);
@@ -1658,37 +1926,62 @@ txn_xfer(struct smtp_client *cl, struct txn *t, struct relay_result *why)
 	return 0;
 }
 
-/* txn_dot - the reply to the final dot decides for accepted recipients */
+/* dot_result - an accepted recipient's result from the reply to the dot */
+static void
+dot_result(struct smtp_client *cl, struct relay_result *res)
+{
+	const struct smtp_reply *r = &cl->reply;
+
+	if (r->code / 100 == 2) {
+		relay_result_set(res, r->status, "%s", r->text);
+		res->smtp_code = r->code;
+		res->stage = smtp_stage_name(SMTP_STAGE_DOT);
+		relay_result_set_relay(res, cl->relay);
+	} else {
+		said(cl, res, SMTP_STAGE_DOT, r->status);
+	}
+}
+
+/*
+ * txn_dot - the reply to the final dot decides for accepted recipients;
+ * with LMTP (RFC 2033 4.2) each accepted recipient has a reply of its
+ * own, in the order of the RCPT commands
+ */
 static int
 txn_dot(struct smtp_client *cl, struct txn *t, struct relay_result *why)
 {
 	const struct smtp_reply *r = &cl->reply;
-	struct relay_result *res;
+	bool is_421 = false, is_sent = false;
 	size_t i;
 
-	if (read_reply(cl, SMTP_STAGE_DOT, why) < 0)
-		return -1;
-	if (r->code / 100 != 2 && r->code / 100 != 4 && r->code / 100 != 5) {
-		/* Unsure what happened: deferring may duplicate, not lose. */
-		said(cl, why, SMTP_STAGE_DOT, "4.5.0");
-		return -1;
-	}
 	for (i = 0; i < t->env->nrcpt; i++) {
-		res = &t->res[i];
-		if (!rcpt_is_accepted(res))
+		if (!rcpt_is_accepted(&t->res[i]))
 			continue;
-		if (r->code / 100 == 2) {
-			relay_result_set(res, r->status, "%s", r->text);
-			res->smtp_code = r->code;
-			res->stage = smtp_stage_name(SMTP_STAGE_DOT);
-			relay_result_set_relay(res, cl->relay);
-		} else {
-			said(cl, res, SMTP_STAGE_DOT, r->status);
+		/* A reply behind the last one: which one answered? */
+		if (read_reply(cl, SMTP_STAGE_DOT, why) < 0 ||
+		    (cl->owed == 0 && check_quiet(cl, SMTP_STAGE_DOT,
+		    why) < 0))
+			return -1;
+		if (r->code / 100 != 2 && r->code / 100 != 4 &&
+		    r->code / 100 != 5) {
+			/* Unsure what happened: deferring may duplicate. */
+			said(cl, why, SMTP_STAGE_DOT, "4.5.0");
+			return -1;
 		}
+		is_421 |= r->code == 421;
+		is_sent |= r->code / 100 == 2;
+		if (!cl->opt.is_lmtp) {
+			/* SMTP: one reply for all. */
+			for (; i < t->env->nrcpt; i++)
+				if (rcpt_is_accepted(&t->res[i]))
+					dot_result(cl, &t->res[i]);
+			break;
+		}
+		dot_result(cl, &t->res[i]);
 	}
-	if (r->code / 100 == 2)
+	if (is_sent)
 		cl->messages++;
-	if (r->code == 421) {
+	if (is_421) {
 		said(cl, why, SMTP_STAGE_DOT, r->status);
 		return -1;
 	}
@@ -1700,6 +1993,12 @@ txn_dot(struct smtp_client *cl, struct txn *t, struct relay_result *why)
 static int
 txn_abort(struct smtp_client *cl, struct relay_result *why)
 {
+	if (cl->opt.is_lmtp) {
+		/* RFC 2033 4.2: no reply would come; a broken server. */
+		relay_result_set(why, "4.5.0", "host %s said 354 to DATA with "
+		    "no recipient accepted (LMTP)", cl->peer);
+		return close_failed(cl, SMTP_STAGE_DATA, why);
+	}
 	if (send_command(cl, SMTP_STAGE_DOT, true, why, ".") < 0 ||
 	    read_reply(cl, SMTP_STAGE_DOT, why) < 0)
 		return -1;

@@ -38,12 +38,17 @@ struct smtp_options {
 	const struct auth_secret *auth;	/* borrowed; NULL: no AUTH */
 	const char *auth_mechanism;	/* NULL or "": choose */
 	bool	auth_allow_plaintext;	/* AUTH without TLS */
+	bool	auth_soft_bounce;	/* 535 defers (4.7.8) */
+	bool	is_lmtp;		/* LHLO; a reply per recipient */
 };
 
 struct smtp_client;
 
 struct smtp_client *smtp_client_new(const struct smtp_options *);
 void	smtp_client_free(struct smtp_client *);
+void	smtp_client_set_deadline(struct smtp_client *, const struct deadline *);
+long	smtp_client_connect_ms(const struct smtp_client *);
+int	smtp_client_reset(struct smtp_client *, struct relay_result *why);
 int	smtp_client_connect(struct smtp_client *, const char *host_name,
 	    const struct sockaddr *, socklen_t, const struct sockaddr *src,
 	    socklen_t srclen, struct relay_result *why);

@@ -49,7 +49,8 @@
  *	server's code when its class matches the reply code's first digit,
  *	else "D.0.0" where D is that digit; a reply without an enhanced
  *	code also gets "D.0.0"; a reply code whose first digit is not 2, 3,
- *	4 or 5 keeps its code but gets status "5.5.0" (a protocol error).
+ *	4 or 5 keeps its code but gets status "4.5.0" (a protocol error of
+ *	the server, which must defer the mail, never bounce it).
  * SEE ALSO
  *	RFC 5321 4.2 (replies), RFC 3463 (enhanced status codes),
  *	RFC 2034 (ENHANCEDSTATUSCODES), Postfix smtp_chat.c.
@@ -145,9 +146,12 @@ set_status(struct smtp_reply *r, const char *text, size_t len)
 	char digit = r->text[0];
 
 	if (digit < '2' || digit > '5') {
-		/* 1xx and 6xx-9xx are not valid here: protocol error. */
+		/*
+		 * 1xx and 6xx-9xx are no SMTP replies: a broken server,
+		 * not a verdict on the message, so transient.
+		 */
 		r->has_status = n > 0;
-		memcpy(r->status, "5.5.0", sizeof("5.5.0"));
+		memcpy(r->status, "4.5.0", sizeof("4.5.0"));
 		return;
 	}
 	r->has_status = n > 0;

@@ -67,6 +67,19 @@
  *	PEER: TLSv1.3 with cipher X (256/256 bits)" ("reused" instead of
  *	"established" for a resumed session).
  *
+ *	Level "dane" (CONFIG_TLS_DANE, chosen per host by dane.c when the
+ *	host has usable DNSSEC-validated TLSA records in p->tlsa): OpenSSL
+ *	checks the peer against the records (SSL_dane_enable(3)), usages 2
+ *	and 3 only, the TLSA base domain (p->verify_name, also the SNI
+ *	name) and p->nexthop_name being the names a DANE-TA certificate
+ *	may carry, DANE-EE without name or expiry checks (RFC 7672 3.1.1,
+ *	3.1.2). tls_session_check() requires a match: "Server certificate
+ *	not verified: no matching DANE TLSA records" otherwise, and the
+ *	description ends in ", DANE TLSA 3 1 1 HEX matched at depth 0"
+ *	(the record, and where in the chain it matched). The records are
+ *	part of the session cache key, so a session is only resumed under
+ *	the records that verified it ("DANE verified session resumed").
+ *
  *	tls_fingerprint_match() tells whether the digest md is one of the
  *	list's fingerprints (hex, colons allowed, separated by commas or
  *	white space): 1 or 0.
@@ -87,6 +100,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -97,6 +111,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "dane.h"
 #include "dl_openssl.h"
 #include "log.h"
 #include "tls.h"
@@ -119,12 +134,15 @@ struct tls_session {
 	bool	is_broken;		/* fatal error: no close_notify */
 	char	cache_path[TLS_PATH_MAX];	/* "" = no cache */
 	char	error[TLS_ERR_MAX];
+	char	dane_match[160];	/* ", DANE TLSA ... matched ..." */
 };
 
 static void	set_error(struct tls_session *, int, int);
 static int	new_session_cb(SSL *, SSL_SESSION *);
 static void	cache_load(struct tls_session *);
 static bool	is_address(const char *);
+static int	dane_setup(struct tls_session *);
+static int	dane_check(struct tls_session *, struct relay_result *);
 
 /* tls_cache_file - the cache file of a key: unusual bytes become '_' */
 void
@@ -157,6 +175,31 @@ is_address(const char *name)
 
 #define S(x)	((x) != NULL ? (x) : "")
 
+/* digest_tlsa - the TLSA records into a policy digest: a session
+ * verified under one set is not resumed under another */
+static bool
+digest_tlsa(EVP_MD_CTX *ctx, const struct tls_policy *p)
+{
+	const struct dns_tlsa *rr;
+	unsigned char head[5];
+	size_t i;
+
+	if (p->level != CONFIG_TLS_DANE || p->tlsa == NULL)
+		return true;
+	for (i = 0; i < p->tlsa->nrr; i++) {
+		rr = &p->tlsa->rr[i];
+		head[0] = rr->usage;
+		head[1] = rr->selector;
+		head[2] = rr->mtype;
+		head[3] = (unsigned char)(rr->len >> 8);
+		head[4] = (unsigned char)rr->len;
+		if (EVP_DigestUpdate(ctx, head, sizeof(head)) != 1 ||
+		    EVP_DigestUpdate(ctx, rr->data, rr->len) != 1)
+			return false;
+	}
+	return true;
+}
+
 /*
  * policy_key - the cache key with a digest of everything that decided
  * whether the peer was trusted: a session verified under one policy is
@@ -183,6 +226,11 @@ policy_key(const struct tls_policy *p, const char *cache_key, char *buf,
 	    strlen(S(p->ca_path)) + 1) != 1 ||
 	    EVP_DigestUpdate(ctx, S(p->fingerprints),
 	    strlen(S(p->fingerprints)) + 1) != 1 ||
+	    EVP_DigestUpdate(ctx, S(p->nexthop_name),
+	    strlen(S(p->nexthop_name)) + 1) != 1 ||
+	    EVP_DigestUpdate(ctx, S(p->mx_name),
+	    strlen(S(p->mx_name)) + 1) != 1 ||
+	    !digest_tlsa(ctx, p) ||
 	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen < 4) {
 		ERR_clear_error();
 		memset(md, 0, sizeof(md));
@@ -247,12 +295,21 @@ tls_session_new(const struct tls_policy *p, const char *cache_key,
 		    SSL_SESS_CACHE_NO_INTERNAL_STORE);
 		SSL_CTX_sess_set_new_cb(s->ctx, new_session_cb);
 	}
+	if (p->level == CONFIG_TLS_DANE && SSL_CTX_dane_enable(s->ctx) <= 0)
+		goto fail;
 	if ((s->ssl = SSL_new(s->ctx)) == NULL)
 		goto fail;
 	SSL_set_app_data(s->ssl, s);
 	if (*name != '\0' && !is_address(name) &&
 	    SSL_set_tlsext_host_name(s->ssl, name) != 1)
 		goto fail;
+	if (p->level == CONFIG_TLS_DANE && dane_setup(s) != 0) {
+		relay_result_set(why, "4.7.5", "cannot set up DANE for %s: "
+		    "%s", name, s->error);
+		ERR_clear_error();
+		tls_session_free(s);
+		return NULL;
+	}
 	if (p->level == CONFIG_TLS_VERIFY && *name != '\0') {
 		vp = SSL_get0_param(s->ssl);
 		X509_VERIFY_PARAM_set_hostflags(vp,
@@ -632,6 +689,10 @@ tls_session_check(struct tls_session *s, struct relay_result *why)
 	else
 		s->trust = TLS_UNTRUSTED;
 	switch (s->policy.level) {
+	case CONFIG_TLS_DANE:
+		if (cert == NULL && !tls_session_reused(s))
+			goto no_cert;
+		return dane_check(s, why);
 	case CONFIG_TLS_VERIFY:
 		if (cert == NULL)
 			goto no_cert;
@@ -688,7 +749,122 @@ tls_session_describe(const struct tls_session *s, const char *peer,
 	int alg = 0, bits = SSL_get_cipher_bits(s->ssl, &alg);
 
 	snprintf(buf, len, "%s TLS connection %s to %s: %s with cipher %s "
-	    "(%d/%d bits)", trust[s->trust],
+	    "(%d/%d bits)%s", trust[s->trust],
 	    tls_session_reused(s) ? "reused" : "established", peer,
-	    SSL_get_version(s->ssl), SSL_get_cipher_name(s->ssl), bits, alg);
+	    SSL_get_version(s->ssl), SSL_get_cipher_name(s->ssl), bits, alg,
+	    s->dane_match);
+}
+
+/* add_name - one more name a DANE-TA certificate may carry */
+static int
+add_name(struct tls_session *s, const char *name)
+{
+	if (name == NULL || *name == '\0' ||
+	    strcasecmp(name, s->policy.verify_name) == 0)
+		return 0;
+	if (SSL_add1_host(s->ssl, name) != 1) {
+		snprintf(s->error, sizeof(s->error), "SSL_add1_host failed");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * dane_setup - OpenSSL's DANE verification (SSL_CTX_dane_enable(3)):
+ * the TLSA base domain (the MX host, also the SNI name) and the next
+ * hop as reference names for DANE-TA, no name checks for DANE-EE (RFC
+ * 7672 3.1.1; also the MX host's own name when the base domain is its
+ * CNAME target), only usable records (usages 2 and 3: OpenSSL would take
+ * 0 and 1 too, and then demand PKIX). The handshake itself does not
+ * fail on a mismatch (SSL_VERIFY_NONE): dane_check() decides, so that
+ * the reason can be reported. -1 with s->error set when no record
+ * could be added.
+ */
+static int
+dane_setup(struct tls_session *s)
+{
+	const struct tls_policy *p = &s->policy;
+	const struct dns_tlsa *rr;
+	size_t i, added = 0;
+	int r;
+
+	if (p->tlsa == NULL || p->verify_name == NULL ||
+	    *p->verify_name == '\0') {
+		snprintf(s->error, sizeof(s->error), "no TLSA records");
+		return -1;
+	}
+	if (SSL_dane_enable(s->ssl, p->verify_name) <= 0) {
+		snprintf(s->error, sizeof(s->error), "SSL_dane_enable failed");
+		return -1;
+	}
+	(void)SSL_dane_set_flags(s->ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+	X509_VERIFY_PARAM_set_hostflags(SSL_get0_param(s->ssl),
+	    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	if (add_name(s, p->nexthop_name) != 0 ||
+	    add_name(s, p->mx_name) != 0)
+		return -1;
+	for (i = 0; i < p->tlsa->nrr; i++) {
+		rr = &p->tlsa->rr[i];
+		if (!dane_tlsa_usable(rr))
+			continue;
+		r = SSL_dane_tlsa_add(s->ssl, rr->usage, rr->selector,
+		    rr->mtype, rr->data, rr->len);
+		if (r < 0) {
+			snprintf(s->error, sizeof(s->error),
+			    "SSL_dane_tlsa_add failed");
+			return -1;
+		}
+		added += r > 0;
+	}
+	if (added == 0) {
+		snprintf(s->error, sizeof(s->error), "no usable TLSA records");
+		return -1;
+	}
+	return 0;
+}
+
+/* dane_check - the peer matched a TLSA record; say which, and where */
+static int
+dane_check(struct tls_session *s, struct relay_result *why)
+{
+	long vr = SSL_get_verify_result(s->ssl);
+	struct dns_tlsa rr;
+	const unsigned char *data = NULL;
+	uint8_t u, sel, m;
+	size_t dlen = 0;
+	char text[96];
+	int depth;
+
+	s->dane_match[0] = '\0';
+	if (vr != X509_V_OK) {
+		relay_result_set(why, "4.7.5", "Server certificate not "
+		    "verified: %s", X509_verify_cert_error_string(vr));
+		tls_session_forget(s);
+		return -1;
+	}
+	if (tls_session_reused(s)) {
+		/* Resumed: verified by the same records (policy_key). */
+		s->trust = TLS_VERIFIED;
+		snprintf(s->dane_match, sizeof(s->dane_match), ", DANE "
+		    "verified session resumed");
+		return 0;
+	}
+	depth = SSL_get0_dane_tlsa(s->ssl, &u, &sel, &m, &data, &dlen);
+	if (depth < 0 || SSL_get0_dane_authority(s->ssl, NULL, NULL) < 0 ||
+	    data == NULL) {
+		relay_result_set(why, "4.7.5", "Server certificate not "
+		    "verified: no DANE TLSA record matched");
+		tls_session_forget(s);
+		return -1;
+	}
+	rr.usage = u;
+	rr.selector = sel;
+	rr.mtype = m;
+	rr.len = (uint16_t)(dlen < sizeof(rr.data) ? dlen : sizeof(rr.data));
+	memcpy(rr.data, data, rr.len);
+	dane_tlsa_format(&rr, text, sizeof(text), 64);
+	snprintf(s->dane_match, sizeof(s->dane_match), ", DANE TLSA %s "
+	    "matched at depth %d", text, depth);
+	s->trust = TLS_VERIFIED;
+	return 0;
 }

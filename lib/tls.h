@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "dns.h"
 #include "result.h"
 
 #define TLS_ERR_MAX	256	/* one reason, for a result text */
@@ -24,6 +25,10 @@ struct tls_policy {
 	const char *ca_path;		/* "" or NULL: none */
 	const char *fingerprints;	/* SHA-256 list for "fingerprint" */
 	const char *cache_dir;		/* "" or NULL: no session cache */
+	/* Level "dane" (CONFIG_TLS_DANE): the host's usable records. */
+	const struct dns_tlsa_set *tlsa;	/* verify_name is the base */
+	const char *nexthop_name;	/* also matched by DANE-TA; or NULL */
+	const char *mx_name;		/* the same: the MX host as named */
 };
 
 struct tls_session;

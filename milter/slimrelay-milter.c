@@ -4,6 +4,7 @@
  * SYNOPSIS
  *	slimrelay-milter [-tv] [-c FILE] [-o KEY=VALUE]... [-p SOCKET]
  *	    [-u USER]
+ *	slimrelay-milter -h | -V
  * DESCRIPTION
  *	A libmilter filter for Postfix (smtpd_milters) or Sendmail. It
  *	reads the route table of slimrelay.conf and, per message:
@@ -36,7 +37,11 @@
  *	milter_user once the configuration is read.
  *
  *	-t checks the configuration and the key, prints the route rules
- *	and exits (0 good, 78 EX_CONFIG bad).
+ *	and exits (0 good, 78 EX_CONFIG bad). -h and -V print the usage
+ *	and the version on standard output and exit 0, like the
+ *	transport's; a bad command line is named on standard error, exit
+ *	64 (EX_USAGE: the administrator runs this program, no MTA waits
+ *	for a status line).
  * SEE ALSO
  *	slimrelay-milter(8), slimrelay.conf(5), libmilter's API (smfi_*),
  *	Postfix MILTER_README.
@@ -52,6 +57,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <getopt.h>
 #include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -68,11 +74,14 @@
 #include <libmilter/mfapi.h>
 
 #include "address.h"
+#include "cmdline.h"
 #include "config.h"
 #include "log.h"
+#include "printable.h"
 #include "result.h"
 #include "route.h"
 #include "route_header.h"
+#include "stdfd.h"
 
 #define DEFAULT_CONFIG	SYSCONFDIR "/slimrelay.conf"
 #define MILTER_NAME	"slimrelay-milter"
@@ -592,12 +601,24 @@ static struct smfiDesc filter = {
 	.xxfi_close = mlfi_close,
 };
 
-/* usage - the synopsis, to stderr */
+/* usage - the synopsis */
 static void
-usage(void)
+usage(FILE *fp)
 {
-	fprintf(stderr, "usage: %s [-tv] [-c FILE] [-o KEY=VALUE]... "
-	    "[-p SOCKET] [-u USER]\n", MILTER_NAME);
+	fprintf(fp,
+	    "usage: %s [-tv] [-c file] [-o key=value]... [-p socket] "
+	    "[-u user]\n"
+	    "       %s -h | -V\n"
+	    "Writes signed routing headers for slimrelay; see %s(8).\n",
+	    MILTER_NAME, MILTER_NAME, MILTER_NAME);
+}
+
+/* bad_usage - a command line error: say what, to stderr, exit 64 */
+static void
+bad_usage(const char *problem)
+{
+	fprintf(stderr, "%s: %s\n", MILTER_NAME, problem);
+	usage(stderr);
 	exit(64);	/* EX_USAGE */
 }
 
@@ -605,10 +626,20 @@ usage(void)
 static void
 parse_args(int argc, char **argv)
 {
+	/* ':': our own message, see cmdline_problem(). */
+	static const char optstring[] = ":c:o:p:tu:vhV";
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char problem[CMDLINE_PROBLEM_MAX + 64];
 	int ch;
 
+	opterr = 0;
 	opts.config_path = DEFAULT_CONFIG;
-	while ((ch = getopt(argc, argv, "c:o:p:tu:vh")) != -1) {
+	while ((ch = getopt_long(argc, argv, optstring, longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'c':
 			opts.config_path = optarg;
@@ -616,9 +647,10 @@ parse_args(int argc, char **argv)
 			break;
 		case 'o':
 			if (opts.noverrides >= MAX_OVERRIDES) {
-				fprintf(stderr, "%s: more than %d -o options\n",
-				    MILTER_NAME, MAX_OVERRIDES);
-				exit(64);
+				snprintf(problem, sizeof(problem), "bad "
+				    "command line: more than %d -o options",
+				    MAX_OVERRIDES);
+				bad_usage(problem);
 			}
 			opts.overrides[opts.noverrides++] = optarg;
 			break;
@@ -634,12 +666,23 @@ parse_args(int argc, char **argv)
 		case 'v':
 			opts.verbose = true;
 			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("%s %s\n", MILTER_NAME, PACKAGE_VERSION);
+			exit(0);
 		default:
-			usage();
+			cmdline_problem(problem, sizeof(problem), ch,
+			    optstring, longopts, argv);
+			bad_usage(problem);
 		}
 	}
-	if (optind != argc)
-		usage();
+	if (optind != argc) {
+		snprintf(problem, sizeof(problem), "bad command line: "
+		    "unexpected argument \"%.48s\"", argv[optind]);
+		bad_usage(printable_fix(problem));
+	}
 }
 
 /* check_report - -t: what the milter would do, without secrets */
@@ -800,6 +843,13 @@ main(int argc, char **argv)
 	sigset_t set;
 	pid_t parent, child;
 
+	/*
+	 * First of all, before any file or socket is opened: a closed
+	 * standard descriptor would hand its number to the log file or
+	 * the milter socket, and stray output would go there.
+	 */
+	if (stdfd_ensure() != 0)
+		return 71;	/* EX_OSERR */
 	parse_args(argc, argv);
 	relay_result_init(&why);
 	if ((c = conf_load(&why)) == NULL) {
@@ -833,6 +883,7 @@ main(int argc, char **argv)
 		conf_swap(NULL);
 		return EX_CONFIG_;
 	}
+	log_set_host(c->cfg.ehlo_name);	/* a log file's host, as slimrelay's */
 
 	/* Signals are taken by sigwait(): block them in every thread. */
 	control_signals(&set);

@@ -4,7 +4,7 @@
  * SYNOPSIS
  *	slimrelay [-c file] [-o key=value]... [-v] [-F] [-E] [-q queue_id]
  *	    [-n nexthop] [-s size] [-f sender] [--] recipient...
- *	slimrelay [-c file] [-o key=value]... -t
+ *	slimrelay [-c file] [-o key=value]... [-u user] [-v] -t
  *	slimrelay [-c file] [-o key=value]... [-n nexthop] --route address...
  * DESCRIPTION
  *	The program the host MTA runs per delivery: the envelope comes
@@ -42,22 +42,34 @@
 #include <unistd.h>
 
 #include "address.h"
+#include "cmdline.h"
 #include "config.h"
+#include "config_check.h"
 #include "log.h"
 #include "msg_stream.h"
 #include "nexthop.h"
 #include "relay.h"
-#include "routing.h"
 #include "result.h"
+#include "lmtp.h"
+#include "stdfd.h"
 #include "sysexits_map.h"
 
 #define DEFAULT_CONFIG	SYSCONFDIR "/slimrelay.conf"
+#define OPT_ROUTE	256	/* --route: long only, never a short option */
+#define OPT_LMTP	257	/* --lmtp: long only */
+
+/*
+ * LMTP mode: standard output is the protocol, so a set-up error is a
+ * 421 greeting (the MTA defers) instead of a status line.
+ */
+static bool is_lmtp_mode;
 
 struct args {
 	const char *config_path;
 	bool	config_given;
 	bool	check_only;
 	bool	route_only;
+	bool	lmtp;
 	bool	verbose;
 	bool	skip_from;
 	bool	from_env;
@@ -65,6 +77,7 @@ struct args {
 	const char *nexthop;
 	const char *size;
 	const char *sender;
+	const char *check_user;		/* -u: -t checks for this user */
 	char	**rcpt;
 	int	nrcpt;
 	char	**overrides;
@@ -73,6 +86,18 @@ struct args {
 
 static void usage(FILE *);
 
+/* argv_has_lmtp - --lmtp among the options (before "--") */
+static bool
+argv_has_lmtp(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--lmtp") == 0)
+			return true;
+	return false;
+}
+
 /* finish - print the status line; returns the matching exit status */
 static int
 finish(const struct relay_result *r)
@@ -80,7 +105,11 @@ finish(const struct relay_result *r)
 	char line[RELAY_STATUS_MAX + RELAY_TEXT_MAX + 2];
 	int n;
 
-	if (r->class == RELAY_OK)
+	if (is_lmtp_mode)
+		/* The greeting the MTA gets instead (Exim reads 254 bytes). */
+		n = snprintf(line, sizeof(line), "421 %s %.200s\r\n",
+		    r->class == RELAY_OK ? "4.3.0" : r->status, r->text);
+	else if (r->class == RELAY_OK)
 		n = snprintf(line, sizeof(line), "%s\n", r->text);
 	else
 		n = snprintf(line, sizeof(line), "%s %s\n", r->status,
@@ -132,12 +161,16 @@ fail_usage(const char *msg)
 static void
 parse_args(int argc, char **argv, struct args *a)
 {
+	/* '+': recipients are never options; ':': see cmdline_problem(). */
+	static const char optstring[] = "+:c:o:vtu:FEq:n:s:f:hV";
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
-		{ "route", no_argument, NULL, 'R' },
+		{ "route", no_argument, NULL, OPT_ROUTE },
+		{ "lmtp", no_argument, NULL, OPT_LMTP },
 		{ NULL, 0, NULL, 0 },
 	};
+	char problem[CMDLINE_PROBLEM_MAX];
 	int ch;
 
 	memset(a, 0, sizeof(*a));
@@ -146,8 +179,8 @@ parse_args(int argc, char **argv, struct args *a)
 	a->overrides = calloc((size_t)argc + 1, sizeof(char *));
 	if (a->overrides == NULL)
 		fail_usage("out of memory");
-	while ((ch = getopt_long(argc, argv, "+c:o:vtFEq:n:s:f:hV", longopts,
-	    NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, optstring, longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'c':
 			a->config_path = optarg;
@@ -162,7 +195,13 @@ parse_args(int argc, char **argv, struct args *a)
 		case 't':
 			a->check_only = true;
 			break;
-		case 'R':
+		case 'u':
+			a->check_user = optarg;
+			break;
+		case OPT_LMTP:
+			a->lmtp = true;
+			break;
+		case OPT_ROUTE:
 			a->route_only = true;
 			break;
 		case 'F':
@@ -190,7 +229,9 @@ parse_args(int argc, char **argv, struct args *a)
 			printf("slimrelay %s\n", PACKAGE_VERSION);
 			exit(0);
 		default:
-			fail_usage("bad command line: see slimrelay -h");
+			cmdline_problem(problem, sizeof(problem), ch,
+			    optstring, longopts, argv);
+			fail_usage(problem);
 		}
 	}
 	a->rcpt = argv + optind;
@@ -205,9 +246,12 @@ usage(FILE *fp)
 	    "usage: slimrelay [-c file] [-o key=value]... [-v] [-F] [-E]\n"
 	    "                 [-q queue_id] [-n nexthop] [-s size] "
 	    "[-f sender] [--] recipient...\n"
-	    "       slimrelay [-c file] [-o key=value]... -t\n"
+	    "       slimrelay [-c file] [-o key=value]... [-u user] [-v] "
+	    "-t\n"
 	    "       slimrelay [-c file] [-o key=value]... [-n nexthop] "
 	    "--route address...\n"
+	    "       slimrelay [-c file] [-o key=value]... [-v] [-n nexthop] "
+	    "--lmtp\n"
 	    "Relays the message on standard input; see slimrelay(8).\n");
 }
 
@@ -227,6 +271,40 @@ load_config(struct config *cfg, const struct args *a,
 	for (i = 0; i < a->noverride; i++)
 		if (config_set_option(cfg, a->overrides[i], why) != 0)
 			return -1;
+	return 0;
+}
+
+/*
+ * check_config - -t: read everything, list every problem a delivery
+ * would meet, one line each on stderr, and exit 78; without problems,
+ * print the settings and exit 0. cfg is set up for config_fini().
+ */
+static int
+check_config(struct config *cfg, const struct args *a)
+{
+	struct config_check_user u;
+	struct relay_result why;
+	unsigned problems = 0;
+	int i;
+
+	config_defaults(cfg);
+	relay_result_init(&why);
+	(void)config_load_all(cfg, a->config_path, a->config_given, stderr,
+	    &problems);
+	for (i = 0; i < a->noverride; i++) {
+		if (config_set_option(cfg, a->overrides[i], &why) != 0) {
+			fprintf(stderr, "%s\n", why.text);
+			problems++;
+		}
+	}
+	if (config_check_user_init(&u, a->check_user, &why) != 0) {
+		fprintf(stderr, "-u: %s\n", why.text);
+		return EX_CONFIG;
+	}
+	problems += config_check(cfg, &u, stderr);
+	if (problems > 0)
+		return EX_CONFIG;
+	config_dump(cfg, stdout, !a->verbose);
 	return 0;
 }
 
@@ -271,8 +349,7 @@ decide(const struct relay_result *results, size_t n)
 
 /* explain - --route: how each address would be delivered */
 static int
-explain(const struct config *cfg, const struct args *a,
-    const struct deadline *deadline)
+explain(const struct config *cfg, const struct args *a)
 {
 	struct relay_ctx ctx;
 	int i, ret = 0;
@@ -281,7 +358,7 @@ explain(const struct config *cfg, const struct args *a,
 		fprintf(stderr, "slimrelay: --route needs addresses\n");
 		return EX_USAGE;
 	}
-	relay_ctx_init(&ctx, cfg, deadline);
+	relay_ctx_init(&ctx, cfg);
 	for (i = 0; i < a->nrcpt; i++)
 		if (relay_explain(&ctx, a->nexthop, a->rcpt[i], stdout) != 0)
 			ret = 1;
@@ -291,7 +368,7 @@ explain(const struct config *cfg, const struct args *a,
 
 /* deliver - the envelope, the message, the deliveries: the exit status */
 static int
-deliver(struct config *cfg, const struct args *a,
+deliver(const struct config *cfg, const struct args *a,
     const struct deadline *deadline)
 {
 	struct envelope env;
@@ -299,6 +376,7 @@ deliver(struct config *cfg, const struct args *a,
 	struct relay_result *results = NULL, why;
 	struct msg_stream *ms = NULL;
 	struct relay_ctx ctx;
+	struct relay_job job;
 	size_t i, n;
 	int ms_flags, status;
 
@@ -338,20 +416,16 @@ deliver(struct config *cfg, const struct args *a,
 		status = setup_error(&why);
 		goto out;
 	}
-	/* Routing headers: removed from the message, honoured if signed. */
-	if (msg_stream_peek(ms, &why) != 0 ||
-	    routing_apply(cfg, ms, &env, &why) != 0) {
+	relay_ctx_init(&ctx, cfg);
+	relay_job_init(&job, a->nexthop, &env, ms, results, deadline);
+	if (relay_job_run(&ctx, &job, &why) != 0) {
 		log_warn("%s", why.text);
 		status = finish(&why);
-		goto out;
+	} else {
+		status = finish(decide(results, n));
 	}
-	relay_ctx_init(&ctx, cfg, deadline);
-	(void)relay_deliver(&ctx, a->nexthop, &env, ms, results);
+	relay_job_fini(&job);
 	relay_ctx_fini(&ctx);
-
-	/* pipe(8) and Exim expect the whole message to be read. */
-	(void)msg_stream_drain(ms, &why);
-	status = finish(decide(results, n));
 out:
 	msg_stream_free(ms);
 	free(results);
@@ -369,6 +443,23 @@ main(int argc, char **argv)
 	int status;
 
 	/*
+	 * First of all, before any file is opened: a closed standard
+	 * output would hand its number to the log file, and the status
+	 * line would go there. Nowhere to report if even this fails.
+	 */
+	if (stdfd_ensure() != 0)
+		return EX_TEMPFAIL;
+	/*
+	 * Under spawn(8) and Exim's lmtp transport, standard error is the
+	 * LMTP stream as well: away with it before anything can write.
+	 */
+	if (argv_has_lmtp(argc, argv)) {
+		is_lmtp_mode = true;
+		if (stdfd_null(STDERR_FILENO) != 0)
+			return EX_TEMPFAIL;
+	}
+
+	/*
 	 * Postfix runs us with SIGPIPE ignored and Exim with SIGINT,
 	 * SIGTERM and SIGUSR1 ignored: set every disposition we rely on.
 	 */
@@ -381,19 +472,25 @@ main(int argc, char **argv)
 
 	parse_args(argc, argv, &a);
 	relay_result_init(&why);
+	if (a.check_only) {
+		status = check_config(&cfg, &a);
+		goto out;
+	}
 	if (load_config(&cfg, &a, &why) != 0) {
-		if (a.check_only) {
-			fprintf(stderr, "slimrelay: %s\n", why.text);
-			status = EX_CONFIG;
-		} else
-			status = setup_error(&why);
+		status = setup_error(&why);
 		goto out;
 	}
 	free(a.overrides);
 	a.overrides = NULL;
-	if (a.check_only) {
-		config_dump(&cfg, stdout, !a.verbose);
-		status = 0;
+	if (a.lmtp && (a.route_only || a.nrcpt > 0 || a.from_env)) {
+		status = usage_error("bad command line: --lmtp takes no "
+		    "recipients, -E or --route");
+		goto out;
+	}
+	if (a.lmtp && strcmp(cfg.log, "stderr") == 0) {
+		relay_result_set(&why, "4.3.5", "log = stderr cannot be used "
+		    "with --lmtp: standard error is the LMTP stream");
+		status = setup_error(&why);
 		goto out;
 	}
 	if (log_open(a.route_only ? "stderr" : cfg.log, cfg.syslog_name,
@@ -401,9 +498,12 @@ main(int argc, char **argv)
 		status = setup_error(&why);
 		goto out;
 	}
+	log_set_host(cfg.ehlo_name);
 	deadline_in_ms(&deadline, cfg.deadline_ms);
 	if (a.route_only)
-		status = explain(&cfg, &a, &deadline);
+		status = explain(&cfg, &a);
+	else if (a.lmtp)
+		status = lmtp_mode(&cfg, a.nexthop);
 	else
 		status = deliver(&cfg, &a, &deadline);
 out:

@@ -182,6 +182,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct address rcpt[2];
 	struct envelope env;
 	struct config cfg;
+	struct route_table routes;
 	uint8_t *ref = NULL, *want = NULL, *got = NULL;
 	size_t len, ref_len, want_len, got_len = 0, cap, i;
 	const uint8_t *msg;
@@ -202,6 +203,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	want_len = smtp_form(ref, ref_len, skip_from, want);
 
 	config_defaults(&cfg);
+	route_table_init(&routes);
 	if (data[0] & 2)
 		snprintf(cfg.routing_key_file, sizeof(cfg.routing_key_file),
 		    "%s", key_path());
@@ -226,9 +228,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    NULL, &why)) == NULL)
 		abort();
 	check(msg_stream_peek(ms, &why) == 0, "peek failed");
-	check(routing_apply(&cfg, ms, &env, &why) == 0,
+	check(routing_apply(&cfg, ms, &env, &routes, &why) == 0,
 	    "routing_apply failed");
-	check(cfg.routes.count <= ROUTING_HEADERS_MAX, "too many routes added");
+	check(routes.count <= ROUTING_HEADERS_MAX, "too many routes added");
 	while ((n = msg_stream_read(ms, (char *)got + got_len,
 	    cap - got_len, &why)) > 0)
 		got_len += (size_t)n;
@@ -238,6 +240,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    "output is not the input without its routing headers");
 	msg_stream_free(ms);
 	close(fd);
+	route_table_free(&routes);
 	config_fini(&cfg);
 	free(ref);
 	free(want);

@@ -10,7 +10,7 @@
  *	their buffers, text has no control characters, a complete reply
  *	has a code of 100..999 that text starts with and a status that is
  *	a valid RFC 3463 code of class 2, 3, 4 or 5 matching the reply
- *	code (or 5.5.0), lines_len stays in bounds and the kept lines can
+ *	code (or 4.5.0), lines_len stays in bounds and the kept lines can
  *	be walked to their end.
  */
 #include "autoconfig.h"
@@ -33,7 +33,7 @@ check_status(const struct smtp_reply *r)
 
 	if (memchr(s, '\0', sizeof(r->status)) == NULL)
 		abort();
-	if (strcmp(s, "5.5.0") == 0)
+	if (strcmp(s, "4.5.0") == 0)
 		return;
 	if (s[0] != '0' + r->code / 100 || s[1] != '.')
 		abort();

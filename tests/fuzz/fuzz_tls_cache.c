@@ -8,7 +8,8 @@
  *	where the cache keeps the session of the policy below, and a TLS
  *	session is made with that policy, as before a handshake. The
  *	file's name is worked out here the way tls.c does (the cache key
- *	and the first four bytes of a SHA-256 of the policy); if tls.c
+ *	and the first four bytes of a SHA-256 of the policy, level "may"
+ *	so that no TLSA records are part of it); if tls.c
  *	changes it, every input leaves the file alone and the checks below
  *	fail at once. Invariants, any violation abort()s:
  *	- the session is made (a bad cache file is never an error);
@@ -89,6 +90,8 @@ cache_path(const struct tls_policy *p)
 	field(ctx, p->ca_file);
 	field(ctx, p->ca_path);
 	field(ctx, p->fingerprints);
+	field(ctx, p->nexthop_name);
+	field(ctx, p->mx_name);
 	if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen < 4)
 		abort();
 	EVP_MD_CTX_free(ctx);

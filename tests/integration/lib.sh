@@ -24,8 +24,11 @@ set -u
 # Ports on 127.0.0.1, one range per test so that make -j runs them side
 # by side: smtp_sink 2501-2503, smtp_faults 2511-2549, cli 2560, pool
 # 2570, dns_host 2590, postfix 2610-2613, exim 2621-2623, postfix_local
-# 2650-2651, milter 2660-2661, milter_route 2670-2672, dl 2680; mx.sh
-# and the Postfix MX case use port 25 on 127.0.0.11-127.0.0.81.
+# 2650-2651, milter 2660-2661, milter_route 2670-2672, dl 2680,
+# pflogsumm 2690-2693, ehlo_name 2695, desync 2701-2720, dane 2729 and
+# 2741-2743 (its smtpd listeners use 2725 on 127.0.0.21-28),
+# lmtp_nexthop 2730-2731, postfix_lmtp 2760-2764; mx.sh and the Postfix
+# MX case use port 25 on 127.0.0.11-127.0.0.81.
 
 : "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"

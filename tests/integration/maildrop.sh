@@ -18,6 +18,10 @@
 #  10. Delivered-To: already naming the recipient: 5.4.6, not delivered
 #  11. the generic pipe relay (pipe_command): plain message, status from
 #      its output
+#  12. a mailfilter that prints an RFC 3463 code first: the code is the
+#      status and its class wins over the exit status, as with pipe(8):
+#      "4.2.0 ..." and EXITCODE=77 defers (exit 75), "5.7.1 ..." and
+#      EXITCODE=75 bounces (exit 77)
 #
 # Needs root (maildrop -d switches to the user) and Debian's maildrop.
 
@@ -223,5 +227,23 @@ RELAY_INPUT=$MSG relay -o "route = local.test pipe" \
     -f alice@sender.test -- full@local.test
 check "11 pipe: 4.2.2 from the output defers" eq "$OUT" "4.2.2 mailbox over quota"
 check "11 pipe: exit 75" eq "$RC" 75
+
+# 12. maildrop's own output carries the status, as pipe(8) reads it
+mta_mailfilter srmd_tmp status
+before=$(md_count srmd_tmp)
+RELAY_INPUT=$MSG deliver_md -q QMD13 -f alice@sender.test -- srmd_tmp@local.test
+check "12 code 4.2.0, EXITCODE=77: the code is the status line" eq "$OUT" \
+    "4.2.0 mailbox busy, try again later"
+check "12 code 4.2.0, EXITCODE=77: deferred, exit 75" eq "$RC" 75
+check "12 code 4.2.0: log" log_has "QMD13: to=<srmd_tmp@local.test>, relay=maildrop"
+check "12 code 4.2.0: log status" log_has "dsn=4.2.0, status=deferred (mailbox busy, try again later)"
+mta_mailfilter srmd_tmp reject
+RELAY_INPUT=$MSG deliver_md -q QMD14 -f alice@sender.test -- srmd_tmp@local.test
+check "12 code 5.7.1, EXITCODE=75: the code is the status line" eq "$OUT" \
+    "5.7.1 refused by the recipient's mail filter"
+check "12 code 5.7.1, EXITCODE=75: bounced, exit 77 (EX_NOPERM)" eq "$RC" 77
+check "12 code 5.7.1: log status" log_has "dsn=5.7.1, status=bounced (refused by the recipient's mail filter)"
+check "12 nothing delivered" eq "$(md_count srmd_tmp)" "$before"
+mta_mailfilter srmd_tmp deliver
 
 finish

@@ -15,7 +15,8 @@
 #    message without Message-ID binds to the queue id; limit.lua: the
 #    recipient of a 101st routed domain is deferred;
 # 5. onerror.lua: a message that cannot be bound answers per
-#    milter_on_error (tempfail, and accept on a second instance);
+#    milter_on_error (tempfail, and accept on a second instance, which
+#    starts with standard input, output and error closed);
 # 6. SIGHUP reloads the configuration; a broken one is refused and the
 #    old one kept; SIGTERM stops both processes.
 # 7. A private Postfix with smtpd_milters (postfix-example/milter.cf): a
@@ -229,11 +230,23 @@ mt onerror.lua -D WANT=tempfail
 check "unbound message: tempfail" eq "$RC" 0
 check "logged" wait_log "no Message-ID and no queue id"
 
+# The second instance starts with standard input, output and error
+# closed: they must be /dev/null in both processes, not the log file
+# or the socket that took their numbers.
 SOCK2=unix:$SOCKDIR/milter2.sock
-"$MILTER" -c "$T/milter.conf" -p "$SOCK2" -o milter_on_error=accept &
+"$MILTER" -c "$T/milter.conf" -p "$SOCK2" -o milter_on_error=accept \
+    <&- >&- 2>&- &
 M2PID=$!
 track "$M2PID"
 check "a second milter listens" wait_sock "$SOCK2"
+devnull_fds() {
+	local fd
+	for fd in 0 1 2; do
+		eq "$(readlink "/proc/$1/fd/$fd")" /dev/null || return 1
+	done
+}
+check "closed stdio: /dev/null in the supervisor" devnull_fds "$M2PID"
+check "closed stdio: /dev/null in the filter" devnull_fds "$(child_of "$M2PID")"
 SOCK_SAVE=$SOCK
 SOCK=$SOCK2
 mt onerror.lua -D WANT=accept

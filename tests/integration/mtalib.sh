@@ -667,6 +667,9 @@ exim_not_in_queue()
 #	postfix_local_service		append postfix-example/master-local.cf
 #					and main-local.cf (before start)
 #	postfix_route_local DOMAIN	transport_maps: DOMAIN to slimrelay-local
+#	postfix_lmtp_service		append postfix-example/master-lmtp.cf
+#					and main-lmtp.cf (before start)
+#	postfix_route_lmtp DOMAIN	transport_maps: DOMAIN to slimlmtp
 
 MTA_MAILDIR_USERS=""
 
@@ -772,4 +775,25 @@ postfix_route_local()
 	printf '%s\tslimrelay-local:\n' "$1" >>"$PF_DIR/etc/transport"
 	postconf -c "$PF_DIR/etc" -e \
 	    "relay_domains = $(postconf -c "$PF_DIR/etc" -h relay_domains) $1"
+}
+
+# postfix_lmtp_service - add LMTP mode's spawn and lmtp services and
+#	their main.cf lines to the private instance, placeholders replaced
+postfix_lmtp_service()
+{
+	{
+		echo "# ---- postfix-example/master-lmtp.cf ----"
+		mta_subst "$top_srcdir/postfix-example/master-lmtp.cf"
+	} >>"$PF_DIR/etc/master.cf"
+	{
+		echo "# ---- postfix-example/main-lmtp.cf ----"
+		cat "$top_srcdir/postfix-example/main-lmtp.cf"
+	} >>"$PF_DIR/etc/main.cf"
+}
+
+# postfix_route_lmtp DOMAIN - deliver DOMAIN through slimlmtp
+postfix_route_lmtp()
+{
+	printf '%s\tslimlmtp:unix:private/slimrelay-lmtp\n' "$1" \
+	    >>"$PF_DIR/etc/transport"
 }

@@ -38,6 +38,7 @@ S=(-b "451 4.3.2 Try later")
 fault "greeting 5xx defers" 75 "4.7.1 host $H refused to talk to me: 550 5.7.1 Go away" 0 -f CONNECT "${B[@]}"
 fault "greeting 4xx" 75 "4.3.2 host $H refused to talk to me: 451 4.3.2 Try later" 0 -r CONNECT "${S[@]}"
 fault "EHLO 5xx falls back to HELO" 0 "250 2.0.0 Ok" 1 -f EHLO "${B[@]}"
+fault "EHLO 4xx falls back to HELO (Postfix)" 0 "250 2.0.0 Ok" 1 -r EHLO "${S[@]}"
 fault "EHLO and HELO 5xx" 77 "5.7.1 host $H refused to talk to me: 550 5.7.1 Go away" 0 -f EHLO,HELO "${B[@]}"
 fault "MAIL 4xx" 75 "4.3.2 host $H said: 451 4.3.2 Try later (in reply to MAIL FROM command)" 0 -r MAIL "${S[@]}"
 fault "MAIL 5xx" 77 "5.7.1 host $H said: 550 5.7.1 Go away (in reply to MAIL FROM command)" 0 -f MAIL "${B[@]}"

@@ -19,7 +19,8 @@
 # "encrypt" (4.7.4); "verify": success, wrong name, untrusted CA,
 # expired certificate; "fingerprint" of the certificate and of its
 # public key, and a mismatch; implicit TLS; AUTH PLAIN, LOGIN and
-# CRAM-MD5; wrong password bounces 5.7.8; no AUTH over plaintext;
+# CRAM-MD5; wrong password defers 4.7.8 (bounces 5.7.8 with
+# auth_soft_bounce = no); no AUTH over plaintext;
 # a secrets file readable by others is refused; no secret in a -v
 # trace; TLS session resumption across processes.
 . "$(dirname "$0")/lib.sh"
@@ -363,10 +364,15 @@ check "no AUTH over plaintext: reason" starts "$OUT" \
 printf '[127.0.0.1]:%s %s wrong-password\n' $STARTTLS "$USER" >"$T/secrets.wrong"
 chmod 600 "$T/secrets.wrong"
 send auth_wrong "[127.0.0.1]:$STARTTLS" -o auth_secrets_file="$T/secrets.wrong"
-check "wrong password: bounced (77, EX_NOPERM for 5.7.x)" eq "$RC" 77
-check "wrong password: 5.7.8 with the server's reply" starts "$OUT" \
-    "5.7.8 SASL authentication failed; server 127.0.0.1[127.0.0.1] said: 535 5.7.8"
+check "wrong password: deferred by default (auth_soft_bounce)" eq "$RC" 75
+check "wrong password: 4.7.8 with the server's reply" starts "$OUT" \
+    "4.7.8 SASL authentication failed; server 127.0.0.1[127.0.0.1] said: 535 5.7.8"
 check "wrong password: not in the output" sh -c "! printf '%s' '$OUT' | grep -qF wrong-password"
+send auth_wrong_hard "[127.0.0.1]:$STARTTLS" -o auth_secrets_file="$T/secrets.wrong" \
+    -o auth_soft_bounce=no
+check "wrong password, auth_soft_bounce = no: bounced (77, EX_NOPERM)" eq "$RC" 77
+check "wrong password, auth_soft_bounce = no: 5.7.8" starts "$OUT" \
+    "5.7.8 SASL authentication failed; server 127.0.0.1[127.0.0.1] said: 535 5.7.8"
 
 chmod 644 "$SECRETS"
 send auth_mode "[127.0.0.1]:$STARTTLS" -o auth_secrets_file="$SECRETS"

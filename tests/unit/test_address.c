@@ -430,11 +430,202 @@ test_address_envelope_exim(void)
 	UNIT_ASSERT_STR_EQ(env.sender.addr, "s@example.org");
 	UNIT_ASSERT_STR_EQ(res[0].status, "5.1.3");
 	UNIT_ASSERT_STR_EQ(env.rcpt[0].addr, "bad rcpt@example.test");
+	/* -E with SENDER unset: a set-up error, not the null sender. */
+	ea.env_sender = NULL;
+	relay_result_init(&setup);
+	UNIT_ASSERT_INT_EQ(address_envelope_build(&env, res, &ea, &setup),
+	    -1);
+	UNIT_ASSERT_STR_EQ(setup.status, "4.3.5");
+	ea.env_sender = "";
+	UNIT_ASSERT_INT_EQ(address_envelope_build(&env, res, &ea, &setup), 0);
+	UNIT_ASSERT_INT_EQ(env.sender.is_null, true);
 	ea.from_env = false;
 	UNIT_ASSERT_INT_EQ(address_envelope_count(&ea), 0);
 	UNIT_ASSERT_INT_EQ(address_envelope_build(&env, res, &ea, &setup),
 	    -1);
 	UNIT_ASSERT_STR_EQ(setup.status, "4.3.5");
+}
+
+static const struct xtext_case {
+	const char *text;
+	bool	utf8;		/* allow_utf8 */
+	bool	valid;
+	const char *decoded;	/* NULL: not checked */
+} xtext_cases[] = {
+	{ "", false, true, "" },
+	{ "abc", false, true, "abc" },
+	{ "a+2Bb", false, true, "a+b" },
+	{ "a+3Db", false, true, "a=b" },
+	{ "+20", false, true, " " },
+	{ "+2b", false, true, "+" },		/* lower case: tolerated */
+	{ "!~#", false, true, "!~#" },
+	{ "a+", false, false, NULL },
+	{ "a+2", false, false, NULL },
+	{ "a+G0", false, false, NULL },
+	{ "a=b", false, false, NULL },
+	{ "a b", false, false, NULL },
+	{ "a\tb", false, false, NULL },
+	{ "a\x7f", false, false, NULL },
+	{ "caf\xc3\xa9", false, false, NULL },
+	{ "caf\xc3\xa9", true, true, "caf\xc3\xa9" },
+	{ "caf\xc3", true, false, NULL },	/* cut UTF-8 */
+	{ "\xc0\xaf", true, false, NULL },	/* overlong */
+};
+
+/* test_address_xtext - RFC 3461 xtext check and decode */
+static void
+test_address_xtext(void)
+{
+	char out[64];
+	size_t i;
+	int n;
+
+	for (i = 0; i < sizeof(xtext_cases) / sizeof(xtext_cases[0]); i++) {
+		const struct xtext_case *c = &xtext_cases[i];
+
+		if (address_xtext_valid(c->text, strlen(c->text), c->utf8) !=
+		    c->valid)
+			unit_fail(__FILE__, __LINE__, "\"%s\": got %s, want "
+			    "%s", c->text, c->valid ? "invalid" : "valid",
+			    c->valid ? "valid" : "invalid");
+		else
+			CU_PASS(c->text);
+		if (c->decoded == NULL)
+			continue;
+		n = address_xtext_decode(c->text, strlen(c->text), out,
+		    sizeof(out));
+		UNIT_ASSERT_INT_EQ(n, strlen(c->decoded));
+		UNIT_ASSERT_STR_EQ(out, c->decoded);
+	}
+	/* Too small an output buffer. */
+	UNIT_ASSERT_INT_EQ(address_xtext_decode("abcd", 4, out, 4), -1);
+	UNIT_ASSERT_INT_EQ(address_xtext_decode("abc", 3, out, 4), 3);
+}
+
+static const struct notify_case {
+	const char *value;
+	unsigned want;		/* 0: refused */
+} notify_cases[] = {
+	{ "NEVER", ADDRESS_NOTIFY_NEVER },
+	{ "never", ADDRESS_NOTIFY_NEVER },
+	{ "SUCCESS", ADDRESS_NOTIFY_SUCCESS },
+	{ "SUCCESS,FAILURE,DELAY", ADDRESS_NOTIFY_SUCCESS |
+	    ADDRESS_NOTIFY_FAILURE | ADDRESS_NOTIFY_DELAY },
+	{ "delay,Failure", ADDRESS_NOTIFY_FAILURE | ADDRESS_NOTIFY_DELAY },
+	{ "", 0 },
+	{ "NEVER,SUCCESS", 0 },
+	{ "SUCCESS,SUCCESS", 0 },
+	{ "SUCCESS,", 0 },
+	{ ",SUCCESS", 0 },
+	{ "ALWAYS", 0 },
+	{ "SUCCESS FAILURE", 0 },
+};
+
+/* test_address_notify - NOTIFY= keywords */
+static void
+test_address_notify(void)
+{
+	struct relay_result why;
+	struct address a;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(notify_cases) / sizeof(notify_cases[0]); i++) {
+		memset(&a, 0, sizeof(a));
+		relay_result_init(&why);
+		rc = address_parse_notify(&a, notify_cases[i].value, &why);
+		UNIT_ASSERT_INT_EQ(rc, notify_cases[i].want ? 0 : -1);
+		UNIT_ASSERT_INT_EQ(a.notify, notify_cases[i].want);
+		if (rc < 0) {
+			UNIT_ASSERT_STR_EQ(why.status, "5.5.4");
+			CU_ASSERT(strncmp(why.text, "bad NOTIFY parameter: ",
+			    22) == 0);
+		}
+	}
+}
+
+/* test_address_orcpt - ORCPT=addr-type;xtext, kept as given */
+static void
+test_address_orcpt(void)
+{
+	static const struct {
+		const char *value;
+		bool	ok;
+	} cases[] = {
+		{ "rfc822;bob@example.com", true },
+		{ "RFC822;bob+2Bx@example.com", true },
+		{ "utf-8;b\xc3\xb6" "b@example.com", true },
+		{ "rfc822;b\xc3\xb6" "b@example.com", false },
+		{ "rfc822;", false },
+		{ ";bob@example.com", false },
+		{ "bob@example.com", false },
+		{ "rfc 822;bob@example.com", false },
+		{ "rfc822;bob=x@example.com", false },
+		{ "rfc822;bob+4@example.com", false },
+	};
+	struct relay_result why;
+	struct address a;
+	char longv[ADDRESS_ORCPT_MAX + 2];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&a, 0, sizeof(a));
+		relay_result_init(&why);
+		UNIT_ASSERT_INT_EQ(address_parse_orcpt(&a, cases[i].value,
+		    &why), cases[i].ok ? 0 : -1);
+		UNIT_ASSERT_STR_EQ(a.orcpt, cases[i].ok ? cases[i].value : "");
+		if (!cases[i].ok)
+			UNIT_ASSERT_STR_EQ(why.status, "5.5.4");
+	}
+	memcpy(longv, "rfc822;", 7);
+	memset(longv + 7, 'a', sizeof(longv) - 8);
+	longv[sizeof(longv) - 1] = '\0';
+	memset(&a, 0, sizeof(a));
+	UNIT_ASSERT_INT_EQ(address_parse_orcpt(&a, longv, &why), -1);
+	longv[sizeof(longv) - 2] = '\0';	/* exactly the maximum */
+	UNIT_ASSERT_INT_EQ(address_parse_orcpt(&a, longv, &why), 0);
+	UNIT_ASSERT_INT_EQ(strlen(a.orcpt), ADDRESS_ORCPT_MAX);
+}
+
+/* test_address_envid - ENVID=xtext, 1 to 100 bytes */
+static void
+test_address_envid(void)
+{
+	struct relay_result why;
+	struct envelope env;
+	char v[ENVELOPE_ENVID_MAX + 2];
+
+	memset(&env, 0, sizeof(env));
+	relay_result_init(&why);
+	UNIT_ASSERT_INT_EQ(address_parse_envid(&env, "QQ314159+2B1", &why), 0);
+	UNIT_ASSERT_STR_EQ(env.envid, "QQ314159+2B1");
+	UNIT_ASSERT_INT_EQ(address_parse_envid(&env, "a=b", &why), -1);
+	UNIT_ASSERT_STR_EQ(why.status, "5.5.4");
+	UNIT_ASSERT_STR_EQ(why.text, "bad ENVID parameter: bad xtext");
+	UNIT_ASSERT_STR_EQ(env.envid, "QQ314159+2B1");
+	UNIT_ASSERT_INT_EQ(address_parse_envid(&env, "", &why), -1);
+	UNIT_ASSERT_INT_EQ(address_parse_envid(&env, "\xc3\xa9", &why), -1);
+	memset(v, 'x', sizeof(v) - 1);
+	v[sizeof(v) - 1] = '\0';
+	UNIT_ASSERT_INT_EQ(address_parse_envid(&env, v, &why), -1);
+	UNIT_ASSERT_STR_EQ(why.text, "bad ENVID parameter: too long");
+	v[sizeof(v) - 2] = '\0';
+	UNIT_ASSERT_INT_EQ(address_parse_envid(&env, v, &why), 0);
+}
+
+/* test_address_dsn_empty_in_pipe_mode - the parsers leave DSN empty */
+static void
+test_address_dsn_empty_in_pipe_mode(void)
+{
+	struct relay_result why;
+	struct address a;
+
+	memset(&a, 0xff, sizeof(a));
+	relay_result_init(&why);
+	UNIT_ASSERT_INT_EQ(address_parse_rcpt(&a, "<bob@example.com>", &why),
+	    0);
+	UNIT_ASSERT_INT_EQ(a.notify, 0);
+	UNIT_ASSERT_STR_EQ(a.orcpt, "");
 }
 
 static CU_TestInfo tests[] = {
@@ -448,6 +639,12 @@ static CU_TestInfo tests[] = {
 	{ "test_address_fields_reset", test_address_fields_reset },
 	{ "test_address_envelope_size", test_address_envelope_size },
 	{ "test_address_envelope_exim", test_address_envelope_exim },
+	{ "test_address_xtext", test_address_xtext },
+	{ "test_address_notify", test_address_notify },
+	{ "test_address_orcpt", test_address_orcpt },
+	{ "test_address_envid", test_address_envid },
+	{ "test_address_dsn_empty_in_pipe_mode",
+	    test_address_dsn_empty_in_pipe_mode },
 	CU_TEST_INFO_NULL,
 };
 

@@ -62,7 +62,7 @@ libc_stamp(const char *path, time_t t, char *buf, size_t len)
 	tzset();
 	buf[0] = '\0';
 	if (localtime_r(&t, &tm) != NULL)
-		strftime(buf, len, "%b %e %H:%M:%S", &tm);
+		strftime(buf, len, "%b %d %H:%M:%S", &tm);
 }
 
 /* check_stamp - logtime_stamp() and glibc agree at t */
@@ -394,13 +394,13 @@ test_logtime_stamp(void)
 	logtime_zone_file(path);
 	/* 2000-04-01 01:00:00 UTC is the change: +1 h before, +2 h at. */
 	UNIT_ASSERT_INT_EQ(logtime_stamp(954550799, got, sizeof(got)), 15);
-	UNIT_ASSERT_STR_EQ(got, "Apr  1 01:59:59");
+	UNIT_ASSERT_STR_EQ(got, "Apr 01 01:59:59");
 	logtime_stamp(954550800, got, sizeof(got));
-	UNIT_ASSERT_STR_EQ(got, "Apr  1 03:00:00");
+	UNIT_ASSERT_STR_EQ(got, "Apr 01 03:00:00");
 	logtime_stamp(954550799, got, sizeof(got));
-	UNIT_ASSERT_STR_EQ(got, "Apr  1 01:59:59");
+	UNIT_ASSERT_STR_EQ(got, "Apr 01 01:59:59");
 	logtime_stamp(978307199, got, sizeof(got));	/* 2000-12-31 */
-	UNIT_ASSERT_STR_EQ(got, "Jan  1 00:59:59");
+	UNIT_ASSERT_STR_EQ(got, "Jan 01 00:59:59");
 	/* Leap day, and the end of a year. */
 	logtime_stamp(951782400, got, sizeof(got));	/* 2000-02-29 */
 	UNIT_ASSERT_STR_EQ(got, "Feb 29 01:00:00");
@@ -413,10 +413,10 @@ test_logtime_stamp(void)
 	tzset();
 	logtime_zone_file("/nonexistent/zone");
 	logtime_stamp(0, got, sizeof(got));
-	UNIT_ASSERT_STR_EQ(got, "Jan  1 00:00:00");
+	UNIT_ASSERT_STR_EQ(got, "Jan 01 00:00:00");
 	logtime_zone_file(tmpdir);
 	logtime_stamp(0, got, sizeof(got));
-	UNIT_ASSERT_STR_EQ(got, "Jan  1 00:00:00");
+	UNIT_ASSERT_STR_EQ(got, "Jan 01 00:00:00");
 	unlink(path);
 }
 
@@ -456,7 +456,7 @@ test_logtime_threads(void)
 	logtime_zone_file(path);
 	for (i = 0; i < sizeof(spread) / sizeof(spread[0]); i++)
 		logtime_stamp(spread[i], expected[i], sizeof(expected[i]));
-	UNIT_ASSERT_STR_EQ(expected[1], "Apr  1 03:00:00");
+	UNIT_ASSERT_STR_EQ(expected[1], "Apr 01 03:00:00");
 	for (i = 0; i < THREADS; i++)
 		CU_ASSERT_FATAL(pthread_create(&tid[i], NULL, stamp_thread,
 		    &bad[i]) == 0);
@@ -485,7 +485,7 @@ test_logtime_env(void)
 	for (i = 0; i < sizeof(when) / sizeof(when[0]); i++) {
 		logtime_stamp(when[i], got, sizeof(got));
 		localtime_r(&when[i], &tm);
-		strftime(want, sizeof(want), "%b %e %H:%M:%S", &tm);
+		strftime(want, sizeof(want), "%b %d %H:%M:%S", &tm);
 		UNIT_ASSERT_STR_EQ(got, want);
 	}
 	unsetenv("TZ");
@@ -494,7 +494,7 @@ test_logtime_env(void)
 	for (i = 0; i < sizeof(when) / sizeof(when[0]); i++) {
 		logtime_stamp(when[i], got, sizeof(got));
 		localtime_r(&when[i], &tm);
-		strftime(want, sizeof(want), "%b %e %H:%M:%S", &tm);
+		strftime(want, sizeof(want), "%b %d %H:%M:%S", &tm);
 		UNIT_ASSERT_STR_EQ(got, want);
 	}
 }

@@ -1203,6 +1203,456 @@ test_msg_stream_filter_long_header(void)
 	free(in);
 }
 
+
+/*
+ * DATA mode: a source over memory that hands out at most chunk bytes
+ * per peek (0: all), and stops short at split the first time, so that
+ * every read boundary can be tried.
+ */
+struct mem_src {
+	const char *buf;
+	size_t	len;
+	size_t	pos;
+	size_t	chunk;
+	size_t	split;		/* a peek never crosses this; 0 none */
+	int	peeks;
+	bool	fail;		/* peek fails (a timeout) at the end */
+};
+
+/* mem_peek - msg_stream_source peek over a mem_src */
+static int
+mem_peek(void *arg, const char **p, size_t *len, struct relay_result *why)
+{
+	struct mem_src *m = arg;
+	size_t n = m->len - m->pos;
+
+	m->peeks++;
+	if (n == 0) {
+		if (m->fail)
+			return relay_result_set(why, "4.4.2", "timeout while "
+			    "receiving the message");
+		return 0;
+	}
+	if (m->chunk > 0 && n > m->chunk)
+		n = m->chunk;
+	if (m->split > m->pos && n > m->split - m->pos)
+		n = m->split - m->pos;
+	*p = m->buf + m->pos;
+	*len = n;
+	return 1;
+}
+
+/* mem_consume - msg_stream_source consume over a mem_src */
+static void
+mem_consume(void *arg, size_t n)
+{
+	struct mem_src *m = arg;
+
+	CU_ASSERT_FATAL(n <= m->len - m->pos);
+	m->pos += n;
+}
+
+/* data_stream - a DATA-mode stream over m */
+static struct msg_stream *
+data_stream(struct mem_src *m, unsigned flags, long long max_size)
+{
+	const struct msg_stream_source src = { mem_peek, mem_consume, m };
+	struct relay_result why;
+	struct msg_stream *ms;
+
+	relay_result_init(&why);
+	ms = msg_stream_new_data(&src, flags, spool_dir, max_size, &why);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ms);
+	return ms;
+}
+
+static const struct data_case {
+	const char *name;
+	const char *in;		/* what the client sends after 354 */
+	const char *want;	/* msg_stream_read() output */
+	const char *rest;	/* left for the next command */
+} data_cases[] = {
+	{ "plain", "Subject: a\r\n\r\nbody\r\n.\r\nQUIT\r\n",
+	    "Subject: a\r\n\r\nbody\r\n", "QUIT\r\n" },
+	{ "empty", ".\r\n", "", "" },
+	{ "empty line", "\r\n.\r\nX", "\r\n", "X" },
+	{ "stuffed dot", "..dot\r\n.\r\n", "..dot\r\n", "" },
+	{ "stuffed lone dot", "a\r\n..\r\n.\r\nRSET\r\n", "a\r\n..\r\n",
+	    "RSET\r\n" },
+	{ "unstuffed dot dropped", "a\r\n.x\r\n.\r\n", "a\r\nx\r\n", "" },
+	{ "dot and space", ". \r\n.\r\n", " \r\n", "" },
+	{ "dot CR text", ".\rx\r\n.\r\n", "\rx\r\n", "" },
+	{ "dot mid-line", "a.\r\n.b.\r\n.\r\n", "a.\r\nb.\r\n", "" },
+	{ "bare LF lines", "a\nb\n.\nX", "a\r\nb\r\n", "X" },
+	{ "bare LF end after CRLF", "a\r\n.\nMAIL", "a\r\n", "MAIL" },
+	{ "CR alone is content", "a\rb\r\n.\r\n", "a\rb\r\n", "" },
+	{ "pipelined", "x\r\n.\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n",
+	    "x\r\n", "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n" },
+	{ "8bit", "\xc3\xa9t\xc3\xa9\r\n.\r\n", "\xc3\xa9t\xc3\xa9\r\n", "" },
+	{ "dot at line end", "abc.\r\n.\r\n", "abc.\r\n", "" },
+};
+
+/* read_data_case - read one case with the source's chunking */
+static void
+read_data_case(const struct data_case *c, struct mem_src *m, size_t rlen,
+    unsigned flags)
+{
+	struct relay_result why;
+	static char out[70000];
+	struct msg_stream *ms;
+	ssize_t n;
+
+	ms = data_stream(m, flags, 0);
+	relay_result_init(&why);
+	n = read_all(ms, rlen, out, sizeof(out), &why);
+	if (n < 0 || (size_t)n != strlen(c->want) ||
+	    memcmp(out, c->want, strlen(c->want)) != 0)
+		unit_fail(__FILE__, __LINE__, "%s: chunk %zu split %zu "
+		    "read %zu: got %zd bytes \"%.*s\"", c->name, m->chunk,
+		    m->split, rlen, n, n > 0 ? (int)n : 0, out);
+	else
+		CU_PASS(c->name);
+	UNIT_ASSERT_STR_EQ(m->buf + m->pos, c->rest);
+	/* Done: no more reads from the source. */
+	m->peeks = 0;
+	UNIT_ASSERT_INT_EQ(msg_stream_read(ms, out, sizeof(out), &why), 0);
+	UNIT_ASSERT_INT_EQ(msg_stream_drain(ms, &why), 0);
+	UNIT_ASSERT_INT_EQ(m->peeks, 0);
+	UNIT_ASSERT_STR_EQ(m->buf + m->pos, c->rest);
+	msg_stream_free(ms);
+}
+
+/* test_msg_stream_data_cases - un-stuffing, the end line, the rest */
+static void
+test_msg_stream_data_cases(void)
+{
+	struct mem_src m;
+	size_t i, k, r;
+
+	for (i = 0; i < sizeof(data_cases) / sizeof(data_cases[0]); i++) {
+		const struct data_case *c = &data_cases[i];
+
+		for (k = 0; k <= 7; k++)
+			for (r = 0; r < sizeof(read_sizes) /
+			    sizeof(read_sizes[0]); r += 3) {
+				memset(&m, 0, sizeof(m));
+				m.buf = c->in;
+				m.len = strlen(c->in);
+				m.chunk = k;
+				read_data_case(c, &m, read_sizes[r],
+				    k % 2 ? MSG_STREAM_REPLAY : 0);
+			}
+	}
+}
+
+/* test_msg_stream_data_split - a read boundary at every position */
+static void
+test_msg_stream_data_split(void)
+{
+	struct mem_src m;
+	size_t i, k;
+
+	for (i = 0; i < sizeof(data_cases) / sizeof(data_cases[0]); i++)
+		for (k = 1; k < strlen(data_cases[i].in); k++) {
+			memset(&m, 0, sizeof(m));
+			m.buf = data_cases[i].in;
+			m.len = strlen(m.buf);
+			m.split = k;
+			read_data_case(&data_cases[i], &m, 65536, 0);
+		}
+}
+
+/* stuff - the dot-stuffed form of content */
+static size_t
+stuff(const char *in, size_t len, char *out)
+{
+	size_t i, o = 0;
+	bool bol = true;
+
+	for (i = 0; i < len; i++) {
+		if (bol && in[i] == '.')
+			out[o++] = '.';
+		out[o++] = in[i];
+		bol = in[i] == '\n';
+	}
+	return o;
+}
+
+/* test_msg_stream_data_large - over the peek buffer: spool and replay */
+static void
+test_msg_stream_data_large(void)
+{
+	const size_t clen = 3 * BIG + 123;
+	struct relay_result why;
+	struct msg_stream *ms;
+	struct mem_src m;
+	char *content, *in, *out;
+	size_t i, slen, pass;
+	ssize_t n;
+
+	content = malloc(clen);
+	in = malloc(2 * clen + 16);
+	out = malloc(2 * clen + 16);
+	CU_ASSERT_FATAL(content != NULL && in != NULL && out != NULL);
+	for (i = 0; i < clen; i++)
+		content[i] = i % 61 == 59 ? '\r' : i % 61 == 60 ? '\n' :
+		    i % 61 == 0 || i % 7 == 0 ? '.' : (char)('a' + i % 26);
+	memcpy(content + clen - 2, "\r\n", 2);
+	slen = stuff(content, clen, in);
+	memcpy(in + slen, ".\r\nQUIT\r\n", 10);
+	memset(&m, 0, sizeof(m));
+	m.buf = in;
+	m.len = slen + 9;
+	m.chunk = 1000;
+	ms = data_stream(&m, MSG_STREAM_REPLAY, 0);
+	relay_result_init(&why);
+	for (pass = 0; pass < 2; pass++) {
+		n = read_all(ms, pass ? 7 : 4096, out, 2 * clen + 16, &why);
+		UNIT_ASSERT_INT_EQ(n, slen);
+		CU_ASSERT(n == (ssize_t)slen && memcmp(out, in, slen) == 0);
+		UNIT_ASSERT_STR_EQ(m.buf + m.pos, "QUIT\r\n");
+		UNIT_ASSERT_INT_EQ(msg_stream_wire_size(ms), slen);
+		UNIT_ASSERT_INT_EQ(msg_stream_rewind(ms, &why), 0);
+	}
+	/* It went through the spool file: more than the buffer. */
+	CU_ASSERT(spool_size() >= (long long)clen);
+	msg_stream_free(ms);
+
+	/* Receive all first (rewind at once), as the LMTP server does. */
+	memset(&m, 0, sizeof(m));
+	m.buf = in;
+	m.len = slen + 9;
+	ms = data_stream(&m, MSG_STREAM_REPLAY, 0);
+	UNIT_ASSERT_INT_EQ(msg_stream_rewind(ms, &why), 0);
+	UNIT_ASSERT_STR_EQ(m.buf + m.pos, "QUIT\r\n");
+	n = read_all(ms, 65536, out, 2 * clen + 16, &why);
+	CU_ASSERT(n == (ssize_t)slen && memcmp(out, in, slen) == 0);
+	msg_stream_free(ms);
+	free(content);
+	free(in);
+	free(out);
+}
+
+/* test_msg_stream_data_eof - the input ends before the end line */
+static void
+test_msg_stream_data_eof(void)
+{
+	static const char *const ins[] = {
+		"", "abc", "abc\r\n", "abc\r\n.", "abc\r\n.\r", "abc\r\n..\r\n",
+	};
+	struct relay_result why;
+	struct msg_stream *ms;
+	struct mem_src m;
+	char out[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(ins) / sizeof(ins[0]); i++) {
+		memset(&m, 0, sizeof(m));
+		m.buf = ins[i];
+		m.len = strlen(ins[i]);
+		ms = data_stream(&m, i % 2 ? MSG_STREAM_REPLAY : 0, 0);
+		relay_result_init(&why);
+		UNIT_ASSERT_INT_EQ(read_all(ms, 5, out, sizeof(out), &why), -1);
+		UNIT_ASSERT_STR_EQ(why.status, "4.3.0");
+		UNIT_ASSERT_STR_EQ(why.text, "error reading message: end of "
+		    "input before the end of the message");
+		UNIT_ASSERT_INT_EQ(msg_stream_drain(ms, &why), -1);
+		UNIT_ASSERT_INT_EQ(msg_stream_rewind(ms, &why), -1);
+		msg_stream_free(ms);
+	}
+	/* A failing source: its own result. */
+	memset(&m, 0, sizeof(m));
+	m.buf = "abc\r\n";
+	m.len = 5;
+	m.fail = true;
+	ms = data_stream(&m, MSG_STREAM_REPLAY, 0);
+	relay_result_init(&why);
+	UNIT_ASSERT_INT_EQ(msg_stream_rewind(ms, &why), -1);
+	UNIT_ASSERT_STR_EQ(why.status, "4.4.2");
+	UNIT_ASSERT_INT_EQ(msg_stream_drain(ms, &why), -1);
+	msg_stream_free(ms);
+}
+
+/* test_msg_stream_data_drain - drain consumes to the end line */
+static void
+test_msg_stream_data_drain(void)
+{
+	static const char in[] = "line one\r\n..two\r\nthree\r\n.\r\nNOOP\r\n";
+	struct relay_result why;
+	struct msg_stream *ms;
+	struct mem_src m;
+	char out[64];
+	ssize_t n;
+
+	/* Without REPLAY: part read, the rest discarded. */
+	memset(&m, 0, sizeof(m));
+	m.buf = in;
+	m.len = strlen(in);
+	m.chunk = 3;
+	ms = data_stream(&m, 0, 0);
+	relay_result_init(&why);
+	UNIT_ASSERT_INT_EQ(msg_stream_read(ms, out, 4, &why), 4);
+	UNIT_ASSERT_INT_EQ(msg_stream_drain(ms, &why), 0);
+	UNIT_ASSERT_STR_EQ(m.buf + m.pos, "NOOP\r\n");
+	UNIT_ASSERT_INT_EQ(msg_stream_read(ms, out, sizeof(out), &why), 0);
+	msg_stream_free(ms);
+
+	/* With REPLAY: the drained rest is kept for the next pass. */
+	memset(&m, 0, sizeof(m));
+	m.buf = in;
+	m.len = strlen(in);
+	m.chunk = 3;
+	ms = data_stream(&m, MSG_STREAM_REPLAY, 0);
+	UNIT_ASSERT_INT_EQ(msg_stream_read(ms, out, 4, &why), 4);
+	UNIT_ASSERT_INT_EQ(msg_stream_drain(ms, &why), 0);
+	UNIT_ASSERT_STR_EQ(m.buf + m.pos, "NOOP\r\n");
+	UNIT_ASSERT_INT_EQ(msg_stream_rewind(ms, &why), 0);
+	n = read_all(ms, 5, out, sizeof(out), &why);
+	UNIT_ASSERT_INT_EQ(n, 24);
+	CU_ASSERT(n == 24 && memcmp(out, "line one\r\n..two\r\nthree\r\n",
+	    24) == 0);
+	msg_stream_free(ms);
+}
+
+/* test_msg_stream_data_too_big - max_size: 5.3.4, drain keeps step */
+static void
+test_msg_stream_data_too_big(void)
+{
+	static const char in[] = "0123456789\r\n0123456789\r\n.\r\nQUIT\r\n";
+	struct relay_result why;
+	struct msg_stream *ms;
+	struct mem_src m;
+	char out[128];
+
+	memset(&m, 0, sizeof(m));
+	m.buf = in;
+	m.len = strlen(in);
+	m.chunk = 5;
+	ms = data_stream(&m, MSG_STREAM_REPLAY, 20);
+	relay_result_init(&why);
+	UNIT_ASSERT_INT_EQ(msg_stream_rewind(ms, &why), -1);
+	UNIT_ASSERT_STR_EQ(why.status, "5.3.4");
+	UNIT_ASSERT_STR_EQ(why.text, "message size exceeds the limit of 20 "
+	    "bytes");
+	CU_ASSERT(m.pos < m.len - 6);
+	UNIT_ASSERT_INT_EQ(msg_stream_drain(ms, &why), 0);
+	UNIT_ASSERT_STR_EQ(m.buf + m.pos, "QUIT\r\n");
+	UNIT_ASSERT_INT_EQ(msg_stream_read(ms, out, sizeof(out), &why), -1);
+	UNIT_ASSERT_STR_EQ(why.status, "5.3.4");
+	msg_stream_free(ms);
+
+	/* Exactly at the limit is fine. */
+	memset(&m, 0, sizeof(m));
+	m.buf = in;
+	m.len = strlen(in);
+	ms = data_stream(&m, MSG_STREAM_REPLAY, 24);
+	UNIT_ASSERT_INT_EQ(msg_stream_rewind(ms, &why), 0);
+	UNIT_ASSERT_INT_EQ(read_all(ms, 64, out, sizeof(out), &why), 24);
+	UNIT_ASSERT_STR_EQ(m.buf + m.pos, "QUIT\r\n");
+	msg_stream_free(ms);
+}
+
+
+/* drop_named - filter callback: remove the field named by arg */
+static bool
+drop_named(const char *field, size_t len, void *arg)
+{
+	const char *name = arg;
+
+	return len >= strlen(name) && strncasecmp(field, name,
+	    strlen(name)) == 0;
+}
+
+/*
+ * filter_after_receive - a large message received whole first (rewind),
+ * then filtered: the fields stay removed in every pass
+ */
+static void
+filter_after_receive(struct msg_stream *ms, const char *body, size_t blen)
+{
+	struct relay_result why;
+	const char *wh;
+	char *out;
+	size_t cap = blen + 8192;
+	ssize_t n;
+	int pass;
+
+	out = malloc(cap);
+	CU_ASSERT_FATAL(out != NULL);
+	relay_result_init(&why);
+	UNIT_ASSERT_INT_EQ(msg_stream_rewind(ms, &why), 0);
+	CU_ASSERT(spool_size() > (long long)BIG);
+	UNIT_ASSERT_INT_EQ(msg_stream_peek(ms, &why), 0);
+	UNIT_ASSERT_INT_EQ(msg_stream_filter_headers(ms, drop_named,
+	    "X-Drop:", &why), 0);
+	for (pass = 0; pass < 3; pass++) {
+		wh = pass == 0 ? "X-Other: 2\r\nSubject: s\r\n\r\n" :
+		    "Subject: s\r\n\r\n";
+		n = read_all(ms, pass == 1 ? 7 : 4096, out, cap, &why);
+		UNIT_ASSERT_INT_EQ(n, strlen(wh) + blen);
+		CU_ASSERT(n > 0 && memcmp(out, wh, strlen(wh)) == 0 &&
+		    memcmp(out + strlen(wh), body, blen) == 0);
+		UNIT_ASSERT_INT_EQ(msg_stream_wire_size(ms), n);
+		UNIT_ASSERT_INT_EQ(msg_stream_rewind(ms, &why), 0);
+		/* Filtering again after a rewind works on the result. */
+		if (pass == 0) {
+			UNIT_ASSERT_INT_EQ(msg_stream_peek(ms, &why), 0);
+			UNIT_ASSERT_INT_EQ(msg_stream_filter_headers(ms,
+			    drop_named, "X-Other:", &why), 0);
+		}
+	}
+	/* After a read, filtering is refused. */
+	UNIT_ASSERT_INT_EQ(msg_stream_read(ms, out, 10, &why), 10);
+	UNIT_ASSERT_INT_EQ(msg_stream_filter_headers(ms, drop_named,
+	    "Subject:", &why), -1);
+	free(out);
+}
+
+/* test_msg_stream_filter_after_receive - spooled, then filtered */
+static void
+test_msg_stream_filter_after_receive(void)
+{
+	static const char head[] = "X-Drop: 1\r\nX-Other: 2\r\n"
+	    "Subject: s\r\nX-Drop: 3\r\n\r\n";
+	const size_t blen = 2 * BIG + 77;
+	struct relay_result why;
+	struct msg_stream *ms;
+	struct mem_src m;
+	char *body, *in;
+	size_t i, n;
+
+	body = malloc(blen);
+	in = malloc(sizeof(head) + 2 * blen + 16);
+	CU_ASSERT_FATAL(body != NULL && in != NULL);
+	for (i = 0; i < blen; i++)
+		body[i] = i % 50 == 49 ? '\n' : i % 50 == 48 ? '\r' :
+		    (char)('a' + i % 26);
+	memcpy(body + blen - 2, "\r\n", 2);
+
+	/* DATA mode (the LMTP server's way). */
+	memcpy(in, head, sizeof(head) - 1);
+	n = sizeof(head) - 1 + stuff(body, blen, in + sizeof(head) - 1);
+	memcpy(in + n, ".\r\n", 4);
+	memset(&m, 0, sizeof(m));
+	m.buf = in;
+	m.len = n + 3;
+	ms = data_stream(&m, MSG_STREAM_REPLAY, 0);
+	filter_after_receive(ms, body, blen);
+	msg_stream_free(ms);
+
+	/* A message from a descriptor, received whole first. */
+	memcpy(in, head, sizeof(head) - 1);
+	memcpy(in + sizeof(head) - 1, body, blen);
+	relay_result_init(&why);
+	ms = msg_stream_new(file_fd(in, sizeof(head) - 1 + blen),
+	    MSG_STREAM_REPLAY, spool_dir, &why);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ms);
+	filter_after_receive(ms, body, blen);
+	msg_stream_free(ms);
+	free(body);
+	free(in);
+}
+
 static CU_TestInfo tests[] = {
 	/* First, so that the peak memory is not that of other tests. */
 	{ "test_msg_stream_100mib", test_msg_stream_100mib },
@@ -1223,6 +1673,14 @@ static CU_TestInfo tests[] = {
 	{ "test_msg_stream_spool_gone", test_msg_stream_spool_gone },
 	{ "test_msg_stream_nonblocking", test_msg_stream_nonblocking },
 	{ "test_msg_stream_zero_len", test_msg_stream_zero_len },
+	{ "test_msg_stream_data_cases", test_msg_stream_data_cases },
+	{ "test_msg_stream_data_split", test_msg_stream_data_split },
+	{ "test_msg_stream_data_large", test_msg_stream_data_large },
+	{ "test_msg_stream_data_eof", test_msg_stream_data_eof },
+	{ "test_msg_stream_data_drain", test_msg_stream_data_drain },
+	{ "test_msg_stream_data_too_big", test_msg_stream_data_too_big },
+	{ "test_msg_stream_filter_after_receive",
+	    test_msg_stream_filter_after_receive },
 	{ "test_msg_stream_conversion_speed",
 	    test_msg_stream_conversion_speed },
 	CU_TEST_INFO_NULL,

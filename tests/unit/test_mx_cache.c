@@ -504,10 +504,10 @@ test_mx_cache_loop_on_hit(void)
 }
 
 /* The usual start of a crafted file for d.test, and a short list. */
-#define HEAD	"slimrelay-mx-cache 1\ndomain d.test\npreference any\n" \
+#define HEAD	"slimrelay-mx-cache 2\ndomain d.test\npreference any\n" \
 		"expires 1700000300\n"
-#define HOST1	"host 10 mx.test 1\naddr 192.0.2.1 300\n"
-#define MX1	"mx 0 10 1\n" HOST1
+#define HOST1	"host 10 mx.test 1 off -\naddr 192.0.2.1 300\n"
+#define MX1	"mx 0 10 1 off\n" HOST1
 
 /* test_mx_cache_parse_rejects - anything but an exact file is damage */
 static void
@@ -520,30 +520,43 @@ test_mx_cache_parse_rejects(void)
 		/* The good ones, to show that the frame is right. */
 		{ HEAD MX1, MX_CACHE_POSITIVE },
 		{ HEAD "fail 5.4.4 gone\n", MX_CACHE_NEGATIVE },
+		{ HEAD "mx 0 10 1 secure\nhost 10 mx.test 1 insecure -\n"
+		    "addr 192.0.2.1 300\n", MX_CACHE_POSITIVE },
+		/* DNSSEC asked for the MX answer, not for its hosts. */
+		{ HEAD "mx 0 10 1 secure\nhost 10 mx.test 1 off -\n"
+		    "addr 192.0.2.1 300\n", MX_CACHE_DAMAGED },
+		{ HEAD "mx 0 10 1 valid\n" HOST1, MX_CACHE_DAMAGED },
+		/* A CNAME target, canonical only. */
+		{ HEAD "mx 0 10 1 secure\nhost 10 mx.test 1 secure "
+		    "real.mx.test\naddr 192.0.2.1 300\n", MX_CACHE_POSITIVE },
+		{ HEAD "mx 0 10 1 secure\nhost 10 mx.test 1 secure "
+		    "Real.mx.test\naddr 192.0.2.1 300\n", MX_CACHE_DAMAGED },
+		{ HEAD "mx 0 10 1 secure\nhost 10 mx.test 1 secure "
+		    "real!.test\naddr 192.0.2.1 300\n", MX_CACHE_DAMAGED },
 		/* Another version, preference or time: stale. */
-		{ "slimrelay-mx-cache 2\ndomain d.test\npreference any\n"
-		    "expires 1700000300\nfail 5.4.4 gone\n", MX_CACHE_STALE },
-		{ "slimrelay-mx-cache 1\ndomain d.test\npreference ipv6\n"
-		    "expires 1700000300\nfail 5.4.4 gone\n", MX_CACHE_STALE },
 		{ "slimrelay-mx-cache 1\ndomain d.test\npreference any\n"
+		    "expires 1700000300\nfail 5.4.4 gone\n", MX_CACHE_STALE },
+		{ "slimrelay-mx-cache 2\ndomain d.test\npreference ipv6\n"
+		    "expires 1700000300\nfail 5.4.4 gone\n", MX_CACHE_STALE },
+		{ "slimrelay-mx-cache 2\ndomain d.test\npreference any\n"
 		    "expires 1700000000\nfail 5.4.4 gone\n", MX_CACHE_STALE },
-		{ "slimrelay-mx-cache 1\ndomain d.test\n"
+		{ "slimrelay-mx-cache 2\ndomain d.test\n"
 		    "preference ipv4_only\nexpires 1700000300\n"
-		    "mx 0 10 1\nhost 10 mx.test 1\naddr 2001:db8::1 300\n",
+		    "mx 0 10 1 off\nhost 10 mx.test 1 off -\naddr 2001:db8::1 300\n",
 		    MX_CACHE_STALE },
 		/* Damage in the header. */
 		{ "slimrelay-mx-cachE 1\ndomain d.test\npreference any\n"
 		    "expires 1700000300\nfail 5.4.4 gone\n", MX_CACHE_DAMAGED },
-		{ "slimrelay-mx-cache 1\ndomain e.test\npreference any\n"
+		{ "slimrelay-mx-cache 2\ndomain e.test\npreference any\n"
 		    "expires 1700000300\nfail 5.4.4 gone\n", MX_CACHE_DAMAGED },
-		{ "slimrelay-mx-cache 1\ndomain d.test\npreference some\n"
+		{ "slimrelay-mx-cache 2\ndomain d.test\npreference some\n"
 		    "expires 1700000300\nfail 5.4.4 gone\n", MX_CACHE_DAMAGED },
-		{ "slimrelay-mx-cache 1\ndomain d.test\npreference any\n"
+		{ "slimrelay-mx-cache 2\ndomain d.test\npreference any\n"
 		    "expires 1800000000\nfail 5.4.4 gone\n", MX_CACHE_DAMAGED },
-		{ "slimrelay-mx-cache 1\ndomain d.test\npreference any\n"
+		{ "slimrelay-mx-cache 2\ndomain d.test\npreference any\n"
 		    "expires 01700000300\nfail 5.4.4 gone\n",
 		    MX_CACHE_DAMAGED },
-		{ "slimrelay-mx-cache 1\ndomain d.test\npreference any\n"
+		{ "slimrelay-mx-cache 2\ndomain d.test\npreference any\n"
 		    "expires 99999999999999999999\nfail 5.4.4 gone\n",
 		    MX_CACHE_DAMAGED },
 		{ HEAD, MX_CACHE_DAMAGED },
@@ -553,35 +566,35 @@ test_mx_cache_parse_rejects(void)
 		{ HEAD "fail 5.4 gone\n", MX_CACHE_DAMAGED },
 		{ HEAD "fail 5.4.4 gone\nmore\n", MX_CACHE_DAMAGED },
 		/* Damage in a list. */
-		{ HEAD "mx 0 10 99999\nhost 10 mx.test 1\n"
+		{ HEAD "mx 0 10 99999 off\nhost 10 mx.test 1 off -\n"
 		    "addr 192.0.2.1 300\n", MX_CACHE_DAMAGED },
-		{ HEAD "mx 0 10 0\n", MX_CACHE_DAMAGED },
-		{ HEAD "mx 0 10 1\nhost 10 mx.test 33\naddr 192.0.2.1 300\n",
+		{ HEAD "mx 0 10 0 off\n", MX_CACHE_DAMAGED },
+		{ HEAD "mx 0 10 1 off\nhost 10 mx.test 33 off -\naddr 192.0.2.1 300\n",
 		    MX_CACHE_DAMAGED },
-		{ HEAD "mx 0 10 2\n" HOST1, MX_CACHE_DAMAGED },
+		{ HEAD "mx 0 10 2 off\n" HOST1, MX_CACHE_DAMAGED },
 		{ HEAD MX1 "addr 192.0.2.2 300\n", MX_CACHE_DAMAGED },
-		{ HEAD "mx 0 10 1\nhost 10 mx.test 1\naddr 999.0.2.1 300\n",
+		{ HEAD "mx 0 10 1 off\nhost 10 mx.test 1 off -\naddr 999.0.2.1 300\n",
 		    MX_CACHE_DAMAGED },
-		{ HEAD "mx 0 10 1\nhost 10 mx.test 1\naddr 2001:DB8::1 300\n",
+		{ HEAD "mx 0 10 1 off\nhost 10 mx.test 1 off -\naddr 2001:DB8::1 300\n",
 		    MX_CACHE_DAMAGED },
-		{ HEAD "mx 0 10 1\nhost 10 mx.test 1\n"
+		{ HEAD "mx 0 10 1 off\nhost 10 mx.test 1 off -\n"
 		    "addr 192.0.2.1 4294967295\n", MX_CACHE_DAMAGED },
-		{ HEAD "mx 0 10 1\nhost 10 MX.test 1\naddr 192.0.2.1 300\n",
+		{ HEAD "mx 0 10 1 off\nhost 10 MX.test 1 off -\naddr 192.0.2.1 300\n",
 		    MX_CACHE_DAMAGED },
-		{ HEAD "mx 0 10 1\nhost 10 bad!.test 1\naddr 192.0.2.1 300\n",
+		{ HEAD "mx 0 10 1 off\nhost 10 bad!.test 1 off -\naddr 192.0.2.1 300\n",
 		    MX_CACHE_DAMAGED },
-		{ HEAD "mx 0 10 1\nhost 9 mx.test 1\naddr 192.0.2.1 300\n",
+		{ HEAD "mx 0 10 1 off\nhost 9 mx.test 1 off -\naddr 192.0.2.1 300\n",
 		    MX_CACHE_DAMAGED },
-		{ HEAD "mx 0 10 2\nhost 20 mx.test 1\naddr 192.0.2.1 300\n"
-		    "host 10 mx2.test 1\naddr 192.0.2.2 300\n",
+		{ HEAD "mx 0 10 2 off\nhost 20 mx.test 1 off -\naddr 192.0.2.1 300\n"
+		    "host 10 mx2.test 1 off -\naddr 192.0.2.2 300\n",
 		    MX_CACHE_DAMAGED },
-		{ HEAD "mx 1 0 1\nhost 0 mx.test 1\naddr 192.0.2.1 300\n",
+		{ HEAD "mx 1 0 1 off\nhost 0 mx.test 1 off -\naddr 192.0.2.1 300\n",
 		    MX_CACHE_DAMAGED },
-		{ HEAD "mx 0 10 1\nhost 10 mx.test 1 \naddr 192.0.2.1 300\n",
+		{ HEAD "mx 0 10 1 off\nhost 10 mx.test 1 \naddr 192.0.2.1 300\n",
 		    MX_CACHE_DAMAGED },
-		{ HEAD "mx 0 10 1\nhost 10  mx.test 1\naddr 192.0.2.1 300\n",
+		{ HEAD "mx 0 10 1 off\nhost 10  mx.test 1\naddr 192.0.2.1 300\n",
 		    MX_CACHE_DAMAGED },
-		{ HEAD "mx 0 65536 1\nhost 65536 mx.test 1\n"
+		{ HEAD "mx 0 65536 1 off\nhost 65536 mx.test 1 off -\n"
 		    "addr 192.0.2.1 300\n", MX_CACHE_DAMAGED },
 	};
 	char buf[4096], big[MX_CACHE_FILE_MAX + 64];
@@ -706,9 +719,9 @@ damage(int how, const char *good, size_t len)
 		write_whole(path, buf, len, 0600);
 		break;
 	case 2:		/* another domain's file, checksum and all */
-		snprintf(body, sizeof(body), "slimrelay-mx-cache 1\n"
+		snprintf(body, sizeof(body), "slimrelay-mx-cache 2\n"
 		    "domain evil.test\npreference any\nexpires %lld\n"
-		    "mx 0 10 1\nhost 10 mx.evil.test 1\naddr 192.0.2.66 300\n",
+		    "mx 0 10 1 off\nhost 10 mx.evil.test 1 off -\naddr 192.0.2.66 300\n",
 		    (long long)clock_now + 300);
 		n = seal(body, buf, sizeof(buf));
 		write_whole(path, buf, n, 0600);
@@ -721,9 +734,9 @@ damage(int how, const char *good, size_t len)
 		write_whole(path, buf, n, 0600);
 		break;
 	case 4:		/* huge counts, checksum right */
-		snprintf(body, sizeof(body), "slimrelay-mx-cache 1\n"
+		snprintf(body, sizeof(body), "slimrelay-mx-cache 2\n"
 		    "domain sorted.test\npreference any\nexpires %lld\n"
-		    "mx 0 10 4000000000\nhost 10 mx1.test 4000000000\n"
+		    "mx 0 10 4000000000 off\nhost 10 mx1.test 4000000000 off -\n"
 		    "addr 192.0.2.1 300\n", (long long)clock_now + 300);
 		n = seal(body, buf, sizeof(buf));
 		write_whole(path, buf, n, 0600);
@@ -753,14 +766,14 @@ damage(int how, const char *good, size_t len)
 		write_whole(path, good, 0, 0600);
 		break;
 	case 10:	/* a valid file from the far future */
-		snprintf(body, sizeof(body), "slimrelay-mx-cache 1\n"
+		snprintf(body, sizeof(body), "slimrelay-mx-cache 2\n"
 		    "domain sorted.test\npreference any\nexpires %lld\n"
 		    "fail 5.4.4 gone\n", (long long)clock_now + 30 * 86400);
 		n = seal(body, buf, sizeof(buf));
 		write_whole(path, buf, n, 0600);
 		break;
 	case 11:	/* made with another address_preference */
-		snprintf(body, sizeof(body), "slimrelay-mx-cache 1\n"
+		snprintf(body, sizeof(body), "slimrelay-mx-cache 2\n"
 		    "domain sorted.test\npreference ipv6_only\nexpires %lld\n"
 		    "fail 5.4.4 gone\n", (long long)clock_now + 300);
 		n = seal(body, buf, sizeof(buf));
@@ -1036,7 +1049,103 @@ remove_tree(const char *path)
 	}
 }
 
+/* The start of a crafted TLSA file. */
+#define THEAD	"slimrelay-tlsa-cache 1\nowner _25._tcp.mx.test\n" \
+		"expires 1700000300\n"
+#define TRR	"rr 3 1 1 0123456789abcdef\n"
+
+/* test_mx_cache_tlsa_files - the TLSA file: round trip, and damage */
+static void
+test_mx_cache_tlsa_files(void)
+{
+	static const struct {
+		const char *body;
+		enum mx_cache_verdict want;
+	} cases[] = {
+		{ THEAD "tlsa ok secure 1 0\n" TRR, MX_CACHE_POSITIVE },
+		{ THEAD "tlsa ok insecure 1 2\n" TRR, MX_CACHE_POSITIVE },
+		{ THEAD "tlsa ok secure 0 1\n", MX_CACHE_POSITIVE },
+		{ THEAD "tlsa nodata secure 0 0\n", MX_CACHE_POSITIVE },
+		{ THEAD "tlsa nxdomain insecure 0 0\n", MX_CACHE_POSITIVE },
+		{ "slimrelay-tlsa-cache 2\nowner _25._tcp.mx.test\n"
+		    "expires 1700000300\ntlsa nodata secure 0 0\n",
+		    MX_CACHE_STALE },
+		{ "slimrelay-tlsa-cache 1\nowner _25._tcp.mx.test\n"
+		    "expires 1700000000\ntlsa nodata secure 0 0\n",
+		    MX_CACHE_STALE },
+		{ "slimrelay-tlsa-cache 1\nowner _26._tcp.mx.test\n"
+		    "expires 1700000300\ntlsa nodata secure 0 0\n",
+		    MX_CACHE_DAMAGED },
+		{ THEAD "tlsa ok secure 0 0\n", MX_CACHE_DAMAGED },
+		{ THEAD "tlsa nodata secure 1 0\n" TRR, MX_CACHE_DAMAGED },
+		{ THEAD "tlsa servfail secure 0 0\n", MX_CACHE_DAMAGED },
+		{ THEAD "tlsa ok valid 1 0\n" TRR, MX_CACHE_DAMAGED },
+		{ THEAD "tlsa ok secure 2 0\n" TRR, MX_CACHE_DAMAGED },
+		{ THEAD "tlsa ok secure 1 0\n" TRR TRR, MX_CACHE_DAMAGED },
+		{ THEAD "tlsa ok secure 17 0\n" TRR, MX_CACHE_DAMAGED },
+		{ THEAD "tlsa ok secure 1 0\nrr 3 1 1 0123456789ABCDEF\n",
+		    MX_CACHE_DAMAGED },
+		{ THEAD "tlsa ok secure 1 0\nrr 3 1 1 012\n",
+		    MX_CACHE_DAMAGED },
+		{ THEAD "tlsa ok secure 1 0\nrr 256 1 1 01\n",
+		    MX_CACHE_DAMAGED },
+		{ THEAD "tlsa ok secure 1 0\nrr 3 1 1\n", MX_CACHE_DAMAGED },
+	};
+	struct dns_tlsa_set *set = calloc(1, sizeof(*set));
+	struct dns_tlsa_set *back = calloc(1, sizeof(*back));
+	char buf[4096];
+	enum mx_cache_verdict v;
+	size_t i, n;
+
+	if (set == NULL || back == NULL)
+		goto out;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = seal(cases[i].body, buf, sizeof(buf));
+		v = mx_cache_tlsa_parse(buf, n, "_25._tcp.mx.test", T0, 86400,
+		    set);
+		if (v != cases[i].want)
+			unit_fail(__FILE__, __LINE__, "case %zu: got %s, want "
+			    "%s", i, mx_cache_verdict_name(v),
+			    mx_cache_verdict_name(cases[i].want));
+		else
+			CU_PASS("verdict");
+		if (v != MX_CACHE_POSITIVE)
+			UNIT_ASSERT_INT_EQ(set->nrr + set->is_secure, 0);
+	}
+	/* The first one, read back: what it says, 300 s left. */
+	n = seal(cases[0].body, buf, sizeof(buf));
+	UNIT_ASSERT_INT_EQ(mx_cache_tlsa_parse(buf, n, "_25._tcp.mx.test",
+	    T0, 86400, set), MX_CACHE_POSITIVE);
+	UNIT_ASSERT_INT_EQ(set->outcome, DNS_OUT_OK);
+	UNIT_ASSERT_INT_EQ(set->is_secure, 1);
+	UNIT_ASSERT_INT_EQ(set->ttl, 300);
+	UNIT_ASSERT_INT_EQ(set->nrr, 1);
+	UNIT_ASSERT_INT_EQ(set->rr[0].len, 8);
+	UNIT_ASSERT_INT_EQ(set->rr[0].data[7], 0xef);
+	/* Written again, it is the same file. */
+	n = mx_cache_tlsa_format(buf, sizeof(buf), "_25._tcp.mx.test",
+	    T0 + 300, set);
+	UNIT_ASSERT_INT_EQ(n > 0, 1);
+	UNIT_ASSERT_INT_EQ(mx_cache_tlsa_parse(buf, n, "_25._tcp.mx.test",
+	    T0, 86400, back), MX_CACHE_POSITIVE);
+	UNIT_ASSERT_INT_EQ(back->nrr, 1);
+	UNIT_ASSERT_INT_EQ(memcmp(back->rr[0].data, set->rr[0].data, 8), 0);
+	/* A failure is never written. */
+	set->outcome = DNS_OUT_TRYAGAIN;
+	UNIT_ASSERT_INT_EQ(mx_cache_tlsa_format(buf, sizeof(buf),
+	    "_25._tcp.mx.test", T0 + 300, set), 0);
+	/* One changed byte breaks the checksum. */
+	n = seal(cases[0].body, buf, sizeof(buf));
+	buf[n - 30] ^= 1;
+	UNIT_ASSERT_INT_EQ(mx_cache_tlsa_parse(buf, n, "_25._tcp.mx.test",
+	    T0, 86400, set), MX_CACHE_DAMAGED);
+out:
+	free(set);
+	free(back);
+}
+
 static CU_TestInfo tests[] = {
+	{ "test_mx_cache_tlsa_files", test_mx_cache_tlsa_files },
 	{ "test_mx_cache_hit_makes_no_query",
 	    test_mx_cache_hit_makes_no_query },
 	{ "test_mx_cache_expiry", test_mx_cache_expiry },

@@ -69,9 +69,20 @@ test_relay_local_map_table(void)
 		    "Command died with status 3: \"oops\"" },
 		{ ROUTE_MAILDROP, 100, "", "5.3.0",
 		    "Command died with status 100" },
-		/* maildrop and dovecot do not read a status from output. */
-		{ ROUTE_MAILDROP, 1, "5.2.2 mailbox full\n", "5.3.0",
-		    "Command died with status 1: \"5.2.2 mailbox full\"" },
+		/* Every local transport reads a status from its output. */
+		{ ROUTE_MAILDROP, 1, "5.2.2 mailbox full\n", "5.2.2",
+		    "mailbox full" },
+		{ ROUTE_MAILDROP, 77, "4.2.0 mailbox busy\n", "4.2.0",
+		    "mailbox busy" },
+		{ ROUTE_MAILDROP, 75, "5.7.1 refused by the filter\n",
+		    "5.7.1", "refused by the filter" },
+		{ ROUTE_MAILDROP, 77, "ERR: authdaemon: s_connect() failed: "
+		    "x\n5.7.1 no\n", "5.7.1", "no" },
+		{ ROUTE_MAILDROP, 0, "5.7.1 no\n", "2.0.0",
+		    "delivered via maildrop service (5.7.1 no)" },
+		{ ROUTE_DOVECOT, 75, "5.2.2\tquota exceeded\n", "5.2.2",
+		    "quota exceeded" },
+		{ ROUTE_DOVECOT, 67, "4.3.0", "4.3.0", "user unknown" },
 		{ ROUTE_DOVECOT, 75, "lda: quota\n", "4.3.0",
 		    "temporary failure. Command output: lda: quota" },
 		{ ROUTE_DOVECOT, 67, "", "5.1.1", "user unknown" },
@@ -90,8 +101,12 @@ test_relay_local_map_table(void)
 		    "user unknown. Command output: 5.1.1:no" },
 		{ ROUTE_PIPE, 1, "warning\n5.1.1 no\n", "5.3.0",
 		    "Command died with status 1: \"warning\"" },
-		{ ROUTE_PIPE, 1, "2.0.0 fine\n", "5.3.0",
-		    "Command died with status 1: \"2.0.0 fine\"" },
+		/* A success code after a failure bounces, as bounce_append. */
+		{ ROUTE_PIPE, 1, "2.0.0 fine\n", "5.0.0", "fine" },
+		{ ROUTE_PIPE, 1, " 5.1.1 no\n", "5.3.0",
+		    "Command died with status 1: \" 5.1.1 no\"" },
+		{ ROUTE_PIPE, 1, "5.1.1000 no\n", "5.3.0",
+		    "Command died with status 1: \"5.1.1000 no\"" },
 		{ ROUTE_PIPE, 1, "9.9.9 odd\n", "5.3.0",
 		    "Command died with status 1: \"9.9.9 odd\"" },
 	};
@@ -234,6 +249,7 @@ read_file(const char *path)
 struct run {
 	struct config cfg;
 	struct relay_ctx ctx;
+	struct relay_job job;
 	struct envelope env;
 	struct address rcpt[2];
 	struct relay_result results[2];
@@ -248,13 +264,13 @@ static void
 run_setup(struct run *r, const char *sender)
 {
 	struct relay_result why;
+	struct deadline d;
 	char path[300];
 	const char *msg = "Subject: t\r\n\r\n.dot\r\nlast\r\n";
 
 	memset(r, 0, sizeof(*r));
 	config_defaults(&r->cfg);
 	r->ctx.cfg = &r->cfg;
-	deadline_in_ms(&r->ctx.deadline, 20000);
 	relay_result_init(&why);
 	address_parse_sender(&r->env.sender, sender, &why);
 	address_parse_rcpt(&r->rcpt[0], "Bob+x@example.org", &why);
@@ -270,6 +286,8 @@ run_setup(struct run *r, const char *sender)
 	write_file(path, msg, 0600);
 	r->fd = open(path, O_RDONLY);
 	r->ms = msg_stream_new(r->fd, MSG_STREAM_REPLAY, tmpdir, &why);
+	deadline_in_ms(&d, 20000);
+	relay_job_init(&r->job, NULL, &r->env, r->ms, r->results, &d);
 }
 
 /* run_deliver - deliver through transport t */
@@ -280,14 +298,14 @@ run_deliver(struct run *r, enum route_transport t)
 
 	memset(&d, 0, sizeof(d));
 	d.transport = t;
-	relay_local_deliver(&r->ctx, &d, &r->env, r->pending, r->ms,
-	    r->results, &r->stats);
+	relay_local_deliver(&r->ctx, &r->job, &d, r->pending, &r->stats);
 }
 
 /* run_free - the stream and its file, the configuration */
 static void
 run_free(struct run *r)
 {
+	relay_job_fini(&r->job);
 	msg_stream_free(r->ms);
 	close(r->fd);
 	config_fini(&r->cfg);

@@ -161,13 +161,16 @@ relay_to(struct config *cfg, const char *spec, struct envelope *env,
     struct relay_result *res)
 {
 	struct relay_ctx ctx;
+	struct relay_job job;
 	struct deadline d;
 	struct msg_stream *ms = message();
 	int ret;
 
 	deadline_in_ms(&d, 10000);
-	relay_ctx_init(&ctx, cfg, &d);
-	ret = relay_deliver(&ctx, spec, env, ms, res);
+	relay_ctx_init(&ctx, cfg);
+	relay_job_init(&job, spec, env, ms, res, &d);
+	ret = relay_deliver(&ctx, &job);
+	relay_job_fini(&job);
 	relay_ctx_fini(&ctx);
 	msg_stream_free(ms);
 	return ret;

@@ -99,18 +99,31 @@ test_result_set_class(void)
 	UNIT_ASSERT_STR_EQ(r.text, "second");
 }
 
-/* test_result_text_one_line - control characters become spaces */
+/*
+ * test_result_text_one_line - one printable line (printable_fix()):
+ * CR, LF and TAB become spaces, other controls, DEL and bytes that are
+ * not valid UTF-8 become '?', valid UTF-8 stays.
+ */
 static void
 test_result_text_one_line(void)
 {
 	struct relay_result r;
+	char big[RELAY_TEXT_MAX + 8];
 
 	relay_result_init(&r);
 	relay_result_set(&r, "4.4.2", "a\r\nb\tc%sd\x7f" "e", "\x01");
-	UNIT_ASSERT_STR_EQ(r.text, "a  b c d e");
-	/* Bytes >= 0x80 (UTF-8) are kept. */
+	UNIT_ASSERT_STR_EQ(r.text, "a  b c?d?e");
 	relay_result_set(&r, "5.1.1", "j\xc3\xb6rg");
 	UNIT_ASSERT_STR_EQ(r.text, "j\xc3\xb6rg");
+	/* What a configuration file of binary garbage brings in. */
+	relay_result_set(&r, "4.3.5", "x: %s", "\x80\xff\x1b[2J\xc3(\xc2\x9b");
+	UNIT_ASSERT_STR_EQ(r.text, "x: ???[2J?(?");
+	/* Cut inside a UTF-8 character: the stray lead byte is refused. */
+	memset(big, 'x', sizeof(big));
+	memcpy(big + RELAY_TEXT_MAX - 2, "\xc3\xb6", 3);
+	relay_result_set(&r, "4.0.0", "%s", big);
+	UNIT_ASSERT_INT_EQ(strlen(r.text), RELAY_TEXT_MAX - 1);
+	UNIT_ASSERT_INT_EQ(r.text[RELAY_TEXT_MAX - 2], '?');
 }
 
 /* test_result_text_truncated - at most RELAY_TEXT_MAX - 1 bytes */

@@ -46,6 +46,17 @@ test_route_parse_valid(void)
 		{ "local.test maildrop", "local.test maildrop", "", 0, 0, 0 },
 		{ ".lda.test Dovecot", ".lda.test dovecot", "", 0, 0, 0 },
 		{ "p.test pipe", "p.test pipe", "", 0, 0, 0 },
+		/* LMTP: a host without MX (port 24), or a unix socket. */
+		{ "store.test lmtp:[127.0.0.1]", "store.test lmtp:[127.0.0.1]:24",
+		    "127.0.0.1", 24, 1, 0 },
+		{ "store.test LMTP:inet:mail.test:2003 tls=encrypt",
+		    "store.test lmtp:[mail.test]:2003 tls=encrypt", "mail.test",
+		    2003, 1, 0 },
+		{ "store.test lmtp:store.test", "store.test lmtp:[store.test]:24",
+		    "store.test", 24, 1, 0 },
+		{ "box.test lmtp:unix:/run/dovecot/lmtp",
+		    "box.test lmtp:unix:/run/dovecot/lmtp", "/run/dovecot/lmtp",
+		    0, 1, 0 },
 	};
 	struct route_table t;
 	struct relay_result why;
@@ -74,7 +85,11 @@ test_route_parse_invalid(void)
 {
 	static const char *const bad[] = {
 		"", "example.com", "example.com smtp:[x]:1 extra",
-		"exa mple.com", "-bad-.com smtp:", "example.com lmtp:x",
+		"exa mple.com", "-bad-.com smtp:", "example.com lmtp:",
+		"example.com lmtp:unix:relative", "example.com lmtp:unix:",
+		"example.com lmtp:unix:/x tls=may",
+		"example.com lmtp:[h]:24 wrappermode=yes",
+		"example.com lmtp:[h]:24 client=10.0.0.0/8", "example.com lmtpx:",
 		"example.com mx.example.net", "example.com smtp:[host",
 		"example.com smtp:[h]:0", "..example.com smtp:",
 		"example.com smtp:[h]:99999", "example.com maildrop tls=may",
@@ -134,6 +149,37 @@ test_route_lookup_order(void)
 	CU_ASSERT_PTR_NULL(route_table_lookup(&t, "example.com"));
 }
 
+/* test_route_pattern_matches - which domains a rule's DOMAIN covers */
+static void
+test_route_pattern_matches(void)
+{
+	static const struct {
+		const char *rule, *domain;
+		bool	want;
+	} cases[] = {
+		{ "example.com [h] sender=<>", "example.com", true },
+		{ "example.com [h] sender=<>", "EXAMPLE.COM", true },
+		{ "example.com [h] sender=<>", "a.example.com", false },
+		{ ".example.com [h] sasl=*", "a.example.com", true },
+		{ ".example.com [h] sasl=*", "b.a.example.com", true },
+		{ ".example.com [h] sasl=*", "example.com", false },
+		{ ".example.com [h] sasl=*", "xexample.com", false },
+		{ "* [h] client=192.0.2.0/24", "anything.test", true },
+		{ "example.com [h]", "", false },
+	};
+	struct route_table t;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		route_table_init(&t);
+		CU_ASSERT_EQUAL_FATAL(route_table_add(&t, cases[i].rule, NULL),
+		    0);
+		UNIT_ASSERT_INT_EQ(route_pattern_matches(&t.route[0],
+		    cases[i].domain), cases[i].want);
+		route_table_free(&t);
+	}
+}
+
 static void
 test_route_decide_precedence(void)
 {
@@ -148,52 +194,52 @@ test_route_decide_precedence(void)
 	relay_result_init(&why);
 
 	/* A rule beats smarthost and ${nexthop}. */
-	CU_ASSERT_EQUAL(route_decide(&t, "[smart.test]", "[nh.test]",
+	CU_ASSERT_EQUAL(route_decide(NULL, &t, "[smart.test]", "[nh.test]",
 	    "forced.test", &d, &why), 0);
 	UNIT_ASSERT_INT_EQ(d.source, ROUTE_FROM_RULE);
 	UNIT_ASSERT_STR_EQ(d.nh.host, "pin.test");
 	UNIT_ASSERT_INT_EQ(d.nh.port, 2525);
 	UNIT_ASSERT_INT_EQ(d.nh.want_mx, 0);
 	/* "smtp:" without next hop: MX of the recipient domain. */
-	CU_ASSERT_EQUAL(route_decide(&t, "[smart.test]", NULL, "own.test", &d,
+	CU_ASSERT_EQUAL(route_decide(NULL, &t, "[smart.test]", NULL, "own.test", &d,
 	    &why), 0);
 	UNIT_ASSERT_INT_EQ(d.source, ROUTE_FROM_RULE);
 	UNIT_ASSERT_STR_EQ(d.nh.host, "own.test");
 	UNIT_ASSERT_INT_EQ(d.nh.want_mx, 1);
 	/* smarthost beats ${nexthop}. */
-	CU_ASSERT_EQUAL(route_decide(&t, "[smart.test]", "[nh.test]",
+	CU_ASSERT_EQUAL(route_decide(NULL, &t, "[smart.test]", "[nh.test]",
 	    "other.test", &d, &why), 0);
 	UNIT_ASSERT_INT_EQ(d.source, ROUTE_FROM_SMARTHOST);
 	UNIT_ASSERT_STR_EQ(d.nh.host, "smart.test");
 	/* ${nexthop}: brackets pin the host, no brackets mean MX. */
-	CU_ASSERT_EQUAL(route_decide(&t, "", "[nh.test]:26", "other.test", &d,
+	CU_ASSERT_EQUAL(route_decide(NULL, &t, "", "[nh.test]:26", "other.test", &d,
 	    &why), 0);
 	UNIT_ASSERT_INT_EQ(d.source, ROUTE_FROM_NEXTHOP);
 	UNIT_ASSERT_INT_EQ(d.nh.want_mx, 0);
 	UNIT_ASSERT_INT_EQ(d.nh.port, 26);
-	CU_ASSERT_EQUAL(route_decide(&t, "", "other.test", "other.test", &d,
+	CU_ASSERT_EQUAL(route_decide(NULL, &t, "", "other.test", "other.test", &d,
 	    &why), 0);
 	UNIT_ASSERT_INT_EQ(d.nh.want_mx, 1);
 	/* Nothing: MX of the recipient domain, port 25. */
-	CU_ASSERT_EQUAL(route_decide(&t, NULL, NULL, "other.test", &d, &why),
+	CU_ASSERT_EQUAL(route_decide(NULL, &t, NULL, NULL, "other.test", &d, &why),
 	    0);
 	UNIT_ASSERT_INT_EQ(d.source, ROUTE_FROM_DOMAIN);
 	UNIT_ASSERT_STR_EQ(d.nh.host, "other.test");
 	UNIT_ASSERT_INT_EQ(d.nh.port, 25);
 	UNIT_ASSERT_INT_EQ(d.nh.want_mx, 1);
 	/* An address literal goes to that address. */
-	CU_ASSERT_EQUAL(route_decide(&t, NULL, NULL, "[192.0.2.7]", &d, &why),
+	CU_ASSERT_EQUAL(route_decide(NULL, &t, NULL, NULL, "[192.0.2.7]", &d, &why),
 	    0);
 	UNIT_ASSERT_STR_EQ(d.nh.host, "192.0.2.7");
 	UNIT_ASSERT_INT_EQ(d.nh.want_mx, 0);
 	/* A local transport: final delivery, no next hop, one group. */
 	CU_ASSERT_EQUAL(route_table_add(&t, "here.test maildrop", NULL), 0);
-	CU_ASSERT_EQUAL(route_decide(&t, "[smart.test]", NULL, "here.test", &d,
+	CU_ASSERT_EQUAL(route_decide(NULL, &t, "[smart.test]", NULL, "here.test", &d,
 	    &why), 0);
 	UNIT_ASSERT_INT_EQ(d.transport, ROUTE_MAILDROP);
 	UNIT_ASSERT_INT_EQ(d.source, ROUTE_FROM_RULE);
 	/* A bad ${nexthop} defers. */
-	UNIT_ASSERT_INT_EQ(route_decide(&t, NULL, "[broken", "other.test", &d,
+	UNIT_ASSERT_INT_EQ(route_decide(NULL, &t, NULL, "[broken", "other.test", &d,
 	    &why), -1);
 	UNIT_ASSERT_STR_EQ(why.status, "4.3.5");
 	route_table_free(&t);
@@ -573,6 +619,7 @@ static CU_TestInfo tests[] = {
 	{ "test_route_parse_valid", test_route_parse_valid },
 	{ "test_route_parse_invalid", test_route_parse_invalid },
 	{ "test_route_lookup_order", test_route_lookup_order },
+	{ "test_route_pattern_matches", test_route_pattern_matches },
 	{ "test_route_decide_precedence", test_route_decide_precedence },
 	{ "test_route_config_lines", test_route_config_lines },
 	{ "test_route_conditions_parse", test_route_conditions_parse },

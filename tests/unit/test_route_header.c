@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "route.h"
 #include "route_header.h"
 #include "unit.h"
@@ -86,6 +87,34 @@ test_route_header_round_trip(void)
 	UNIT_ASSERT_INT_EQ(h.tls_level, 3);
 	UNIT_ASSERT_INT_EQ(h.tls_wrappermode, 1);
 	UNIT_ASSERT_INT_EQ(h.binding, ROUTE_HEADER_BIND_MSGID);
+}
+
+/* test_route_header_dane - the DANE levels travel in the header too */
+static void
+test_route_header_dane(void)
+{
+	static const char *const levels[] = { "dane", "dane-only" };
+	struct route_header_key k;
+	struct route_header h;
+	char v[ROUTE_HEADER_VALUE_MAX + 1], spec[128], want[32];
+	size_t i;
+
+	make_key(&k, KEY_TEXT);
+	for (i = 0; i < 2; i++) {
+		snprintf(spec, sizeof(spec), "dane.example smtp:[mx.dane.example] tls=%s",
+		    levels[i]);
+		sign_for(v, sizeof(v), "dane.example", spec, &msg1, NOW, &k);
+		snprintf(want, sizeof(want), "o=tls=%s;", levels[i]);
+		if (strstr(v, want) == NULL)
+			unit_fail(__FILE__, __LINE__, "got \"%s\", want "
+			    "\"%s\" in it", v, want);
+		else
+			CU_PASS("option");
+		UNIT_ASSERT_INT_EQ(route_header_verify(&h, v, &k, &msg1,
+		    NOW + 60, 7 * DAY_MS), ROUTE_HEADER_VALID);
+		UNIT_ASSERT_INT_EQ(h.tls_level, i == 0 ? CONFIG_TLS_DANE :
+		    CONFIG_TLS_DANE_ONLY);
+	}
 }
 
 /* The signature is over the canonical form, computed independently:
@@ -460,6 +489,7 @@ test_route_header_name_match(void)
 
 static CU_TestInfo tests[] = {
 	{ "test_route_header_round_trip", test_route_header_round_trip },
+	{ "test_route_header_dane", test_route_header_dane },
 	{ "test_route_header_known_answer", test_route_header_known_answer },
 	{ "test_route_header_whitespace_and_folding",
 	    test_route_header_whitespace_and_folding },

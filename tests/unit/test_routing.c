@@ -80,7 +80,10 @@ body(struct msg_stream *ms)
 	return out;
 }
 
-/* run - routing_apply on text for one recipient */
+/* The routes the last run() granted (the message's own table). */
+static struct route_table granted;
+
+/* run - routing_apply on text for one recipient; routes in granted */
 static int
 run(struct config *cfg, const char *text, const char *rcpt, char *wire,
     size_t len, struct relay_result *why)
@@ -99,7 +102,9 @@ run(struct config *cfg, const char *text, const char *rcpt, char *wire,
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ms);
 	CU_ASSERT_EQUAL(msg_stream_peek(ms, NULL), 0);
 	relay_result_init(why);
-	ret = routing_apply(cfg, ms, &env, why);
+	route_table_free(&granted);
+	route_table_init(&granted);
+	ret = routing_apply(cfg, ms, &env, &granted, why);
 	snprintf(wire, len, "%s", body(ms));
 	msg_stream_free(ms);
 	return ret;
@@ -108,6 +113,7 @@ run(struct config *cfg, const char *text, const char *rcpt, char *wire,
 static void
 test_routing_valid_header_routes(void)
 {
+	struct route_decision d;
 	struct config cfg;
 	struct relay_result why;
 	char hdr[1024], text[2048], wire[8192];
@@ -125,12 +131,26 @@ test_routing_valid_header_routes(void)
 	    sizeof(wire), &why), 0);
 	UNIT_ASSERT_STR_EQ(wire, "Message-ID: <m1@test>\r\nSubject: s\r\n\r\n"
 	    "body\r\n");
-	/* The header's route comes before the rule of the same domain. */
-	UNIT_ASSERT_INT_EQ(cfg.routes.count, 2);
-	UNIT_ASSERT_STR_EQ(route_table_lookup(&cfg.routes,
+	/*
+	 * The header's route is the message's own, never the
+	 * configuration's, and comes before the rule of the same domain.
+	 */
+	UNIT_ASSERT_INT_EQ(cfg.routes.count, 1);
+	UNIT_ASSERT_INT_EQ(granted.count, 1);
+	UNIT_ASSERT_STR_EQ(route_table_lookup(&granted,
 	    "forced.test")->nh.host, "pin.test");
-	UNIT_ASSERT_INT_EQ(route_table_lookup(&cfg.routes,
+	UNIT_ASSERT_INT_EQ(route_table_lookup(&granted,
 	    "forced.test")->nh.port, 2525);
+	UNIT_ASSERT_INT_EQ(route_decide(&granted, &cfg.routes, NULL, NULL,
+	    "forced.test", &d, &why), 0);
+	UNIT_ASSERT_STR_EQ(d.nh.host, "pin.test");
+	/* The next message, without a header: the rule again. */
+	UNIT_ASSERT_INT_EQ(run(&cfg, "Subject: s\n\nbody\n",
+	    "bob@forced.test", wire, sizeof(wire), &why), 0);
+	UNIT_ASSERT_INT_EQ(granted.count, 0);
+	UNIT_ASSERT_INT_EQ(route_decide(&granted, &cfg.routes, NULL, NULL,
+	    "forced.test", &d, &why), 0);
+	UNIT_ASSERT_STR_EQ(d.nh.host, "rule.test");
 	config_fini(&cfg);
 }
 
@@ -158,7 +178,7 @@ test_routing_ignored_headers(void)
 		    "%s", keypath);
 		UNIT_ASSERT_INT_EQ(run(&cfg, text, cases[i].rcpt, wire,
 		    sizeof(wire), &why), 0);
-		UNIT_ASSERT_INT_EQ(cfg.routes.count, 0);
+		UNIT_ASSERT_INT_EQ(granted.count, 0);
 		CU_ASSERT_PTR_NULL(strstr(wire, "Slimrelay"));
 		config_fini(&cfg);
 	}
@@ -174,7 +194,7 @@ test_routing_ignored_headers(void)
 	    keypath);
 	UNIT_ASSERT_INT_EQ(run(&cfg, text, "bob@forced.test", wire,
 	    sizeof(wire), &why), 0);
-	UNIT_ASSERT_INT_EQ(cfg.routes.count, 0);
+	UNIT_ASSERT_INT_EQ(granted.count, 0);
 	UNIT_ASSERT_STR_EQ(wire, "Message-ID: <m1@test>\r\n\r\nbody\r\n");
 	config_fini(&cfg);
 }
@@ -204,10 +224,11 @@ test_routing_key_trouble(void)
 	config_fini(&cfg);
 }
 
-/* test_routing_full_table - a header's route where the old table ended */
+/* test_routing_full_table - a header's route over a table of 64 rules */
 static void
 test_routing_full_table(void)
 {
+	struct route_decision d;
 	struct config cfg;
 	struct relay_result why;
 	char hdr[1024], text[2048], wire[8192], spec[64];
@@ -232,15 +253,17 @@ test_routing_full_table(void)
 	UNIT_ASSERT_INT_EQ(run(&cfg, text, "bob@forced.test", wire,
 	    sizeof(wire), &why), 0);
 	UNIT_ASSERT_STR_EQ(why.text, "");
-	UNIT_ASSERT_INT_EQ(cfg.routes.count, 65);
-	UNIT_ASSERT_STR_EQ(cfg.routes.route[0].text,
+	UNIT_ASSERT_INT_EQ(cfg.routes.count, 64);
+	UNIT_ASSERT_INT_EQ(granted.count, 1);
+	UNIT_ASSERT_STR_EQ(granted.route[0].text,
 	    "forced.test smtp:[pin.test]:2525 (routing header)");
-	UNIT_ASSERT_STR_EQ(cfg.routes.route[1].text,
+	UNIT_ASSERT_STR_EQ(cfg.routes.route[0].text,
 	    "d0.test smtp:[h0.test]:25");
-	UNIT_ASSERT_STR_EQ(cfg.routes.route[64].text,
+	UNIT_ASSERT_STR_EQ(cfg.routes.route[63].text,
 	    "forced.test smtp:[rule.test]:25");
-	UNIT_ASSERT_STR_EQ(route_table_lookup(&cfg.routes,
-	    "forced.test")->nh.host, "pin.test");
+	UNIT_ASSERT_INT_EQ(route_decide(&granted, &cfg.routes, NULL, NULL,
+	    "forced.test", &d, &why), 0);
+	UNIT_ASSERT_STR_EQ(d.nh.host, "pin.test");
 	config_fini(&cfg);
 }
 
@@ -268,6 +291,7 @@ main(void)
 		return 99;
 	close(fd);
 	ret = unit_run("routing", tests);
+	route_table_free(&granted);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd) != 0 && ret == 0)
 		ret = 1;

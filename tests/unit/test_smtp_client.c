@@ -451,10 +451,21 @@ static const struct session_case greeting_cases[] = {
 	    "EHLO client.test\r\n", { { "4.7.0", 421, "host " PEER
 	    " refused to talk to me: 421 4.7.0 slow down", "EHLO" } },
 	    { NULL, 0, NULL, NULL } },
-	{ "EHLO 450", { GREET, OK("450 4.7.1 not now\r\n"), QUIT_OK },
-	    { NULL }, -1, 0, false, "EHLO client.test\r\nQUIT\r\n",
+	{ "EHLO 451, HELO 250 (Postfix: HELO after any refusal but 421)",
+	    { GREET, OK("451 4.7.1 not now\r\n"), OK("250 mx.test\r\n"),
+	    OK("250 Ok\r\n"), OK("250 Ok\r\n"), OK("354 go\r\n"),
+	    { PEER_DATA, "250 Ok: queued as B1\r\n", 0 }, QUIT_OK },
+	    { NULL }, 0, 0, true,
+	    "EHLO client.test\r\nHELO client.test\r\nMAIL FROM:<a@b.test>\r\n"
+	    "RCPT TO:<c@d.test>\r\nDATA\r\n" WIRE "QUIT\r\n",
+	    { { "2.0.0", 250, "250 Ok: queued as B1", "DOT" } },
+	    { NULL, 0, NULL, NULL } },
+	{ "EHLO 450, HELO 450", { GREET, OK("450 4.7.1 not now\r\n"),
+	    OK("450 4.7.1 still not\r\n"), QUIT_OK },
+	    { NULL }, -1, 0, false,
+	    "EHLO client.test\r\nHELO client.test\r\nQUIT\r\n",
 	    { { "4.7.1", 450, "host " PEER " refused to talk to me: "
-	    "450 4.7.1 not now", "EHLO" } }, { NULL, 0, NULL, NULL } },
+	    "450 4.7.1 still not", "HELO" } }, { NULL, 0, NULL, NULL } },
 	{ "EHLO 500, HELO 550", { GREET, OK("500 5.5.1 what\r\n"),
 	    OK("550 5.7.1 no\r\n"), QUIT_OK }, { NULL }, -1, 0, false,
 	    "EHLO client.test\r\nHELO client.test\r\nQUIT\r\n",
@@ -655,7 +666,7 @@ static const struct session_case txn_cases[] = {
 	    QUIT_OK }, { NULL }, 0, 0, true,
 	    "EHLO client.test\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<c@d.test>\r\n"
 	    "RSET\r\nQUIT\r\n",
-	    { { "5.5.0", 354, "host " PEER " said: 354 what (in reply to RCPT "
+	    { { "4.5.0", 354, "host " PEER " said: 354 what (in reply to RCPT "
 	    "TO command)", "RCPT" } }, { NULL, 0, NULL, NULL } },
 	{ "RSET refused", { GREET, EHLO_BARE, OK("451 4.3.0 later\r\n"),
 	    OK("502 5.5.2 no RSET\r\n"), QUIT_OK }, { NULL }, 0, -1, false,
@@ -917,6 +928,63 @@ send_one(struct smtp_client *cl, const char *sender, const char *rcpt,
 	msg_stream_free(ms);
 	close(fd);
 	return rc;
+}
+
+/* dsn_send - one message with DSN parameters to a peer offering ehlo */
+static void
+dsn_send(const char *ehlo, const char *want_wire)
+{
+	const struct peer_step script[] = { GREET, OK(ehlo),
+	    OK("250 Ok\r\n"), OK("250 Ok\r\n"), OK("250 Ok\r\n"),
+	    OK("354 go\r\n"), { PEER_DATA, "250 2.0.0 Ok\r\n", 0 }, QUIT_OK,
+	    { 0 } };
+	static const char *const rcpts[] = { "c@d.test", "e@f.test", NULL };
+	struct smtp_options o = opts(2000);
+	struct relay_result why, res[2];
+	struct smtp_client *cl;
+	struct msg_stream *ms;
+	struct envelope *env;
+	struct env_buf e;
+	struct peer p;
+	int fd;
+
+	cl = session(&p, script, &o, &why);
+	CU_ASSERT_FATAL(cl != NULL);
+	env = env_make(&e, "a@b.test", rcpts);
+	env->ret = ENVELOPE_RET_HDRS;
+	snprintf(env->envid, sizeof(env->envid), "QQ+2B314");
+	e.rcpt[0].notify = ADDRESS_NOTIFY_SUCCESS | ADDRESS_NOTIFY_DELAY;
+	snprintf(e.rcpt[0].orcpt, sizeof(e.rcpt[0].orcpt),
+	    "rfc822;c+2Bx@d.test");
+	e.rcpt[1].notify = ADDRESS_NOTIFY_NEVER;
+	ms = stream_make(MSG, strlen(MSG), &fd);
+	relay_result_init(&why);
+	UNIT_ASSERT_INT_EQ(smtp_client_send(cl, env, ms, res, &why), 0);
+	UNIT_ASSERT_STR_EQ(res[0].status, "2.0.0");
+	UNIT_ASSERT_STR_EQ(res[1].status, "2.0.0");
+	msg_stream_free(ms);
+	close(fd);
+	smtp_client_quit(cl);
+	smtp_client_free(cl);
+	peer_finish(&p);
+	UNIT_ASSERT_STR_EQ(p.got, want_wire);
+	free(p.got);
+}
+
+/* test_smtp_client_dsn - RET, ENVID, NOTIFY, ORCPT only when offered */
+static void
+test_smtp_client_dsn(void)
+{
+	dsn_send("250-mx.test\r\n250 DSN\r\n", "EHLO client.test\r\n"
+	    "MAIL FROM:<a@b.test> RET=HDRS ENVID=QQ+2B314\r\n"
+	    "RCPT TO:<c@d.test> NOTIFY=SUCCESS,DELAY "
+	    "ORCPT=rfc822;c+2Bx@d.test\r\n"
+	    "RCPT TO:<e@f.test> NOTIFY=NEVER\r\n"
+	    "DATA\r\n" WIRE "QUIT\r\n");
+	/* A next hop without DSN gets none of them (Postfix's smtp(8)). */
+	dsn_send("250 mx.test\r\n", "EHLO client.test\r\n"
+	    "MAIL FROM:<a@b.test>\r\nRCPT TO:<c@d.test>\r\n"
+	    "RCPT TO:<e@f.test>\r\nDATA\r\n" WIRE "QUIT\r\n");
 }
 
 /* test_smtp_client_size_limit - SIZE= sent; too big fails with 5.3.4 */
@@ -1295,6 +1363,88 @@ test_smtp_client_out_of_turn(void)
 	smtp_client_free(cl);
 	peer_finish(&p);
 	free(p.got);
+}
+
+#define SYNC	"4.5.0", 0, "lost synchronization with host " PEER " while "
+
+/*
+ * Replies out of turn: a line that comes when no reply is owed breaks the
+ * session (transient), whatever it says; it is never taken for the answer
+ * to what is sent next. Each stray line comes in the same record as the
+ * last reply owed, so that the client has it whatever the scheduling.
+ */
+static const struct session_case desync_cases[] = {
+	{ "extra line at the greeting", { { PEER_SEND,
+	    "220 mx.test ESMTP\r\n250 extra\r\n", 0 } }, { NULL }, -1, 0,
+	    false, "", { { SYNC "receiving the initial server greeting (out "
+	    "of turn: 250 extra)", "GREETING" } }, { NULL, 0, NULL, NULL } },
+	{ "extra line after EHLO", { GREET,
+	    OK("250 mx.test\r\n250 extra\r\n") }, { NULL }, -1, 0, false,
+	    "EHLO client.test\r\n", { { SYNC "performing the EHLO handshake "
+	    "(out of turn: 250 extra)", "EHLO" } }, { NULL, 0, NULL, NULL } },
+	{ "extra line after RCPT", { GREET, EHLO_BARE, OK("250 Ok\r\n"),
+	    OK("250 Ok\r\n250 extra\r\n") }, { NULL }, 0, -1, false,
+	    "EHLO client.test\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<c@d.test>\r\n",
+	    { { SYNC "sending RCPT TO (out of turn: 250 extra)", "RCPT" } },
+	    { SYNC "sending RCPT TO (out of turn: 250 extra)", "RCPT" } },
+	{ "250 after 354, 554 at the dot", { GREET, EHLO_BARE,
+	    OK("250 Ok\r\n"), OK("250 Ok\r\n"),
+	    OK("354 go\r\n250 2.0.0 spurious\r\n"),
+	    { PEER_DATA, "554 5.7.1 rejected\r\n", 0 } }, { NULL }, 0, -1,
+	    false, "EHLO client.test\r\nMAIL FROM:<a@b.test>\r\n"
+	    "RCPT TO:<c@d.test>\r\nDATA\r\n",
+	    { { SYNC "sending message body (out of turn: 250 2.0.0 "
+	    "spurious)", "XFER" } }, { SYNC "sending message body (out of "
+	    "turn: 250 2.0.0 spurious)", "XFER" } },
+	{ "pipelined: 250 after 354", { GREET, EHLO_PIPE,
+	    { PEER_LINE, NULL, 2 },
+	    OK("250 Ok\r\n250 Ok\r\n354 go\r\n250 2.0.0 spurious\r\n"),
+	    { PEER_DATA, "554 5.7.1 rejected\r\n", 0 } }, { NULL }, 0, -1,
+	    false, "EHLO client.test\r\nMAIL FROM:<a@b.test>\r\n"
+	    "RCPT TO:<c@d.test>\r\nDATA\r\n",
+	    { { SYNC "sending message body (out of turn: 250 2.0.0 "
+	    "spurious)", "XFER" } }, { SYNC "sending message body (out of "
+	    "turn: 250 2.0.0 spurious)", "XFER" } },
+	{ "two replies to the dot", { GREET, EHLO_BARE, OK("250 Ok\r\n"),
+	    OK("250 Ok\r\n"), OK("354 go\r\n"), { PEER_DATA,
+	    "250 2.0.0 spurious\r\n554 5.7.1 rejected\r\n", 0 } },
+	    { NULL }, 0, -1, false, "EHLO client.test\r\n"
+	    "MAIL FROM:<a@b.test>\r\nRCPT TO:<c@d.test>\r\nDATA\r\n" WIRE,
+	    { { SYNC "sending end of data -- message may be sent more than "
+	    "once (out of turn: 554 5.7.1 rejected)", "DOT" } },
+	    { SYNC "sending end of data -- message may be sent more than "
+	    "once (out of turn: 554 5.7.1 rejected)", "DOT" } },
+	{ "extra line after RSET", { GREET, EHLO_BARE,
+	    OK("550 5.7.1 no\r\n"), OK("250 Ok\r\n250 extra\r\n") },
+	    { NULL }, 0, -1, false, "EHLO client.test\r\n"
+	    "MAIL FROM:<a@b.test>\r\nRSET\r\n",
+	    { { "5.7.1", 550, "host " PEER " said: 550 5.7.1 no (in reply to "
+	    "MAIL FROM command)", "MAIL" } }, { SYNC "sending RSET (out of "
+	    "turn: 250 extra)", "RSET" } },
+	{ "nonsense code 700 to RCPT: transient", { GREET, EHLO_BARE,
+	    OK("250 Ok\r\n"), OK("700 what\r\n"), OK("250 Ok\r\n"),
+	    QUIT_OK }, { NULL }, 0, 0, true, "EHLO client.test\r\n"
+	    "MAIL FROM:<a@b.test>\r\nRCPT TO:<c@d.test>\r\nRSET\r\n"
+	    "QUIT\r\n", { { "4.5.0", 700, "host " PEER " said: 700 what (in "
+	    "reply to RCPT TO command)", "RCPT" } }, { NULL, 0, NULL, NULL } },
+	{ "nonsense code 199 to the dot: transient", { GREET, EHLO_BARE,
+	    OK("250 Ok\r\n"), OK("250 Ok\r\n"), OK("354 go\r\n"),
+	    { PEER_DATA, "199 what\r\n", 0 } }, { NULL }, 0, -1, false,
+	    "EHLO client.test\r\nMAIL FROM:<a@b.test>\r\n"
+	    "RCPT TO:<c@d.test>\r\nDATA\r\n" WIRE,
+	    { { "4.5.0", 199, "host " PEER " said: 199 what (in reply to end "
+	    "of DATA command)", "DOT" } }, { "4.5.0", 199, "host " PEER
+	    " said: 199 what (in reply to end of DATA command)", "DOT" } },
+};
+
+/* test_smtp_client_desync - input when no reply is owed breaks the session */
+static void
+test_smtp_client_desync(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(desync_cases) / sizeof(desync_cases[0]); i++)
+		run_case(&desync_cases[i]);
 }
 
 /* Content for test_smtp_client_stream_error, then a reset. */
@@ -1706,6 +1856,7 @@ static CU_TestInfo tests[] = {
 	    test_smtp_client_unpipelined_order },
 	{ "test_smtp_client_many_rcpts", test_smtp_client_many_rcpts },
 	{ "test_smtp_client_size_limit", test_smtp_client_size_limit },
+	{ "test_smtp_client_dsn", test_smtp_client_dsn },
 	{ "test_smtp_client_smtputf8", test_smtp_client_smtputf8 },
 	{ "test_smtp_client_8bitmime", test_smtp_client_8bitmime },
 	{ "test_smtp_client_dot_stuffing", test_smtp_client_dot_stuffing },
@@ -1715,6 +1866,7 @@ static CU_TestInfo tests[] = {
 	{ "test_smtp_client_xfer_timeout", test_smtp_client_xfer_timeout },
 	{ "test_smtp_client_long_reply", test_smtp_client_long_reply },
 	{ "test_smtp_client_out_of_turn", test_smtp_client_out_of_turn },
+	{ "test_smtp_client_desync", test_smtp_client_desync },
 	{ "test_smtp_client_stream_error", test_smtp_client_stream_error },
 	{ "test_smtp_client_crlf_address", test_smtp_client_crlf_address },
 	{ "test_smtp_client_connect", test_smtp_client_connect },

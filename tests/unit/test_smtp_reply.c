@@ -70,9 +70,9 @@ static const struct reply_case {
 	{ "354 End data with <CR><LF>.<CR><LF>", 354, "3.0.0", false,
 	    "354 End data with <CR><LF>.<CR><LF>", 1 },
 	/* Out of protocol reply codes: protocol error. */
-	{ "199 hello", 199, "5.5.0", false, "199 hello", 1 },
-	{ "650 6.0.0 x", 650, "5.5.0", true, "650 6.0.0 x", 1 },
-	{ "999 9.9.9", 999, "5.5.0", true, "999 9.9.9", 1 },
+	{ "199 hello", 199, "4.5.0", false, "199 hello", 1 },
+	{ "650 6.0.0 x", 650, "4.5.0", true, "650 6.0.0 x", 1 },
+	{ "999 9.9.9", 999, "4.5.0", true, "999 9.9.9", 1 },
 	/* Enhanced code forms (RFC 3463: 1-3 digits per part). */
 	{ "250 2.1.5", 250, "2.1.5", true, "250 2.1.5", 1 },
 	{ "250 2.1.5ok", 250, "2.0.0", false, "250 2.1.5ok", 1 },

@@ -459,6 +459,115 @@ test_tls_cache_file(void)
 	UNIT_ASSERT_STR_EQ(buf, "");
 }
 
+/* spki_record - a DANE-EE SPKI SHA2-256 (3 1 1) record for x */
+static void
+spki_record(X509 *x, struct dns_tlsa *rr)
+{
+	unsigned char *der = NULL;
+	unsigned mdlen = 0;
+	int len;
+
+	memset(rr, 0, sizeof(*rr));
+	rr->usage = 3;
+	rr->selector = 1;
+	rr->mtype = 1;
+	len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
+	CU_ASSERT_FATAL(len > 0);
+	EVP_Digest(der, (size_t)len, rr->data, &mdlen, EVP_sha256(), NULL);
+	rr->len = (uint16_t)mdlen;
+	OPENSSL_free(der);
+}
+
+/* test_tls_dane - DANE-EE: a match, a mismatch, unusable records only,
+ * and resumption under the same records only */
+static void
+test_tls_dane(void)
+{
+	struct dns_tlsa_set *set = calloc(1, sizeof(*set));
+	struct dns_tlsa_set *bad = calloc(1, sizeof(*bad));
+	struct tls_policy p = policy(CONFIG_TLS_DANE);
+	struct tls_session *sess;
+	struct relay_result why;
+	struct server srv;
+	struct conn *c;
+	char want[128];
+	size_t i;
+
+	CU_ASSERT_FATAL(set != NULL && bad != NULL);
+	set->outcome = DNS_OUT_OK;
+	set->is_secure = true;
+	/* A PKIX-EE record of the same key first: it must be ignored. */
+	spki_record(server_cert, &set->rr[0]);
+	set->rr[0].usage = 1;
+	spki_record(server_cert, &set->rr[1]);
+	set->nrr = 2;
+	p.tlsa = set;
+	p.ca_file = NULL;
+	/* DANE-EE: no name check, so any base domain will do. */
+	p.verify_name = "mx.unrelated.test";
+	p.nexthop_name = "unrelated.test";
+	relay_result_init(&why);
+	UNIT_ASSERT_INT_EQ(connect_tls(&srv, SERVER_TLS, &p, 2000, &c),
+	    CONN_OK);
+	UNIT_ASSERT_INT_EQ(tls_session_check(conn_tls(c), &why), 0);
+	UNIT_ASSERT_PREFIX(describe(c),
+	    "Verified TLS connection established to");
+	snprintf(want, sizeof(want), ", DANE TLSA 3 1 1 ");
+	for (i = 0; i < 4; i++)
+		snprintf(want + strlen(want), sizeof(want) - strlen(want),
+		    "%02x", set->rr[1].data[i]);
+	if (strstr(describe(c), want) == NULL ||
+	    strstr(describe(c), " matched at depth 0") == NULL)
+		unit_fail(__FILE__, __LINE__, "got \"%s\", want \"%s...\" "
+		    "and the depth", describe(c), want);
+	exchange(&srv, c);
+
+	/* Another key: the handshake ends, the check refuses. */
+	*bad = *set;
+	bad->rr[1].data[0] ^= 1;
+	p.tlsa = bad;
+	UNIT_ASSERT_INT_EQ(connect_tls(&srv, SERVER_TLS, &p, 2000, &c),
+	    CONN_OK);
+	UNIT_ASSERT_INT_EQ(tls_session_check(conn_tls(c), &why), -1);
+	UNIT_ASSERT_STR_EQ(why.status, "4.7.5");
+	UNIT_ASSERT_STR_EQ(why.text, "Server certificate not verified: no "
+	    "matching DANE TLSA records");
+	conn_free(c);
+	pthread_join(srv.thread, NULL);
+
+	/* Only unusable records: no DANE session at all. */
+	bad->nrr = 1;
+	sess = tls_session_new(&p, "test-mail.test[127.0.0.1]:25", &why);
+	CU_ASSERT(sess == NULL);
+	UNIT_ASSERT_STR_EQ(why.text, "cannot set up DANE for "
+	    "mx.unrelated.test: no usable TLSA records");
+
+	/* Resumed under the same records, not under others. */
+	p.tlsa = set;
+	p.cache_dir = cache_dir;
+	UNIT_ASSERT_INT_EQ(connect_tls(&srv, SERVER_TLS, &p, 2000, &c),
+	    CONN_OK);
+	UNIT_ASSERT_INT_EQ(tls_session_check(conn_tls(c), &why), 0);
+	exchange(&srv, c);
+	UNIT_ASSERT_INT_EQ(connect_tls(&srv, SERVER_TLS, &p, 2000, &c),
+	    CONN_OK);
+	CU_ASSERT(tls_session_reused(conn_tls(c)));
+	UNIT_ASSERT_INT_EQ(tls_session_check(conn_tls(c), &why), 0);
+	UNIT_ASSERT_PREFIX(describe(c), "Verified TLS connection reused to");
+	exchange(&srv, c);
+	*bad = *set;
+	bad->rr[bad->nrr] = bad->rr[1];
+	bad->rr[bad->nrr++].data[0] ^= 1;	/* one more record */
+	p.tlsa = bad;
+	UNIT_ASSERT_INT_EQ(connect_tls(&srv, SERVER_TLS, &p, 2000, &c),
+	    CONN_OK);
+	CU_ASSERT(!tls_session_reused(conn_tls(c)));
+	UNIT_ASSERT_INT_EQ(tls_session_check(conn_tls(c), &why), 0);
+	exchange(&srv, c);
+	free(set);
+	free(bad);
+}
+
 static CU_TestInfo tests[] = {
 	{ "test_tls_may_untrusted", test_tls_may_untrusted },
 	{ "test_tls_verify", test_tls_verify },
@@ -468,6 +577,7 @@ static CU_TestInfo tests[] = {
 	{ "test_tls_handshake_timeout", test_tls_handshake_timeout },
 	{ "test_tls_fingerprint_match", test_tls_fingerprint_match },
 	{ "test_tls_cache_file", test_tls_cache_file },
+	{ "test_tls_dane", test_tls_dane },
 	CU_TEST_INFO_NULL,
 };
 
