@@ -146,6 +146,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (n >= sizeof(want))
 				n = sizeof(want) - 1;
 			memcpy(want, text, n);
+			/* Trailing white space is cut first (relay_local). */
+			while (n > 0 && isspace((unsigned char)want[n - 1]))
+				n--;
 			want[n] = '\0';
 			printable_fix(want);
 			n = strcspn(want, " ");

@@ -150,10 +150,11 @@ peer_unit(struct peer *p, struct smtp_reply *r)
 	while (st == SMTP_REPLY_MORE && peer_script_line(p, &line, &len)) {
 		peer_put_line(p, line, len);
 		p->spos += len;
+		/* The client's view: one CR before the LF is dropped; a
+		 * last line without LF gets CRLF, whose CR is that one. */
 		n = len;
-		if (n > 0 && line[n - 1] == '\n')
-			n--;
-		if (n > 0 && line[n - 1] == '\r')
+		if (n > 0 && line[n - 1] == '\n' && --n > 0 &&
+		    line[n - 1] == '\r')
 			n--;
 		st = smtp_reply_add_line(r, line, n);
 	}
