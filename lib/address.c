@@ -10,6 +10,10 @@
  *	    struct relay_result *why);
  *	int address_check_domain(const char *domain, size_t len,
  *	    bool allow_utf8, bool *is_utf8, char *reason, size_t reason_len);
+ *	size_t address_envelope_count(const struct envelope_args *a);
+ *	int address_envelope_build(struct envelope *env,
+ *	    struct relay_result *results, const struct envelope_args *a,
+ *	    struct relay_result *setup);
  *
  *	bool address_xtext_valid(const char *text, size_t len,
  *	    bool allow_utf8);
@@ -60,6 +64,19 @@
  *	(which may be NULL), or -1 with the reason in reason[]. With
  *	allow_utf8 false, non-ASCII bytes are refused.
  *
+ *	address_envelope_count() is the number of recipients a delivery
+ *	has: the operands, else (with -E) one from $RECIPIENT, else none.
+ *	address_envelope_build() fills env (whose rcpt array of that many
+ *	the caller sets, with nrcpt) from a: the queue id, the size (-1
+ *	when missing or not a number: an estimate only), the sender (-f;
+ *	with -E and no -f, $SENDER) and the recipients (the operands, or
+ *	$RECIPIENT). A bad sender gives its result to every recipient; a
+ *	bad recipient gets its own result (results[], one per recipient,
+ *	initialised by the caller), and its addr holds the input made
+ *	printable, for the log. It returns 0, or -1 with *setup set
+ *	(4.3.5) when there is no sender at all: neither -f nor -E, or -E
+ *	with $SENDER unset (an empty one is the null sender).
+ *
  *	The DSN parameters (RFC 3461) arrive only in LMTP mode; pipe mode
  *	leaves them zero. address_xtext_valid() checks len bytes of xtext
  *	(RFC 3461 section 4): printable ASCII from '!' to '~' except '+'
@@ -90,8 +107,10 @@
 #include "autoconfig.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -108,6 +127,7 @@ static int check_literal(const char *, size_t, char *, size_t);
 static size_t utf8_len(const unsigned char *, size_t);
 static void show(char *, size_t, const char *);
 static void show_char(char *, size_t, const char *, int);
+static void sanitize_copy(char *, size_t, const char *);
 static int hex_value(int);
 
 /* address_parse_sender - an envelope sender; "" and "<>" are null */
@@ -523,6 +543,81 @@ show_char(char *reason, size_t rlen, const char *where, int c)
 		snprintf(reason, rlen, "bad character '%c' %s", c, where);
 	else
 		snprintf(reason, rlen, "bad character 0x%02x %s", c, where);
+}
+
+/* sanitize_copy - a printable, bounded copy of untrusted input for logs */
+static void
+sanitize_copy(char *dst, size_t len, const char *src)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len && src[i] != '\0'; i++)
+		dst[i] = (unsigned char)src[i] < 0x20 || src[i] == 0x7f ?
+		    '?' : src[i];
+	dst[i] = '\0';
+}
+
+/* address_envelope_count - the recipients of the operands or of -E */
+size_t
+address_envelope_count(const struct envelope_args *a)
+{
+	return a->nrcpt > 0 ? a->nrcpt :
+	    a->from_env && a->env_recipient != NULL ? 1 : 0;
+}
+
+/* address_envelope_build - sender and recipients; bad ones fail alone */
+int
+address_envelope_build(struct envelope *env, struct relay_result *results,
+    const struct envelope_args *a, struct relay_result *setup)
+{
+	struct relay_result why;
+	const char *sender = a->sender;
+	char *end;
+	size_t i;
+
+	env->queue_id = a->queue_id;
+	env->size = -1;
+	if (a->size != NULL) {
+		errno = 0;
+		env->size = strtoll(a->size, &end, 10);
+		if (errno != 0 || end == a->size || *end != '\0' ||
+		    env->size < 0)
+			env->size = -1;	/* an estimate only: ignore junk */
+	}
+	/*
+	 * Exim sets SENDER for every pipe command, empty for a bounce. An
+	 * unset SENDER means we were not run by Exim as configured: a set-up
+	 * error, never the null sender, which would turn the message into
+	 * one whose failures nobody is told about.
+	 */
+	if (a->from_env && sender == NULL) {
+		if ((sender = a->env_sender) == NULL)
+			return relay_result_set(setup, "4.3.5", "no envelope "
+			    "sender: -E given but SENDER is not set in the "
+			    "environment");
+	}
+	if (sender == NULL)
+		return relay_result_set(setup, "4.3.5", "no envelope sender: "
+		    "use -f sender (Postfix: -f ${sender} with null_sender=) "
+		    "or -E (Exim)");
+	relay_result_init(&why);
+	if (address_parse_sender(&env->sender, sender, &why) != 0) {
+		for (i = 0; i < env->nrcpt; i++)
+			relay_result_copy(&results[i], &why);
+	}
+	for (i = 0; i < env->nrcpt; i++) {
+		const char *text = a->nrcpt > 0 ? a->rcpt[i] :
+		    a->env_recipient;
+
+		if (results[i].class == RELAY_PERMANENT)
+			;	/* the sender was bad */
+		else if (address_parse_rcpt(&env->rcpt[i], text, &results[i])
+		    == 0)
+			continue;
+		sanitize_copy(env->rcpt[i].addr, sizeof(env->rcpt[i].addr),
+		    text);
+	}
+	return 0;
 }
 
 /* hex_value - the value of one hex digit (either case), or -1 */

@@ -58,6 +58,19 @@ struct envelope {
 	bool	smtputf8;		/* SMTPUTF8 was given (RFC 6531) */
 };
 
+/* What the MTA says about one message: the command line (transport/
+ * main.c) and, with -E, Exim's environment. Strings are borrowed. */
+struct envelope_args {
+	const char *sender;		/* -f; NULL: not given */
+	bool	from_env;		/* -E */
+	const char *env_sender;		/* $SENDER; NULL: unset */
+	const char *env_recipient;	/* $RECIPIENT; NULL: unset */
+	const char *queue_id;		/* -q; NULL: none */
+	const char *size;		/* -s; NULL: none */
+	char *const *rcpt;		/* the recipient operands */
+	size_t	nrcpt;
+};
+
 int	address_parse_sender(struct address *, const char *text,
 	    struct relay_result *why);
 int	address_parse_rcpt(struct address *, const char *text,
@@ -73,5 +86,8 @@ int	address_parse_orcpt(struct address *, const char *value,
 	    struct relay_result *why);
 int	address_parse_envid(struct envelope *, const char *value,
 	    struct relay_result *why);
+size_t	address_envelope_count(const struct envelope_args *);
+int	address_envelope_build(struct envelope *, struct relay_result *results,
+	    const struct envelope_args *, struct relay_result *setup);
 
 #endif

@@ -25,6 +25,9 @@
  *	enum config_addr_pref dns_address_preference(const struct dns *d);
  *	const char *dns_outcome_name(enum dns_outcome out);
  *	int dns_set_resolv_conf(struct dns *d, const char *path);
+ *	enum dns_outcome dns_reply(struct dns *d, const char *name,
+ *	    const ldns_pkt *query, const ldns_pkt *reply, unsigned port,
+ *	    struct dns_addr_list *list, struct dns_mxrrs *set);
  *	int dns_addr_text(const struct sockaddr *sa, socklen_t salen,
  *	    char *host, size_t hostlen, unsigned *port);
  * DESCRIPTION
@@ -170,6 +173,18 @@
  *	/etc/resolv.conf (tests, chroots); it returns -1 when the path is
  *	too long. It only takes effect before the first lookup.
  *
+ *	dns_reply() reads a reply as every A, AAAA and MX lookup does (and
+ *	is the fuzz target's way in): reply is checked against query (ID,
+ *	QR, opcode, the question, TC) as above; for an A or AAAA query the
+ *	addresses it finds are added to list (port set), for an MX query
+ *	the records to set (whose counts and ttl the caller zeroes first,
+ *	as dns_lookup_mx() does); a negative answer's RFC 2308 TTL counts
+ *	for dns_last_negative_ttl(). Unless the outcome is DNS_OUT_OK,
+ *	nothing of the reply is added (one malformed record spoils the
+ *	records before it too). It returns the outcome and leaves the
+ *	reason in dns_last_error(); list, set and the packets stay the
+ *	caller's. port is only copied into the addresses.
+ *
  *	dns_addr_text() writes the numeric text of a socket address as
  *	getnameinfo(NI_NUMERICHOST) does ("192.0.2.1", "2001:db8::1",
  *	"fe80::1%eth0") and its port to *port (port may be NULL); it
@@ -257,12 +272,6 @@ struct dns {
 	char	target[DNS_NAME_MAX + 1];	/* dns_last_target() */
 };
 
-/* Addresses of one family, as found. */
-struct addr_list {
-	struct dns_addr a[DNS_ADDRS_MAX];
-	size_t	n;
-};
-
 static const char *type_name(int);
 static const char *rr_type_name(ldns_rr_type);
 static void set_error(struct dns *, const char *, ...) PRINTFLIKE(2, 3);
@@ -282,9 +291,9 @@ static void describe_from(const ldns_pkt *, uint16_t, char *, size_t);
 static uint32_t rr_ttl(const ldns_rr *);
 static const ldns_rr *find_rr(const ldns_rr_list *, const ldns_rdf *,
     ldns_rr_type);
-static bool add_addr(struct addr_list *, const struct sockaddr *,
+static bool add_addr(struct dns_addr_list *, const struct sockaddr *,
     socklen_t, uint32_t);
-static bool add_raw(struct addr_list *, int, const void *, unsigned,
+static bool add_raw(struct dns_addr_list *, int, const void *, unsigned,
     uint32_t);
 static enum dns_outcome check_reply(struct dns *, const char *,
     ldns_rr_type, const ldns_pkt *, const ldns_pkt *, const ldns_rdf *);
@@ -295,18 +304,21 @@ static uint32_t negative_ttl(const ldns_pkt *, const ldns_rdf *,
     const ldns_rdf *);
 static void note_negative(struct dns *, uint32_t);
 static enum dns_outcome extract(struct dns *, const char *, int,
-    const ldns_pkt *, const ldns_rdf *, unsigned, struct addr_list *);
+    const ldns_pkt *, const ldns_rdf *, unsigned, struct dns_addr_list *);
+static enum dns_outcome read_answer(struct dns *, const char *,
+    ldns_rr_type, enum dns_outcome, const ldns_pkt *, const ldns_rdf *,
+    unsigned, struct dns_addr_list *, struct dns_mxrrs *);
 static enum dns_outcome send_query(struct dns *, const char *,
     const ldns_rdf *, ldns_rr_type, ldns_pkt **);
 static enum dns_outcome query_family(struct dns *, const char *,
-    const ldns_rdf *, int, unsigned, struct addr_list *);
+    const ldns_rdf *, int, unsigned, struct dns_addr_list *);
 static bool mx_host_text(const ldns_rdf *, char *, size_t);
 static void add_mx(struct dns *, const char *, struct dns_mxrrs *, unsigned,
     uint32_t, const char *);
 static enum dns_outcome extract_mx(struct dns *, const char *,
     const ldns_pkt *, const ldns_rdf *, struct dns_mxrrs *);
 static int lookup_native(struct dns *, const char *, unsigned,
-    struct addr_list *, struct addr_list *, struct relay_result *);
+    struct dns_addr_list *, struct dns_addr_list *, struct relay_result *);
 static int family_order(enum config_addr_pref, int *);
 static void parse_trust(struct dns *, const char *);
 static bool is_trusted(const struct dns *, const ldns_pkt *);
@@ -314,8 +326,8 @@ static void start_lookup(struct dns *);
 static void probe_resolver(struct dns *);
 static enum dns_outcome extract_tlsa(struct dns *, const char *,
     const ldns_pkt *, const ldns_rdf *, struct dns_tlsa_set *);
-static size_t merge(const int *, int, const struct addr_list *,
-    const struct addr_list *, struct dns_addr *, size_t);
+static size_t merge(const int *, int, const struct dns_addr_list *,
+    const struct dns_addr_list *, struct dns_addr *, size_t);
 
 /* type_name - "A" or "AAAA" for an address family */
 static const char *
@@ -874,8 +886,8 @@ dns_addr_text(const struct sockaddr *sa, socklen_t salen, char *host,
 
 /* add_addr - append a socket address unless present or full */
 static bool
-add_addr(struct addr_list *list, const struct sockaddr *sa, socklen_t salen,
-    uint32_t ttl)
+add_addr(struct dns_addr_list *list, const struct sockaddr *sa,
+    socklen_t salen, uint32_t ttl)
 {
 	struct dns_addr *a;
 	size_t i;
@@ -903,7 +915,7 @@ add_addr(struct addr_list *list, const struct sockaddr *sa, socklen_t salen,
 
 /* add_raw - append a 4- or 16-byte address with the port */
 static bool
-add_raw(struct addr_list *list, int af, const void *raw, unsigned port,
+add_raw(struct dns_addr_list *list, int af, const void *raw, unsigned port,
     uint32_t ttl)
 {
 	struct sockaddr_in sin;
@@ -934,7 +946,8 @@ check_reply(struct dns *d, const char *name, ldns_rr_type type,
 	char from[INET6_ADDRSTRLEN + 16];
 	const char *t = rr_type_name(type);
 
-	describe_from(ans, ldns_resolver_port(d->res), from, sizeof(from));
+	describe_from(ans, d->res != NULL ? ldns_resolver_port(d->res) :
+	    DNS_DEFAULT_PORT, from, sizeof(from));
 	if (!ldns_pkt_qr(ans) || ldns_pkt_id(ans) != ldns_pkt_id(q) ||
 	    ldns_pkt_get_opcode(ans) != LDNS_PACKET_QUERY) {
 		set_error(d, "%.*s/%s: reply from %s does not match the "
@@ -1066,7 +1079,7 @@ note_negative(struct dns *d, uint32_t ttl)
 /* extract - follow the CNAME chain and collect the addresses */
 static enum dns_outcome
 extract(struct dns *d, const char *name, int af, const ldns_pkt *ans,
-    const ldns_rdf *qname, unsigned port, struct addr_list *list)
+    const ldns_rdf *qname, unsigned port, struct dns_addr_list *list)
 {
 	const ldns_rr_list *rrs = ldns_pkt_answer(ans);
 	const ldns_rdf *cur, *rdf;
@@ -1210,19 +1223,71 @@ out:
 /* query_family - ask for the A or AAAA records of qname */
 static enum dns_outcome
 query_family(struct dns *d, const char *name, const ldns_rdf *qname, int af,
-    unsigned port, struct addr_list *list)
+    unsigned port, struct dns_addr_list *list)
 {
+	ldns_rr_type type = af == AF_INET6 ? LDNS_RR_TYPE_AAAA :
+	    LDNS_RR_TYPE_A;
 	enum dns_outcome out;
 	ldns_pkt *ans;
 
-	out = send_query(d, name, qname, af == AF_INET6 ? LDNS_RR_TYPE_AAAA :
-	    LDNS_RR_TYPE_A, &ans);
-	if (out == DNS_OUT_OK)
-		out = extract(d, name, af, ans, qname, port, list);
-	else if (out == DNS_OUT_NXDOMAIN)
-		note_negative(d, negative_ttl(ans, qname, qname));
+	out = send_query(d, name, qname, type, &ans);
+	out = read_answer(d, name, type, out, ans, qname, port, list, NULL);
 	ldns_pkt_free(ans);
 	return out;
+}
+
+/*
+ * read_answer - the records of a checked reply (out is check_reply()'s
+ * verdict): A or AAAA added to list, MX to set, or the cache lifetime
+ * of a negative answer. Nothing is added unless the outcome is OK.
+ */
+static enum dns_outcome
+read_answer(struct dns *d, const char *name, ldns_rr_type type,
+    enum dns_outcome out, const ldns_pkt *ans, const ldns_rdf *qname,
+    unsigned port, struct dns_addr_list *list, struct dns_mxrrs *set)
+{
+	size_t had = type == LDNS_RR_TYPE_MX ? set->nrr : list->n;
+
+	if (out == DNS_OUT_OK)
+		out = type == LDNS_RR_TYPE_MX ?
+		    extract_mx(d, name, ans, qname, set) :
+		    extract(d, name, type == LDNS_RR_TYPE_AAAA ? AF_INET6 :
+		    AF_INET, ans, qname, port, list);
+	else if (out == DNS_OUT_NXDOMAIN && type == LDNS_RR_TYPE_MX) {
+		set->ttl = negative_ttl(ans, qname, qname);
+		note_negative(d, set->ttl);
+	} else if (out == DNS_OUT_NXDOMAIN)
+		note_negative(d, negative_ttl(ans, qname, qname));
+	/* A malformed record spoils the reply: none of its records count. */
+	if (out != DNS_OUT_OK && type == LDNS_RR_TYPE_MX)
+		set->nrr = had;
+	else if (out != DNS_OUT_OK)
+		list->n = had;
+	return out;
+}
+
+/*
+ * dns_reply - what the reply ans to the query q says, as every lookup
+ * reads it: check_reply(), then read_answer()
+ */
+enum dns_outcome
+dns_reply(struct dns *d, const char *name, const ldns_pkt *q,
+    const ldns_pkt *ans, unsigned port, struct dns_addr_list *list,
+    struct dns_mxrrs *set)
+{
+	const ldns_rr *qrr = ldns_rr_list_rr(ldns_pkt_question(q), 0);
+	const ldns_rdf *qname = qrr != NULL ? ldns_rr_owner(qrr) : NULL;
+	ldns_rr_type type = qrr != NULL ? ldns_rr_get_type(qrr) : 0;
+
+	if (qname == NULL || (type == LDNS_RR_TYPE_MX ? set == NULL :
+	    list == NULL || (type != LDNS_RR_TYPE_A &&
+	    type != LDNS_RR_TYPE_AAAA))) {
+		set_error(d, "%.*s: dns_reply: bad arguments", DNS_NAME_SHOWN,
+		    name);
+		return DNS_OUT_TRYAGAIN;
+	}
+	return read_answer(d, name, type, check_reply(d, name, type, q, ans,
+	    qname), ans, qname, port, list, set);
 }
 
 /* mx_host_text - an MX exchange as a lower-case host name without the
@@ -1391,12 +1456,8 @@ dns_lookup_mx(struct dns *d, const char *domain, struct dns_mxrrs *set,
 	}
 	reset_servers(d->res);
 	out = send_query(d, domain, qname, LDNS_RR_TYPE_MX, &ans);
-	if (out == DNS_OUT_OK) {
-		out = extract_mx(d, domain, ans, qname, set);
-	} else if (out == DNS_OUT_NXDOMAIN) {
-		set->ttl = negative_ttl(ans, qname, qname);
-		note_negative(d, set->ttl);
-	}
+	out = read_answer(d, domain, LDNS_RR_TYPE_MX, out, ans, qname, 0,
+	    NULL, set);
 out:
 	set->outcome = out;
 	if (out != DNS_OUT_OK && out != DNS_OUT_NXDOMAIN &&
@@ -1436,7 +1497,8 @@ static const struct {
 /* lookup_native - getaddrinfo(3); -1 with why set on failure */
 static int
 lookup_native(struct dns *d, const char *name, unsigned port,
-    struct addr_list *v4, struct addr_list *v6, struct relay_result *why)
+    struct dns_addr_list *v4, struct dns_addr_list *v6,
+    struct relay_result *why)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	const char *status = "4.4.3", *text;
@@ -1504,10 +1566,10 @@ family_order(enum config_addr_pref pref, int *order)
 
 /* merge - the two families in order of preference into out */
 static size_t
-merge(const int *order, int families, const struct addr_list *v4,
-    const struct addr_list *v6, struct dns_addr *out, size_t max)
+merge(const int *order, int families, const struct dns_addr_list *v4,
+    const struct dns_addr_list *v6, struct dns_addr *out, size_t max)
 {
-	const struct addr_list *list;
+	const struct dns_addr_list *list;
 	size_t n = 0, i;
 	int f;
 
@@ -1527,7 +1589,7 @@ dns_lookup_host(struct dns *d, const char *name, unsigned port,
     struct dns_addr *out, size_t max, size_t *count,
     struct relay_result *why)
 {
-	struct addr_list v4, v6;
+	struct dns_addr_list v4, v6;
 	enum dns_outcome res[2] = { DNS_OUT_OK, DNS_OUT_OK }, worst;
 	unsigned char raw[sizeof(struct in6_addr)];
 	ldns_rdf *qname = NULL;

@@ -40,6 +40,12 @@ struct dns_addr {
 	char	text[64];		/* numeric form, no brackets */
 };
 
+/* Addresses of one family, as found. */
+struct dns_addr_list {
+	struct dns_addr a[DNS_ADDRS_MAX];
+	size_t	n;
+};
+
 /* One MX record. */
 struct dns_mxrr {
 	unsigned pref;			/* 0..65535 */
@@ -79,6 +85,7 @@ struct dns_tlsa_set {
 };
 
 struct dns;
+struct ldns_struct_pkt;		/* ldns_pkt, <ldns/packet.h> */
 
 struct dns *dns_new(const struct config *);
 void	dns_free(struct dns *);
@@ -101,6 +108,10 @@ uint32_t dns_last_negative_ttl(const struct dns *);
 enum config_addr_pref dns_address_preference(const struct dns *);
 const char *dns_outcome_name(enum dns_outcome);
 int	dns_set_resolv_conf(struct dns *, const char *path);
+enum dns_outcome dns_reply(struct dns *, const char *name,
+	    const struct ldns_struct_pkt *query,
+	    const struct ldns_struct_pkt *reply, unsigned port,
+	    struct dns_addr_list *, struct dns_mxrrs *);
 int	dns_addr_text(const struct sockaddr *, socklen_t, char *host,
 	    size_t hostlen, unsigned *port);
 

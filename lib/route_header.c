@@ -125,9 +125,10 @@ int
 route_header_key_load(struct route_header_key *k, const char *path,
     struct relay_result *why)
 {
-	unsigned char buf[ROUTE_HEADER_KEY_MAX + 2];
+	unsigned char buf[ROUTE_HEADER_KEY_MAX + 2], rest[64];
 	struct stat st;
 	size_t used = 0;
+	bool is_long = false;
 	ssize_t n;
 	int fd = -1, ret = -1;
 
@@ -169,9 +170,24 @@ route_header_key_load(struct route_header_key *k, const char *path,
 			break;
 		used += (size_t)n;
 	}
+	/* A full buffer: whatever follows must be blanks too. */
+	while (used == sizeof(buf) && !is_long) {
+		n = read(fd, rest, sizeof(rest));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			relay_result_set(why, "4.3.5", "routing key %s: %s",
+			    path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		while (n > 0 && !is_long)
+			is_long = !is_wsp(rest[--n]);
+	}
 	while (used > 0 && (is_wsp(buf[used - 1])))
 		used--;
-	if (used > ROUTE_HEADER_KEY_MAX) {
+	if (used > ROUTE_HEADER_KEY_MAX || is_long) {
 		relay_result_set(why, "4.3.5", "routing key %s: longer than "
 		    "%d bytes", path, ROUTE_HEADER_KEY_MAX);
 		goto out;
@@ -186,6 +202,7 @@ route_header_key_load(struct route_header_key *k, const char *path,
 	ret = 0;
 out:
 	explicit_bzero(buf, sizeof(buf));
+	explicit_bzero(rest, sizeof(rest));
 	if (fd >= 0)
 		close(fd);
 	return ret;

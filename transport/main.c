@@ -308,70 +308,30 @@ check_config(struct config *cfg, const struct args *a)
 	return problems > 0 ? EX_CONFIG : 0;
 }
 
-/* sanitize_copy - a printable, bounded copy of untrusted input for logs */
+/* envelope_args_of - the command line and Exim's environment, for lib */
 static void
-sanitize_copy(char *dst, size_t len, const char *src)
+envelope_args_of(struct envelope_args *ea, const struct args *a)
 {
-	size_t i;
-
-	for (i = 0; i + 1 < len && src[i] != '\0'; i++)
-		dst[i] = (unsigned char)src[i] < 0x20 || src[i] == 0x7f ?
-		    '?' : src[i];
-	dst[i] = '\0';
+	memset(ea, 0, sizeof(*ea));
+	ea->sender = a->sender;
+	ea->from_env = a->from_env;
+	ea->env_sender = getenv("SENDER");
+	ea->env_recipient = getenv("RECIPIENT");
+	ea->queue_id = a->queue_id;
+	ea->size = a->size;
+	ea->rcpt = a->rcpt;
+	ea->nrcpt = a->nrcpt > 0 ? (size_t)a->nrcpt : 0;
 }
 
-/* build_envelope - sender and recipients; bad recipients fail alone */
+/* build_envelope - the envelope of the command line or of -E */
 static int
 build_envelope(struct envelope *env, struct relay_result *results,
     const struct args *a, struct relay_result *setup)
 {
-	struct relay_result why;
-	const char *sender = a->sender;
-	char *end;
-	int i;
+	struct envelope_args ea;
 
-	env->queue_id = a->queue_id;
-	env->size = -1;
-	if (a->size != NULL) {
-		errno = 0;
-		env->size = strtoll(a->size, &end, 10);
-		if (errno != 0 || *end != '\0' || env->size < 0)
-			env->size = -1;	/* an estimate only: ignore junk */
-	}
-	/*
-	 * Exim sets SENDER for every pipe command, empty for a bounce. An
-	 * unset SENDER means we were not run by Exim as configured: a set-up
-	 * error, never the null sender, which would turn the message into
-	 * one whose failures nobody is told about.
-	 */
-	if (a->from_env && sender == NULL) {
-		if ((sender = getenv("SENDER")) == NULL)
-			return relay_result_set(setup, "4.3.5", "no envelope "
-			    "sender: -E given but SENDER is not set in the "
-			    "environment");
-	}
-	if (sender == NULL)
-		return relay_result_set(setup, "4.3.5", "no envelope sender: "
-		    "use -f sender (Postfix: -f ${sender} with null_sender=) "
-		    "or -E (Exim)");
-	relay_result_init(&why);
-	if (address_parse_sender(&env->sender, sender, &why) != 0) {
-		for (i = 0; i < (int)env->nrcpt; i++)
-			relay_result_copy(&results[i], &why);
-	}
-	for (i = 0; i < (int)env->nrcpt; i++) {
-		const char *text = a->nrcpt > 0 ? a->rcpt[i] :
-		    getenv("RECIPIENT");
-
-		if (results[i].class == RELAY_PERMANENT)
-			;	/* the sender was bad */
-		else if (address_parse_rcpt(&env->rcpt[i], text, &results[i])
-		    == 0)
-			continue;
-		sanitize_copy(env->rcpt[i].addr, sizeof(env->rcpt[i].addr),
-		    text);
-	}
-	return 0;
+	envelope_args_of(&ea, a);
+	return address_envelope_build(env, results, &ea, setup);
 }
 
 /* decide - the one result that speaks for the whole run */
@@ -412,6 +372,7 @@ deliver(const struct config *cfg, const struct args *a,
     const struct deadline *deadline)
 {
 	struct envelope env;
+	struct envelope_args ea;
 	struct relay_result *results = NULL, why;
 	struct msg_stream *ms = NULL;
 	struct relay_ctx ctx;
@@ -421,8 +382,8 @@ deliver(const struct config *cfg, const struct args *a,
 
 	memset(&env, 0, sizeof(env));
 	relay_result_init(&why);
-	n = a->nrcpt > 0 ? (size_t)a->nrcpt :
-	    a->from_env && getenv("RECIPIENT") != NULL ? 1 : 0;
+	envelope_args_of(&ea, a);
+	n = address_envelope_count(&ea);
 	if (n == 0) {
 		status = usage_error("no recipients given");
 		goto out;

@@ -371,6 +371,80 @@ test_address_fields_reset(void)
 	UNIT_ASSERT_STR_EQ(a.domain, "");
 }
 
+/* test_address_envelope_size - -s: a whole number, else unknown (-1) */
+static void
+test_address_envelope_size(void)
+{
+	static const struct {
+		const char *size;
+		long long want;
+	} cases[] = {
+		{ "1234", 1234 }, { "0", 0 }, { "", -1 }, { "12x", -1 },
+		{ "-5", -1 }, { "99999999999999999999", -1 }, { NULL, -1 },
+	};
+	char *rcpt[] = { "r@example.test" };
+	struct relay_result res[1], setup;
+	struct address a[1];
+	struct envelope_args ea;
+	struct envelope env;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&ea, 0, sizeof(ea));
+		ea.sender = "s@example.org";
+		ea.size = cases[i].size;
+		ea.rcpt = rcpt;
+		ea.nrcpt = 1;
+		memset(&env, 0, sizeof(env));
+		env.rcpt = a;
+		env.nrcpt = address_envelope_count(&ea);
+		UNIT_ASSERT_INT_EQ(env.nrcpt, 1);
+		relay_result_init(&res[0]);
+		relay_result_init(&setup);
+		UNIT_ASSERT_INT_EQ(address_envelope_build(&env, res, &ea,
+		    &setup), 0);
+		UNIT_ASSERT_INT_EQ(env.size, cases[i].want);
+	}
+}
+
+/* test_address_envelope_exim - -E: $SENDER and $RECIPIENT */
+static void
+test_address_envelope_exim(void)
+{
+	struct relay_result res[1], setup;
+	struct address a[1];
+	struct envelope_args ea;
+	struct envelope env;
+
+	memset(&ea, 0, sizeof(ea));
+	ea.from_env = true;
+	ea.env_sender = "s@example.org";
+	ea.env_recipient = "bad rcpt@example.test";
+	UNIT_ASSERT_INT_EQ(address_envelope_count(&ea), 1);
+	memset(&env, 0, sizeof(env));
+	env.rcpt = a;
+	env.nrcpt = 1;
+	relay_result_init(&res[0]);
+	relay_result_init(&setup);
+	UNIT_ASSERT_INT_EQ(address_envelope_build(&env, res, &ea, &setup), 0);
+	UNIT_ASSERT_STR_EQ(env.sender.addr, "s@example.org");
+	UNIT_ASSERT_STR_EQ(res[0].status, "5.1.3");
+	UNIT_ASSERT_STR_EQ(env.rcpt[0].addr, "bad rcpt@example.test");
+	/* -E with SENDER unset: a set-up error, not the null sender. */
+	ea.env_sender = NULL;
+	relay_result_init(&setup);
+	UNIT_ASSERT_INT_EQ(address_envelope_build(&env, res, &ea, &setup),
+	    -1);
+	UNIT_ASSERT_STR_EQ(setup.status, "4.3.5");
+	ea.env_sender = "";
+	UNIT_ASSERT_INT_EQ(address_envelope_build(&env, res, &ea, &setup), 0);
+	UNIT_ASSERT_INT_EQ(env.sender.is_null, true);
+	ea.from_env = false;
+	UNIT_ASSERT_INT_EQ(address_envelope_count(&ea), 0);
+	UNIT_ASSERT_INT_EQ(address_envelope_build(&env, res, &ea, &setup),
+	    -1);
+	UNIT_ASSERT_STR_EQ(setup.status, "4.3.5");
+}
 
 static const struct xtext_case {
 	const char *text;
@@ -563,6 +637,8 @@ static CU_TestInfo tests[] = {
 	{ "test_address_domain_max", test_address_domain_max },
 	{ "test_address_sanitised_display", test_address_sanitised_display },
 	{ "test_address_fields_reset", test_address_fields_reset },
+	{ "test_address_envelope_size", test_address_envelope_size },
+	{ "test_address_envelope_exim", test_address_envelope_exim },
 	{ "test_address_xtext", test_address_xtext },
 	{ "test_address_notify", test_address_notify },
 	{ "test_address_orcpt", test_address_orcpt },

@@ -395,6 +395,7 @@ test_dns_untrusted_replies(void)
 		{ "x.qmismatch.test", "is for another question" },
 		{ "garbage.test", "malformed reply" },
 		{ "badrdata.test", "malformed reply" },
+		{ "halfbad.test", "malformed A record" },
 	};
 	struct outcome o;
 	size_t i;

@@ -404,7 +404,7 @@ write_key(const char *path, const char *text, mode_t mode)
 static void
 test_route_header_key_file(void)
 {
-	char dir[] = "/tmp/test_route_header.XXXXXX", path[64];
+	char dir[] = "/tmp/test_route_header.XXXXXX", path[64], big[1200];
 	struct route_header_key k;
 	struct relay_result why;
 
@@ -440,6 +440,22 @@ test_route_header_key_file(void)
 	relay_result_init(&why);
 	UNIT_ASSERT_INT_EQ(route_header_key_load(&k, path, &why), -1);
 	UNIT_ASSERT_INT_EQ(strstr(why.text, "shorter") != NULL, 1);
+
+	/* Blanks that end the read buffer do not end a longer file. */
+	memset(big, 'k', 1020);
+	snprintf(big + 1020, sizeof(big) - 1020, "      more key\n");
+	write_key(path, big, 0600);
+	relay_result_init(&why);
+	UNIT_ASSERT_INT_EQ(route_header_key_load(&k, path, &why), -1);
+	UNIT_ASSERT_INT_EQ(strstr(why.text, "longer") != NULL, 1);
+	UNIT_ASSERT_INT_EQ(k.len, 0);
+	/* Trailing blanks past the buffer are still trailing blanks. */
+	memset(big, 'k', 1024);
+	memset(big + 1024, ' ', 100);
+	big[1124] = '\0';
+	write_key(path, big, 0600);
+	UNIT_ASSERT_INT_EQ(route_header_key_load(&k, path, &why), 0);
+	UNIT_ASSERT_INT_EQ(k.len, 1024);
 
 	unlink(path);
 	relay_result_init(&why);
