@@ -96,7 +96,15 @@ burst_sent() { [ "$(grep -c 'to=<bob@accept.test>.*status=sent (250 2.0.0 sent t
 check "2: all $N delivered through slimlmtp" mta_wait 60 burst_sent
 used=$(( $(connects) - before ))
 echo "# $N messages over $used connections to the next hop"
-check "2: far fewer connections than messages ($used for $N)" test "$used" -le $((N / 3))
+# Postfix runs several lmtp deliveries at once (its concurrency), each
+# with a slimrelay of its own; each slimrelay connects once and carries
+# the rest of its messages over that connection.
+most=$(sed -n 's/.*to=<bob@accept.test>.* conn_use=\([0-9]*\),.*/\1/p' "$RLOG" |
+    sort -n | tail -n 1)
+echo "# at most ${most:-1} messages over one of slimrelay's connections"
+check "2: far fewer connections than messages ($used for $N)" test "$used" -le $((N / 2))
+check "2: a connection carried several messages (conn_use=${most:-1})" \
+    test "${most:-1}" -ge 3
 check "2: Postfix reused its LMTP connection (conn_use=)" has_line "$PF_LOG" "postfix/slimlmtp" "conn_use="
 check "2: slimrelay reused its SMTP session (conn_use=)" has_line "$RLOG" "to=<bob@accept.test>" "conn_use="
 check "2: each reuse began with an RSET probe" \
