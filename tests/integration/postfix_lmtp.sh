@@ -5,7 +5,7 @@
 # 1. one message to three recipients: each gets its own result in
 #    Postfix's log (sent, deferred 4.4.1, bounced 5.1.1), the bounce
 #    names only the refused one, the deferred one waits in the queue;
-# 2. 20 messages queued while the transport is held, then released:
+# 2. 60 messages queued while the transport is held, then released:
 #    all delivered, over far fewer connections to the next hop than
 #    messages (counted at smtp-sink), Postfix's lmtp reusing its
 #    connection to slimrelay (conn_use=) and slimrelay its own;
@@ -18,7 +18,8 @@
 # answer the dot).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mtalib.sh"
-need postfix postconf postqueue postsuper smtp-sink swaks script pgrep
+need postfix postconf postqueue postsuper smtp-sink smtp-source swaks script \
+    pgrep
 mta_init postfix_lmtp
 
 SMTPD=2760
@@ -83,11 +84,15 @@ postconf -c "$PF_DIR/etc" -e "defer_transports = slimlmtp"
 postfix -c "$PF_DIR/etc" reload >/dev/null 2>&1
 sleep 1
 before=$(connects)
-N=20
-for i in $(seq 1 $N); do
-	printf 'Subject: burst %s\n\nmessage %s\n' "$i" "$i" >"$T/b$i"
-	postfix_send a@sender.test "bob@accept.test" "$T/b$i"
-done
+# Postfix runs up to 20 deliveries at once (qmgr starts at 5 and raises
+# the limit while they succeed), and one that finds no idle connection
+# in its connection cache gets a new slimrelay process with a session of
+# its own: 20 messages took 3 to 7 connections, depending on the load.
+# spawn's maxproc = 20 bounds them, so 60 must take at most N / 3.
+N=60
+smtp-source -d -m $N -l 200 -S burst -f a@sender.test -t bob@accept.test \
+    "127.0.0.1:$SMTPD" >"$T/source.out" 2>&1 ||
+    fatal "smtp-source submits $N messages: $(tail -n 2 "$T/source.out")"
 postconf -c "$PF_DIR/etc" -e "defer_transports ="
 postfix -c "$PF_DIR/etc" reload >/dev/null 2>&1
 sleep 1
@@ -96,13 +101,12 @@ burst_sent() { [ "$(grep -c 'to=<bob@accept.test>.*status=sent (250 2.0.0 sent t
 check "2: all $N delivered through slimlmtp" mta_wait 60 burst_sent
 used=$(( $(connects) - before ))
 echo "# $N messages over $used connections to the next hop"
-# Postfix runs several lmtp deliveries at once (its concurrency), each
-# with a slimrelay of its own; each slimrelay connects once and carries
-# the rest of its messages over that connection.
+# Each slimrelay connects once and carries the rest of its messages
+# over that connection.
 most=$(sed -n 's/.*to=<bob@accept.test>.* conn_use=\([0-9]*\),.*/\1/p' "$RLOG" |
     sort -n | tail -n 1)
 echo "# at most ${most:-1} messages over one of slimrelay's connections"
-check "2: far fewer connections than messages ($used for $N)" test "$used" -le $((N / 2))
+check "2: far fewer connections than messages ($used for $N)" test "$used" -le $((N / 3))
 check "2: a connection carried several messages (conn_use=${most:-1})" \
     test "${most:-1}" -ge 3
 check "2: Postfix reused its LMTP connection (conn_use=)" has_line "$PF_LOG" "postfix/slimlmtp" "conn_use="
