@@ -558,12 +558,13 @@ TLS_KINDS="pipe-tls lmtp-tls"
 [ "$TLS_COUNT" -gt 0 ] || TLS_KINDS=
 # A warm-up drain of every kind starts Postfix's daemons and fills
 # slimrelay's TLS session cache; it is not counted.
+echo "lmtp.sh: Postfix $(postconf -d -h mail_version), 1 KiB messages," \
+    "$ROUNDS rounds"
+[ -z "$VERBOSE" ] || echo "warm-up (not counted)"
 for k in $PLAIN_KINDS $TLS_KINDS; do
 	drain "$k" 10
 done
 : >"$T/times"
-echo "lmtp.sh: Postfix $(postconf -d -h mail_version), 1 KiB messages," \
-    "$ROUNDS rounds"
 for ((r = 0; r < ROUNDS; r++)); do
 	[ -z "$VERBOSE" ] || echo "round $((r + 1))"
 	if ((r % 2 == 0)); then
