@@ -317,9 +317,11 @@ done
 
 	# ---- postfix-example/main.cf ----
 	EOF
-	subst "$EXAMPLES/main.cf"
+	# Without their default_transport and relay_transport (both set
+	# them; transport_maps choose the kind here).
+	subst "$EXAMPLES/main.cf" | sed '/^default_transport = /d; /^relay_transport = /d'
 	echo "# ---- postfix-example/main-lmtp.cf ----"
-	subst "$EXAMPLES/main-lmtp.cf"
+	subst "$EXAMPLES/main-lmtp.cf" | sed '/^default_transport = /d; /^relay_transport = /d'
 } >"$PF/etc/main.cf"
 {
 	echo "127.0.0.1:$FRONT inet n - n - - smtpd"
