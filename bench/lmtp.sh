@@ -179,15 +179,10 @@ if [ -n "$CG_BASE" ]; then
 		fi
 	done
 fi
-# incg GROUP COMMAND... - run COMMAND in the cgroup GROUP (if any)
-incg() {
-	local g=$1
-	shift
-	(
-		[ -z "$CG_BASE" ] ||
-		    echo "$BASHPID" >"$CG_BASE/${T##*/}-$g/cgroup.procs"
-		exec "$@"
-	)
+# enter_cg GROUP - move this (sub)shell into the cgroup GROUP (if any)
+enter_cg() {
+	[ -z "$CG_BASE" ] ||
+	    echo "$BASHPID" >"$CG_BASE/${T##*/}-$1/cgroup.procs"
 }
 # cpu_us GROUP - CPU microseconds used in GROUP so far (0 without cgroups)
 cpu_us() {
@@ -291,7 +286,7 @@ subst() {
 # start DIR GROUP PORT - start the instance of DIR in cgroup GROUP, wait
 #	for its smtpd on PORT
 start() {
-	incg "$2" postfix -c "$1/etc" start >"$1/start.out" 2>&1 ||
+	(enter_cg "$2" && exec postfix -c "$1/etc" start) >"$1/start.out" 2>&1 ||
 	    die "postfix -c $1/etc start: $(cat "$1/start.out")"
 	for _ in $(seq 1 100); do
 		(exec 3<>"/dev/tcp/127.0.0.1/$3") 2>/dev/null && return 0
@@ -339,7 +334,9 @@ b.tls.bench	slimrelay:[127.0.0.1]:$RXPORT
 c.tls.bench	slimlmtp:unix:private/slimrelay-lmtp
 EOF
 
-incg sink smtp-sink -u nobody "127.0.0.1:$SINK" 256 >"$T/sink.out" 2>&1 &
+# (a subshell that execs: $! is smtp-sink itself)
+(enter_cg sink && exec smtp-sink -u nobody "127.0.0.1:$SINK" 256) \
+    >"$T/sink.out" 2>&1 &
 SINK_PID=$!
 
 if [ "$TLS_COUNT" -gt 0 ]; then
