@@ -115,6 +115,7 @@
 #include <strings.h>
 
 #include "address.h"
+#include "printable.h"
 
 #define SHOW_MAX	100	/* input bytes shown in an error */
 #define LABEL_MAX	63	/* RFC 1035 section 2.3.4 */
@@ -124,7 +125,6 @@ static int check_local(const char *, size_t, bool *, char *, size_t);
 static int check_quoted(const char *, size_t, size_t *, bool *, char *,
 	    size_t);
 static int check_literal(const char *, size_t, char *, size_t);
-static size_t utf8_len(const unsigned char *, size_t);
 static void show(char *, size_t, const char *);
 static void show_char(char *, size_t, const char *, int);
 static void sanitize_copy(char *, size_t, const char *);
@@ -303,7 +303,7 @@ check_local(const char *s, size_t len, bool *utf8, char *reason,
 			snprintf(reason, rlen, "unquoted space in local part");
 			return -1;
 		} else if (c >= 0x80) {
-			if ((k = utf8_len((const unsigned char *)s + i,
+			if ((k = printable_utf8_len((const unsigned char *)s + i,
 			    len - i)) == 0) {
 				snprintf(reason, rlen,
 				    "invalid UTF-8 in local part");
@@ -347,7 +347,7 @@ check_quoted(const char *s, size_t len, size_t *qlen, bool *utf8,
 			}
 			k = 2;
 		} else if (c >= 0x80) {
-			if ((k = utf8_len((const unsigned char *)s + i,
+			if ((k = printable_utf8_len((const unsigned char *)s + i,
 			    len - i)) == 0) {
 				snprintf(reason, rlen,
 				    "invalid UTF-8 in local part");
@@ -416,7 +416,7 @@ address_check_domain(const char *d, size_t len, bool allow_utf8,
 				    "non-ASCII character in domain");
 				return -1;
 			}
-			if ((k = utf8_len((const unsigned char *)d + i,
+			if ((k = printable_utf8_len((const unsigned char *)d + i,
 			    len - i)) == 0) {
 				snprintf(reason, rlen,
 				    "invalid UTF-8 in domain");
@@ -469,42 +469,6 @@ check_literal(const char *d, size_t len, char *reason, size_t rlen)
 	return 0;
 }
 
-/*
- * utf8_len - length of the valid UTF-8 sequence at s (2 to 4 bytes),
- * or 0: no overlong forms, no surrogates, nothing above U+10FFFF
- * (RFC 3629 section 4).
- */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t len, i;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return len;
-}
-
 /* show - the input for an error text: printable, cut at SHOW_MAX */
 static void
 show(char *buf, size_t size, const char *text)
@@ -519,7 +483,7 @@ show(char *buf, size_t size, const char *text)
 	}
 	while (i < len && i < SHOW_MAX && o + 8 < size) {
 		k = 1;
-		if (s[i] >= 0x80 && (k = utf8_len(s + i, len - i)) > 0) {
+		if (s[i] >= 0x80 && (k = printable_utf8_len(s + i, len - i)) > 0) {
 			memcpy(buf + o, s + i, k);
 			o += k;
 		} else {
@@ -649,7 +613,7 @@ address_xtext_valid(const char *text, size_t len, bool allow_utf8)
 				return false;
 			k = 3;
 		} else if (s[i] >= 0x80) {
-			if (!allow_utf8 || (k = utf8_len(s + i, len - i)) == 0)
+			if (!allow_utf8 || (k = printable_utf8_len(s + i, len - i)) == 0)
 				return false;
 		} else if (s[i] < '!' || s[i] > '~' || s[i] == '=')
 			return false;

@@ -5,6 +5,7 @@
  *	#include "printable.h"
  *
  *	char *printable_fix(char *s);
+ *	size_t printable_utf8_len(const unsigned char *s, size_t n);
  * DESCRIPTION
  *	Status lines and log lines carry bytes from outside: configuration
  *	files, SMTP peers, local delivery agents, DNS. printable_fix()
@@ -36,8 +37,8 @@
  *	buffer's end) ends in '?' like any other invalid sequence, so the
  *	result is always valid UTF-8.
  *
- *	XXX address.c has its own copy of the UTF-8 check (utf8_len());
- *	it could use one exported from here.
+ *	printable_utf8_len() is the one test of a valid UTF-8 character,
+ *	for address.c as well.
  *
  *	relay_result_set() and the log sink apply it to everything they
  *	take in, so each caller need not.
@@ -51,7 +52,6 @@
 
 #include "printable.h"
 
-static size_t utf8_len(const unsigned char *);
 static bool is_display_control(const unsigned char *, size_t);
 
 /* printable_fix - one line of printable text, in place */
@@ -69,7 +69,7 @@ printable_fix(char *s)
 		} else if (*r == '\r' || *r == '\n' || *r == '\t') {
 			*w++ = ' ';
 			r++;
-		} else if (*r >= 0x80 && (k = utf8_len(r)) > 0) {
+		} else if (*r >= 0x80 && (k = printable_utf8_len(r, 4)) > 0) {
 			if (is_display_control(r, k)) {
 				*w++ = '?';
 				r += k;
@@ -87,13 +87,13 @@ printable_fix(char *s)
 }
 
 /*
- * utf8_len - length of the valid UTF-8 character at s (2 to 4 bytes),
- * or 0: no overlong forms, no surrogates, nothing above U+10FFFF (RFC
- * 3629 section 4). The terminating NUL is never a continuation byte, so
- * nothing past it is read.
+ * printable_utf8_len - length of the valid UTF-8 character at s (2 to 4
+ * bytes, of the n there are), or 0: no overlong forms, no surrogates,
+ * nothing above U+10FFFF (RFC 3629 section 4). A NUL is never a
+ * continuation byte, so nothing past one is read.
  */
-static size_t
-utf8_len(const unsigned char *s)
+size_t
+printable_utf8_len(const unsigned char *s, size_t n)
 {
 	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
 	size_t len, i;
@@ -114,7 +114,7 @@ utf8_len(const unsigned char *s)
 			hi = 0x8f;
 	} else
 		return 0;
-	if (s[1] < lo || s[1] > hi)
+	if (n < len || s[1] < lo || s[1] > hi)
 		return 0;
 	for (i = 2; i < len; i++)
 		if (s[i] < 0x80 || s[i] > 0xbf)

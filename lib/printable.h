@@ -5,6 +5,9 @@
 #ifndef SLIMRELAY_PRINTABLE_H
 #define SLIMRELAY_PRINTABLE_H
 
+#include <stddef.h>
+
 char	*printable_fix(char *s);
+size_t	printable_utf8_len(const unsigned char *s, size_t n);
 
 #endif
