@@ -315,4 +315,20 @@ check "milter: argument to a flag named" milter_error \
 check "milter: stray argument named" milter_error \
     'unexpected argument "stray"' -t stray
 
+# --lmtp: standard output is the LMTP stream, so a set-up error is a
+# 421 greeting (the MTA defers), and standard error goes nowhere.
+"$SLIMRELAY" --lmtp -c "$T/nonexistent.conf" >"$T/lmtp.out" 2>"$T/lmtp.err" </dev/null
+RC=$?
+OUT=$(cat "$T/lmtp.out")
+check "--lmtp, bad configuration: exit 75" eq "$RC" 75
+check "--lmtp, bad configuration: a 421 greeting" starts "$OUT" "421 4.3.5 slimrelay configuration error: "
+check "--lmtp, bad configuration: one line, CRLF" eq \
+    "$(wc -l <"$T/lmtp.out") $(tail -c 2 "$T/lmtp.out" | od -An -tx1 | tr -d ' ')" "1 0d0a"
+check "--lmtp: nothing on standard error" eq "$(cat "$T/lmtp.err")" ""
+OUT=$("$SLIMRELAY" --lmtp -o log=stderr -o state_directory="$STATE" </dev/null 2>&1)
+check "--lmtp with log = stderr: refused with a 421" starts "$OUT" "421 4.3.5 slimrelay configuration error: log = stderr cannot be used with --lmtp"
+OUT=$(printf 'LHLO x\r\nQUIT\r\n' | "$SLIMRELAY" --lmtp -o log="$LOG" -o state_directory="$STATE" -o ehlo_name=relay.example.org 2>&1)
+check "--lmtp: a session on standard input and output" eq "$(printf '%s' "$OUT" | head -n 1)" "$(printf '220 relay.example.org LMTP slimrelay\r')"
+check "--lmtp: QUIT answered" has "$OUT" "221 2.0.0"
+
 finish
