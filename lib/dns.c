@@ -821,6 +821,16 @@ rr_ttl(const ldns_rr *rr)
 	return ttl > 0x7fffffffU ? 0 : ttl;
 }
 
+/* rr_is - rr is a class IN record of type owned by owner */
+static bool
+rr_is(const ldns_rr *rr, const ldns_rdf *owner, ldns_rr_type type)
+{
+	return rr != NULL && ldns_rr_get_type(rr) == type &&
+	    ldns_rr_get_class(rr) == LDNS_RR_CLASS_IN &&
+	    ldns_rr_owner(rr) != NULL &&
+	    ldns_dname_compare(ldns_rr_owner(rr), owner) == 0;
+}
+
 /* find_rr - the first class IN record of type in list owned by owner */
 static const ldns_rr *
 find_rr(const ldns_rr_list *list, const ldns_rdf *owner, ldns_rr_type type)
@@ -830,10 +840,7 @@ find_rr(const ldns_rr_list *list, const ldns_rdf *owner, ldns_rr_type type)
 
 	for (i = 0; i < ldns_rr_list_rr_count(list); i++) {
 		rr = ldns_rr_list_rr(list, i);
-		if (rr != NULL && ldns_rr_get_type(rr) == type &&
-		    ldns_rr_get_class(rr) == LDNS_RR_CLASS_IN &&
-		    ldns_rr_owner(rr) != NULL &&
-		    ldns_dname_compare(ldns_rr_owner(rr), owner) == 0)
+		if (rr_is(rr, owner, type))
 			return rr;
 	}
 	return NULL;
@@ -1099,10 +1106,7 @@ extract(struct dns *d, const char *name, int af, const ldns_pkt *ans,
 		d->target[0] = '\0';
 	for (i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
 		rr = ldns_rr_list_rr(rrs, i);
-		if (rr == NULL || ldns_rr_get_type(rr) != type ||
-		    ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
-		    ldns_rr_owner(rr) == NULL ||
-		    ldns_dname_compare(ldns_rr_owner(rr), cur) != 0)
+		if (!rr_is(rr, cur, type))
 			continue;
 		rdf = ldns_rr_rdf(rr, 0);
 		if (ldns_rr_rd_count(rr) != 1 || rdf == NULL ||
@@ -1375,10 +1379,7 @@ extract_mx(struct dns *d, const char *name, const ldns_pkt *ans,
 	set->ttl = chain_ttl;
 	for (i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
 		rr = ldns_rr_list_rr(rrs, i);
-		if (rr == NULL || ldns_rr_get_type(rr) != LDNS_RR_TYPE_MX ||
-		    ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
-		    ldns_rr_owner(rr) == NULL ||
-		    ldns_dname_compare(ldns_rr_owner(rr), cur) != 0)
+		if (!rr_is(rr, cur, LDNS_RR_TYPE_MX))
 			continue;
 		pref = ldns_rr_rdf(rr, 0);
 		exchange = ldns_rr_rdf(rr, 1);
@@ -1773,10 +1774,7 @@ extract_tlsa(struct dns *d, const char *name, const ldns_pkt *ans,
 	set->ttl = chain_ttl;
 	for (i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
 		rr = ldns_rr_list_rr(rrs, i);
-		if (rr == NULL || ldns_rr_get_type(rr) != LDNS_RR_TYPE_TLSA ||
-		    ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
-		    ldns_rr_owner(rr) == NULL ||
-		    ldns_dname_compare(ldns_rr_owner(rr), cur) != 0)
+		if (!rr_is(rr, cur, LDNS_RR_TYPE_TLSA))
 			continue;
 		ttl = rr_ttl(rr);
 		if (ttl < set->ttl)

@@ -209,6 +209,7 @@ static uint64_t fnv1a(const char *, size_t);
 static int dnssec_word(const char *);
 static const char *pref_name(enum config_addr_pref);
 static void put(struct out *, const char *, ...) PRINTFLIKE(2, 3);
+static size_t seal(struct out *, const char *);
 static bool next_line(struct cursor *, char *, size_t);
 static size_t split(char *, char **, size_t);
 static bool parse_num(const char *, uint64_t, uint64_t *);
@@ -395,11 +396,20 @@ mx_cache_format(char *buf, size_t len, const char *domain,
 	} else {
 		put(&o, "fail %s %s\n", why->status, why->text);
 	}
-	if (o.is_full)
+	return seal(&o, buf);
+}
+
+/*
+ * seal - end a cache file's text in buf with its checksum line; its
+ * length, or 0 when it did not fit
+ */
+static size_t
+seal(struct out *o, const char *buf)
+{
+	if (o->is_full)
 		return 0;
-	put(&o, "checksum %016llx\n",
-	    (unsigned long long)fnv1a(buf, o.used));
-	return o.is_full ? 0 : o.used;
+	put(o, "checksum %016llx\n", (unsigned long long)fnv1a(buf, o->used));
+	return o->is_full ? 0 : o->used;
 }
 
 /* next_line - the next line, without its newline; false at the end */
@@ -1007,11 +1017,7 @@ mx_cache_tlsa_format(char *buf, size_t len, const char *owner,
 			put(&o, "%02x", set->rr[i].data[k]);
 		put(&o, "\n");
 	}
-	if (o.is_full)
-		return 0;
-	put(&o, "checksum %016llx\n",
-	    (unsigned long long)fnv1a(buf, o.used));
-	return o.is_full ? 0 : o.used;
+	return seal(&o, buf);
 }
 
 /* parse_hex - lower-case hex digits into at most max bytes */
