@@ -14,9 +14,15 @@ deliver() {
 	shift
 	RELAY_INPUT="$T/in.$name" relay -q Q$name -n "[127.0.0.1]:$P" "$@"
 	n=$((n + 1))
+	LAST=$name
 }
-# newest dump file of the sink
-last_dump() { ls -t "$T/sink-$P"/* | head -1; }
+# the sink's dump of the last message: the one with its Subject (the
+# newest file by mtime is not safe: two dumps can share a time stamp)
+last_dump() {
+	local subj
+	subj=$(grep -m 1 '^Subject: ' "$T/in.$LAST" | tr -d '\r')
+	grep -l -x -F -- "$subj" "$T/sink-$P"/* | head -n 1
+}
 
 # 1. A plain message: exit 0, the reply on stdout, one record logged.
 printf 'Subject: plain\n\nHello.\n' >"$T/in.plain"
@@ -92,6 +98,7 @@ big="$T/in.big"
 } >"$big"
 RELAY_INPUT="$big" relay -q Qbig -n "[127.0.0.1]:$P" -f a@example.org -- b@example.com
 n=$((n + 1))
+LAST=big
 check "100 MiB: exit 0" eq "$RC" 0
 check "100 MiB: same bytes" eq "$(sink_body "$(last_dump)" | md5sum)" "$(md5sum <"$big")"
 rm -f "$big" "$(last_dump)"
