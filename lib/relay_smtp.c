@@ -357,13 +357,14 @@ session_key(char *buf, size_t size, const struct smtp_options *opt,
 
 #define S(p) ((p) != NULL ? (p) : "")
 	n = snprintf(buf, size, "%s[%s]:%u src=%s ehlo=%s tls=%s%s "
-	    "verify=%s ca=%s:%s fp=%s tlsa=%08x auth=%s:%s:%d", host, a->text,
+	    "verify=%s ca=%s:%s fp=%s tlsa=%08x auth=%s:%s:%d%s", host, a->text,
 	    port, src_text, S(opt->ehlo_name),
 	    config_tls_level_name(t->level), t->wrappermode ? "+wrapper" : "",
 	    S(t->verify_name), S(t->ca_file), S(t->ca_path),
 	    S(t->fingerprints), tlsa_digest(t->tlsa),
 	    opt->auth != NULL ? opt->auth->user : "",
-	    S(opt->auth_mechanism), opt->auth_allow_plaintext);
+	    S(opt->auth_mechanism), opt->auth_allow_plaintext,
+	    opt->is_lmtp ? " lmtp" : "");
 #undef S
 	return n > 0 && (size_t)n < size ? buf : NULL;
 }
@@ -446,7 +447,7 @@ try_address(struct loop *lp, const struct smtp_options *base,
 		opt.tls.verify_name = base->tls.verify_name;
 	key = session_key(keybuf, sizeof(keybuf), &opt, host, a,
 	    lp->cfg->source_address);
-	if ((cl = session_cache_get(lp->sessions, key, &opt.deadline,
+	if ((cl = session_cache_get(lp->sessions, key, &opt, &opt.deadline,
 	    &slot)) == NULL) {
 		/* A new connection: its pool_size slot first (pool.c). */
 		if (take_slot(lp, &slot, why) != 0) {

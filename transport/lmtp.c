@@ -129,7 +129,8 @@ deliver(void *arg, const struct envelope *env, struct msg_stream *ms,
 
 /* lmtp_mode - serve LMTP on stdin/stdout until the client is done */
 int
-lmtp_mode(const struct config *cfg, const char *nexthop)
+lmtp_mode(const struct config *cfg, const char *nexthop,
+    const struct keeper_client_options *kopt)
 {
 	struct session_cache_options so;
 	struct lmtp_server_options lo;
@@ -149,6 +150,9 @@ lmtp_mode(const struct config *cfg, const char *nexthop)
 	so.idle_timeout_ms = cfg->connection_idle_timeout_ms;
 	so.reuse_time_limit_ms = cfg->connection_reuse_time_limit_ms;
 	so.reuse_count_limit = cfg->connection_reuse_count_limit;
+	/* Under the keeper too: what is idle at the end goes to it. */
+	so.keeper = kopt;
+	so.pump_extra_ms = cfg->deadline_ms;
 	svc.ctx.sessions = session_cache_new(&so);
 
 	if (cfg->ehlo_name[0] != '\0')

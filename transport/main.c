@@ -45,10 +45,12 @@
 #include "cmdline.h"
 #include "config.h"
 #include "config_check.h"
+#include "keeper.h"
 #include "log.h"
 #include "msg_stream.h"
 #include "nexthop.h"
 #include "relay.h"
+#include "session_cache.h"
 #include "result.h"
 #include "lmtp.h"
 #include "stdfd.h"
@@ -57,6 +59,9 @@
 #define DEFAULT_CONFIG	PKGSYSCONFDIR "/slimrelay.conf"
 #define OPT_ROUTE	256	/* --route: long only, never a short option */
 #define OPT_LMTP	257	/* --lmtp: long only */
+#define OPT_KEEPER	258	/* --keeper: started by slimrelay itself */
+#define KEEPER_LOCK_FD	3	/* what keeper_start() hands the keeper */
+#define KEEPER_LISTEN_FD 4
 
 /*
  * LMTP mode: standard output is the protocol, so a set-up error is a
@@ -70,6 +75,7 @@ struct args {
 	bool	check_only;
 	bool	route_only;
 	bool	lmtp;
+	bool	keeper;
 	bool	verbose;
 	bool	skip_from;
 	bool	from_env;
@@ -168,6 +174,7 @@ parse_args(int argc, char **argv, struct args *a)
 		{ "version", no_argument, NULL, 'V' },
 		{ "route", no_argument, NULL, OPT_ROUTE },
 		{ "lmtp", no_argument, NULL, OPT_LMTP },
+		{ "keeper", no_argument, NULL, OPT_KEEPER },
 		{ NULL, 0, NULL, 0 },
 	};
 	char problem[CMDLINE_PROBLEM_MAX];
@@ -200,6 +207,9 @@ parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_LMTP:
 			a->lmtp = true;
+			break;
+		case OPT_KEEPER:
+			a->keeper = true;
 			break;
 		case OPT_ROUTE:
 			a->route_only = true;
@@ -366,9 +376,90 @@ explain(const struct config *cfg, const struct args *a)
 	return ret;
 }
 
+/*
+ * The keeper of idle sessions (keeper.c), as runs find and start it: the
+ * same program with the same configuration file and -o settings.
+ */
+static char *keeper_argv[KEEPER_ARGV_MAX];
+static struct keeper_client_options keeper_opt;
+
+/* keeper_setup - the keeper's options; NULL when there is none to use */
+static const struct keeper_client_options *
+keeper_setup(const struct config *cfg, const struct args *a,
+    char *argv0)
+{
+	int n = 0, i;
+
+	if (!cfg->connection_keeper || cfg->state_directory[0] == '\0' ||
+	    a->noverride * 2 + 6 > KEEPER_ARGV_MAX)
+		return NULL;
+	keeper_argv[n++] = argv0;
+	keeper_argv[n++] = (char *)"--keeper";
+	if (a->config_given) {
+		keeper_argv[n++] = (char *)"-c";
+		keeper_argv[n++] = (char *)a->config_path;
+	}
+	for (i = 0; i < a->noverride; i++) {
+		keeper_argv[n++] = (char *)"-o";
+		keeper_argv[n++] = a->overrides[i];
+	}
+	keeper_argv[n] = NULL;
+	keeper_opt.state_dir = cfg->state_directory;
+	/* This very program, even when its file was replaced meanwhile. */
+	keeper_opt.program = "/proc/self/exe";
+	keeper_opt.argv = keeper_argv;
+	keeper_opt.timeout_ms = KEEPER_TIMEOUT_MS;
+	return &keeper_opt;
+}
+
+/*
+ * keeper_mode - --keeper: only as keeper_start() runs it, with the lock
+ * and the listening socket as descriptors 3 and 4
+ */
+static int
+keeper_mode(const struct config *cfg)
+{
+	struct stat st;
+	int type = 0, listening = 0;
+	socklen_t len = sizeof(type), llen = sizeof(listening);
+
+	if (fstat(KEEPER_LOCK_FD, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    getsockopt(KEEPER_LISTEN_FD, SOL_SOCKET, SO_TYPE, &type,
+	    &len) != 0 || type != SOCK_SEQPACKET ||
+	    getsockopt(KEEPER_LISTEN_FD, SOL_SOCKET, SO_ACCEPTCONN,
+	    &listening, &llen) != 0 || !listening) {
+		log_err("keeper: --keeper is for slimrelay itself to start "
+		    "(it needs its lock and socket as descriptors 3 and 4)");
+		return EX_USAGE;
+	}
+	return keeper_main(cfg, KEEPER_LOCK_FD, KEEPER_LISTEN_FD) == 0 ?
+	    EX_OK : EX_SOFTWARE;
+}
+
+/* sessions_new - pipe mode's session cache: the keeper's, or none */
+static struct session_cache *
+sessions_new(const struct config *cfg,
+    const struct keeper_client_options *kopt)
+{
+	struct session_cache_options so;
+
+	if (kopt == NULL)
+		return NULL;
+	memset(&so, 0, sizeof(so));
+	so.max_idle = 0;		/* one message: all go to the keeper */
+	so.max_per_key = cfg->pool_size;
+	so.idle_timeout_ms = cfg->connection_idle_timeout_ms;
+	so.reuse_time_limit_ms = cfg->connection_reuse_time_limit_ms;
+	so.reuse_count_limit = cfg->connection_reuse_count_limit;
+	so.keeper = kopt;
+	so.pump_extra_ms = cfg->deadline_ms;
+	return session_cache_new(&so);
+}
+
 /* deliver - the envelope, the message, the deliveries: the exit status */
 static int
 deliver(const struct config *cfg, const struct args *a,
+    const struct keeper_client_options *kopt,
     const struct deadline *deadline)
 {
 	struct envelope env;
@@ -417,6 +508,7 @@ deliver(const struct config *cfg, const struct args *a,
 		goto out;
 	}
 	relay_ctx_init(&ctx, cfg);
+	ctx.sessions = sessions_new(cfg, kopt);
 	relay_job_init(&job, a->nexthop, &env, ms, results, deadline);
 	if (relay_job_run(&ctx, &job, &why) != 0) {
 		log_warn("%s", why.text);
@@ -425,6 +517,7 @@ deliver(const struct config *cfg, const struct args *a,
 		status = finish(decide(results, n));
 	}
 	relay_job_fini(&job);
+	session_cache_free(ctx.sessions);
 	relay_ctx_fini(&ctx);
 out:
 	msg_stream_free(ms);
@@ -440,6 +533,8 @@ main(int argc, char **argv)
 	struct args a;
 	struct relay_result why;
 	struct deadline deadline;
+	const struct keeper_client_options *kopt;
+	char ident[CONFIG_STR_MAX + 16];
 	int status;
 
 	/*
@@ -480,8 +575,13 @@ main(int argc, char **argv)
 		status = setup_error(&why);
 		goto out;
 	}
-	free(a.overrides);
-	a.overrides = NULL;
+	kopt = keeper_setup(&cfg, &a, argv[0]);
+	if (a.keeper && (a.lmtp || a.route_only || a.nrcpt > 0 ||
+	    a.from_env)) {
+		status = usage_error("bad command line: --keeper takes no "
+		    "other mode, recipients or -E");
+		goto out;
+	}
 	if (a.lmtp && (a.route_only || a.nrcpt > 0 || a.from_env)) {
 		status = usage_error("bad command line: --lmtp takes no "
 		    "recipients, -E or --route");
@@ -493,19 +593,25 @@ main(int argc, char **argv)
 		status = setup_error(&why);
 		goto out;
 	}
-	if (log_open(a.route_only ? "stderr" : cfg.log, cfg.syslog_name,
+	if (a.keeper)
+		snprintf(ident, sizeof(ident), "%s/keeper", cfg.syslog_name);
+	else
+		snprintf(ident, sizeof(ident), "%s", cfg.syslog_name);
+	if (log_open(a.route_only ? "stderr" : cfg.log, ident,
 	    cfg.syslog_facility, a.verbose, &why) != 0) {
 		status = setup_error(&why);
 		goto out;
 	}
 	log_set_host(cfg.ehlo_name);
 	deadline_in_ms(&deadline, cfg.deadline_ms);
-	if (a.route_only)
+	if (a.keeper)
+		status = keeper_mode(&cfg);
+	else if (a.route_only)
 		status = explain(&cfg, &a);
 	else if (a.lmtp)
-		status = lmtp_mode(&cfg, a.nexthop);
+		status = lmtp_mode(&cfg, a.nexthop, kopt);
 	else
-		status = deliver(&cfg, &a, &deadline);
+		status = deliver(&cfg, &a, kopt, &deadline);
 out:
 	free(a.overrides);
 	config_fini(&cfg);
