@@ -127,8 +127,8 @@ reply(int s, const char *word, const char *rest, const int *fds, int nfd)
 static void
 do_get(struct keeper *k, int s, const struct keeper_request *req)
 {
-	char rest[3 * KEEPER_KEY_MAX + KEEPER_PROPS_MAX + 2];
-	size_t i, kl;
+	char ekey[3 * KEEPER_KEY_MAX], rest[sizeof(ekey) + KEEPER_PROPS_MAX + 2];
+	size_t i;
 	int fds[2];
 	struct entry *e;
 
@@ -136,11 +136,9 @@ do_get(struct keeper *k, int s, const struct keeper_request *req)
 		e = k->e[i];
 		if (strcmp(e->key, req->key) != 0)
 			continue;
-		kl = keeper_encode(e->key, rest, sizeof(rest) / 2);
-		if (kl == 0)
+		if (keeper_encode(e->key, ekey, sizeof(ekey)) == 0)
 			break;
-		rest[kl] = ' ';
-		snprintf(rest + kl + 1, sizeof(rest) - kl - 1, "%s", e->props);
+		snprintf(rest, sizeof(rest), "%s %s", ekey, e->props);
 		fds[0] = e->fd;
 		fds[1] = e->slot_fd;
 		if (reply(s, "FD", rest, fds, e->slot_fd >= 0 ? 2 : 1) != 0)
@@ -262,6 +260,8 @@ keeper_main(const struct config *cfg, int lock_fd, int listen_fd)
 	struct pollfd *p;
 	struct rlimit rl;
 	struct sigaction sa;
+	struct timespec ts;
+	sigset_t stop, waiting;
 	char dir[1100], path[1100], lock[1100];
 	long now, wait, idle_ms = cfg->keeper_idle_ms;
 	size_t i;
@@ -286,6 +286,13 @@ keeper_main(const struct config *cfg, int lock_fd, int listen_fd)
 	sigemptyset(&sa.sa_mask);
 	(void)sigaction(SIGTERM, &sa, NULL);
 	(void)sigaction(SIGINT, &sa, NULL);
+	/* Delivered only inside ppoll(): never lost between test and wait. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	(void)sigprocmask(SIG_BLOCK, &stop, &waiting);
+	sigdelset(&waiting, SIGTERM);
+	sigdelset(&waiting, SIGINT);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	(void)fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
@@ -313,7 +320,11 @@ keeper_main(const struct config *cfg, int lock_fd, int listen_fd)
 			p[1 + i].events = POLLIN;
 			p[1 + i].revents = 0;
 		}
-		n = poll(p, k.n + 1, wait > 60000 ? 60000 : (int)wait);
+		if (wait > 60000)
+			wait = 60000;
+		ts.tv_sec = wait / 1000;
+		ts.tv_nsec = wait % 1000 * 1000000L;
+		n = ppoll(p, k.n + 1, &ts, &waiting);
 		if (n < 0 && errno != EINTR) {
 			log_err("keeper: poll: %s", strerror(errno));
 			break;

@@ -248,6 +248,7 @@ become_keeper(const struct keeper_client_options *opt, int lockfd,
 	    dup2(lockfd, 3) != 3 || dup2(lsock, 4) != 4)
 		_exit(1);
 	close_from(5);
+	(void)!chdir("/");
 	for (sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			(void)signal(sig, SIG_DFL);

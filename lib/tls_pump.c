@@ -106,6 +106,7 @@ detach(int keep_a, int keep_b)
 			(void)close(null);
 	}
 	close_all_but(keep_a, keep_b);
+	(void)!chdir("/");
 	for (sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			(void)signal(sig, SIG_DFL);

@@ -534,7 +534,6 @@ main(int argc, char **argv)
 	struct relay_result why;
 	struct deadline deadline;
 	const struct keeper_client_options *kopt;
-	char ident[CONFIG_STR_MAX + 16];
 	int status;
 
 	/*
@@ -593,11 +592,7 @@ main(int argc, char **argv)
 		status = setup_error(&why);
 		goto out;
 	}
-	if (a.keeper)
-		snprintf(ident, sizeof(ident), "%s/keeper", cfg.syslog_name);
-	else
-		snprintf(ident, sizeof(ident), "%s", cfg.syslog_name);
-	if (log_open(a.route_only ? "stderr" : cfg.log, ident,
+	if (log_open(a.route_only ? "stderr" : cfg.log, cfg.syslog_name,
 	    cfg.syslog_facility, a.verbose, &why) != 0) {
 		status = setup_error(&why);
 		goto out;

@@ -47,8 +47,23 @@ LOG="$T/slimrelay.log"
 STATE="$T/state"
 mkdir -p "$STATE"
 
+# stop_keepers: SIGTERM to the keepers (slimrelay(8), CONNECTION REUSE)
+# that runs started in state directories under $T: their process ids
+# are in keeper/k1.lock, and only a process whose command line says
+# --keeper is signalled.
+stop_keepers() {
+	local f p
+	for f in $(find "$T" -path '*/keeper/k1.lock' 2>/dev/null); do
+		p=$(cat "$f" 2>/dev/null) || continue
+		case $p in ''|*[!0-9]*) continue ;; esac
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null |
+		    grep -q -- '--keeper' && kill "$p" 2>/dev/null
+	done
+}
+
 cleanup() {
 	local p
+	stop_keepers
 	for p in $PIDS; do
 		kill "$p" 2>/dev/null
 	done

@@ -170,7 +170,7 @@ sleep_ms(long ms)
 static struct session_cache_options
 options(void)
 {
-	struct session_cache_options o = { 4, 0, 10000, 300000, 0 };
+	struct session_cache_options o = { 4, 0, 10000, 300000, 0, NULL, 0 };
 
 	return o;
 }
@@ -185,7 +185,7 @@ test_session_cache_null(void)
 	struct smtp_client *cl = session(&p);
 
 	deadline_none(&d);
-	UNIT_ASSERT_INT_EQ(session_cache_get(NULL, "k", &d, &slot) == NULL, true);
+	UNIT_ASSERT_INT_EQ(session_cache_get(NULL, "k", NULL, &d, &slot) == NULL, true);
 	session_cache_put(NULL, "k", "d", cl, NULL);
 	UNIT_ASSERT_INT_EQ(session_cache_idle(NULL), 0);
 	peer_end(&p);
@@ -208,10 +208,10 @@ test_session_cache_reuse(void)
 	send_msg(cl);
 	session_cache_put(sc, "mx.test[192.0.2.1]:25", "d", cl, NULL);
 	UNIT_ASSERT_INT_EQ(session_cache_idle(sc), 1);
-	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "other[192.0.2.2]:25", &d,
+	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "other[192.0.2.2]:25", NULL, &d,
 	    &slot) == NULL, true);
-	UNIT_ASSERT_INT_EQ(session_cache_get(sc, NULL, &d, &slot) == NULL, true);
-	again = session_cache_get(sc, "mx.test[192.0.2.1]:25", &d, &slot);
+	UNIT_ASSERT_INT_EQ(session_cache_get(sc, NULL, NULL, &d, &slot) == NULL, true);
+	again = session_cache_get(sc, "mx.test[192.0.2.1]:25", NULL, &d, &slot);
 	UNIT_ASSERT_INT_EQ(again == cl, true);
 	UNIT_ASSERT_INT_EQ(session_cache_idle(sc), 0);
 	send_msg(again);
@@ -241,7 +241,7 @@ test_session_cache_idle_timeout(void)
 	deadline_none(&d);
 	session_cache_put(sc, "k", "d", session(&p), NULL);
 	sleep_ms(80);
-	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "k", &d, &slot) == NULL, true);
+	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "k", NULL, &d, &slot) == NULL, true);
 	UNIT_ASSERT_INT_EQ(session_cache_idle(sc), 0);
 	peer_end(&p);
 	UNIT_ASSERT_STR_EQ(p.got, "EHLO client.test\r\nQUIT\r\n");
@@ -328,14 +328,14 @@ test_session_cache_spoken_to(void)
 	session_cache_put(sc, "k", "d", session(&p[1]), NULL);
 	shutdown(p[1].fd, SHUT_WR);
 	sleep_ms(20);
-	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "k", &d, &slot) == NULL, true);
+	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "k", NULL, &d, &slot) == NULL, true);
 	peer_end(&p[1]);
 	UNIT_ASSERT_STR_EQ(p[1].got, "EHLO client.test\r\n");
 
 	/* The probe refused: not used, and no delivery failure. */
 	session_cache_put(sc, "k", "d", session(&p[2]), NULL);
 	p[2].rset_reply = "421 4.3.2 shutting down\r\n";
-	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "k", &d, &slot) == NULL, true);
+	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "k", NULL, &d, &slot) == NULL, true);
 	UNIT_ASSERT_INT_EQ(session_cache_idle(sc), 0);
 	peer_end(&p[2]);
 	UNIT_ASSERT_STR_EQ(p[2].got, "EHLO client.test\r\nRSET\r\n");
@@ -365,7 +365,7 @@ test_session_cache_slots(void)
 	UNIT_ASSERT_INT_EQ(pool_acquire(dir, "[mx.test]:25", 1, NULL, &other,
 	    &why), -1);
 	UNIT_ASSERT_STR_EQ(why.status, "4.4.5");
-	cl = session_cache_get(sc, "k", &d, &got);
+	cl = session_cache_get(sc, "k", NULL, &d, &got);
 	UNIT_ASSERT_INT_EQ(cl != NULL && got == slot, true);
 	session_cache_put(sc, "k", "[mx.test]:25", cl, got);
 	/* Another destination's sessions stay; this one's give theirs up. */
