@@ -86,6 +86,7 @@
 
 #include "deadline.h"
 #include "keeper.h"
+#include "printable.h"
 
 #define KEEPER_TTL_MAX_MS	(24L * 3600 * 1000)
 #define KEEPER_CAP_MAX		10000
@@ -161,19 +162,6 @@ full:
 	return 0;
 }
 
-/* hexval - a hex digit's value, or -1 */
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* keeper_decode - undo keeper_encode(); 0, or -1 */
 int
 keeper_decode(const char *in, size_t inlen, char *out, size_t outlen)
@@ -187,8 +175,8 @@ keeper_decode(const char *in, size_t inlen, char *out, size_t outlen)
 		if (c == '%') {
 			if (i + 2 >= inlen)
 				return -1;
-			if ((hi = hexval(in[i + 1])) < 0 ||
-			    (lo = hexval(in[i + 2])) < 0)
+			if ((hi = printable_hex_value((unsigned char)in[i + 1])) < 0 ||
+			    (lo = printable_hex_value((unsigned char)in[i + 2])) < 0)
 				return -1;
 			c = (unsigned char)(hi << 4 | lo);
 			if (c == '\0')

@@ -4,6 +4,9 @@
  * SYNOPSIS
  *	#include "session_cache.h"
  *
+ *	void session_cache_options_init(struct session_cache_options *so,
+ *	    const struct config *cfg, int max_idle,
+ *	    const struct keeper_client_options *keeper);
  *	struct session_cache *session_cache_new(
  *	    const struct session_cache_options *opt);
  *	void session_cache_free(struct session_cache *sc);
@@ -32,6 +35,10 @@
  *	is open, idle included, and released when it closes, so that
  *	pool_size counts idle sessions too. dest names the slot's
  *	destination.
+ *
+ *	session_cache_options_init() fills the options from the
+ *	configuration (pool_size as the cap per key, the connection_*
+ *	limits), with max_idle and the keeper (NULL for none) as given.
  *
  *	A NULL cache is the "never cache" backend of pipe mode, where one
  *	process carries one message: session_cache_get() finds nothing and
@@ -125,6 +132,26 @@ static bool	is_too_old(const struct session_cache *,
 static void	drop(struct session_cache *, size_t, bool);
 static void	park(struct session_cache *, const char *,
 		    struct smtp_client *, struct pool_slot *);
+
+/*
+ * session_cache_options_init - the configuration's limits (pool_size
+ * per key, connection_*), max_idle here, the keeper below (or NULL)
+ */
+void
+session_cache_options_init(struct session_cache_options *so,
+    const struct config *cfg, int max_idle,
+    const struct keeper_client_options *keeper)
+{
+	memset(so, 0, sizeof(*so));
+	so->max_idle = max_idle;
+	so->max_per_key = cfg->pool_size;
+	so->idle_timeout_ms = cfg->connection_idle_timeout_ms;
+	so->reuse_time_limit_ms = cfg->connection_reuse_time_limit_ms;
+	so->reuse_count_limit = cfg->connection_reuse_count_limit;
+	so->keeper = keeper;
+	/* A pump outlives the reuse limit by the longest transaction. */
+	so->pump_extra_ms = cfg->deadline_ms;
+}
 
 /* session_cache_new - an empty cache; NULL when out of memory */
 struct session_cache *

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "config.h"
 #include "deadline.h"
 #include "keeper.h"
 #include "pool.h"
@@ -28,6 +29,9 @@ struct session_cache_options {
 
 struct session_cache;
 
+void	session_cache_options_init(struct session_cache_options *,
+	    const struct config *, int max_idle,
+	    const struct keeper_client_options *);
 struct session_cache *session_cache_new(const struct session_cache_options *);
 void	session_cache_free(struct session_cache *);
 struct smtp_client *session_cache_get(struct session_cache *, const char *key,

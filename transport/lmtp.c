@@ -144,15 +144,8 @@ lmtp_mode(const struct config *cfg, const char *nexthop,
 	svc.cfg = cfg;
 	svc.nexthop = nexthop != NULL && *nexthop != '\0' ? nexthop : NULL;
 	relay_ctx_init(&svc.ctx, cfg);
-	memset(&so, 0, sizeof(so));
-	so.max_idle = LMTP_IDLE_SESSIONS;
-	so.max_per_key = cfg->pool_size;
-	so.idle_timeout_ms = cfg->connection_idle_timeout_ms;
-	so.reuse_time_limit_ms = cfg->connection_reuse_time_limit_ms;
-	so.reuse_count_limit = cfg->connection_reuse_count_limit;
 	/* Under the keeper too: what is idle at the end goes to it. */
-	so.keeper = kopt;
-	so.pump_extra_ms = cfg->deadline_ms;
+	session_cache_options_init(&so, cfg, LMTP_IDLE_SESSIONS, kopt);
 	svc.ctx.sessions = session_cache_new(&so);
 
 	if (cfg->ehlo_name[0] != '\0')

@@ -445,14 +445,8 @@ sessions_new(const struct config *cfg,
 
 	if (kopt == NULL)
 		return NULL;
-	memset(&so, 0, sizeof(so));
-	so.max_idle = 0;		/* one message: all go to the keeper */
-	so.max_per_key = cfg->pool_size;
-	so.idle_timeout_ms = cfg->connection_idle_timeout_ms;
-	so.reuse_time_limit_ms = cfg->connection_reuse_time_limit_ms;
-	so.reuse_count_limit = cfg->connection_reuse_count_limit;
-	so.keeper = kopt;
-	so.pump_extra_ms = cfg->deadline_ms;
+	/* One message: every session goes to the keeper. */
+	session_cache_options_init(&so, cfg, 0, kopt);
 	return session_cache_new(&so);
 }
 
