@@ -308,8 +308,10 @@ check "the sink got the body" has "$(sink_body "$f" 2>/dev/null)" "delivered by 
 # session. The purge below must stop it (prerm) before the user goes.
 keeper_pid=$(tr -cd 0-9 </var/lib/slimrelay/keeper/k1.lock 2>/dev/null)
 check "a keeper runs as slimrelay" eq \
-    "$(ps -o user=,args= -p "${keeper_pid:-0}" 2>/dev/null)" \
-    "slimrelay /usr/sbin/slimrelay --keeper -o smarthost=[127.0.0.1]:$PORT -o log=stderr -o connection_idle_timeout=30s"
+    "$(stat -c %U "/proc/${keeper_pid:-0}" 2>/dev/null)" slimrelay
+check "...started with the run's options" eq \
+    "$(tr '\0' ' ' <"/proc/${keeper_pid:-0}/cmdline" 2>/dev/null)" \
+    "/usr/sbin/slimrelay --keeper -o smarthost=[127.0.0.1]:$PORT -o log=stderr -o connection_idle_timeout=30s "
 check "the keeper's directory is private" \
     eq "$(owner_mode /var/lib/slimrelay/keeper)" "slimrelay:slimrelay 700"
 OUT=$(printf '%s\n' "$msg" | runuser -u slimrelay -- /usr/sbin/slimrelay \
@@ -364,7 +366,9 @@ purge() {
 }
 
 check "apt-get purge slimrelay slimrelay-milter" purge
-check "the keeper stopped by the prerm" test ! -e "/proc/${keeper_pid:-0}"
+# (A process that has ended has no command line, even before it is reaped.)
+check "the keeper stopped by the prerm" eq \
+    "$(tr '\0' ' ' <"/proc/${keeper_pid:-0}/cmdline" 2>/dev/null)" ""
 check_purged "$T/files"
 
 # --- 4. upgrade ---------------------------------------------------------
