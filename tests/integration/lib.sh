@@ -58,7 +58,7 @@ stop_keepers() {
 	for f in $(find "$T" -path '*/keeper/k1.lock' 2>/dev/null); do
 		p=$(cat "$f" 2>/dev/null) || continue
 		case $p in ''|*[!0-9]*) continue ;; esac
-		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null |
+		tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" |
 		    grep -q -- '--keeper' && kill "$p" 2>/dev/null
 	done
 }
