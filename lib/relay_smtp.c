@@ -479,9 +479,10 @@ try_address(struct loop *lp, const struct smtp_options *base,
 			ret = -2;
 			goto out;
 		}
+		/* The wait is counted apart (wait_s), not as connecting. */
+		t0 = deadline_now_ms();
 	}
 	if (cl == NULL) {
-		t0 = deadline_now_ms();
 		if ((cl = smtp_client_new(&opt)) == NULL) {
 			relay_result_set(why, "4.3.0", "out of memory");
 			ret = -2;

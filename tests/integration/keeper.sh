@@ -170,6 +170,16 @@ kstats() {
 	    )closed by server=$5, expired=$6, left=$7"
 }
 
+# delays_add_up QID - the parts of QID's delays= (before, slot wait,
+# connection, transfer) add up to its delay=, give or take rounding
+delays_add_up() {
+	grep -F "$1: to=" "$LOG" |
+	    sed 's/.* delay=\([0-9.]*\), delays=\([0-9.\/]*\),.*/\1 \2/' |
+	    awk '{ n = split($2, p, "/"); for (i = 1; i <= n; i++) s += p[i] }
+	    END { if (NR != 1 || s > $1 + 0.3) {
+	        print "#   delay=" $1 ", delays=" $2; exit 1 } }'
+}
+
 # below MAX VALUE - VALUE < MAX
 below() { [ "$2" -lt "$1" ] || { echo "#   $2 is not below $1"; return 1; }; }
 
@@ -556,6 +566,7 @@ check "11: both delivered" eval 'delivered $P3 K11-a && delivered $P3 K11-b'
 check "11: one connection for both" eq "$(($(connects $P3) - before))" 1
 check "11: the waiting run took the session from the keeper" \
     log_has "$(reused K11-b $P3 2)"
+check "11: its delays= add up to its delay=" delays_add_up K11-b
 k11=$(lock_pid "$S11")
 check "11: the keeper holds the slot with the session" \
     eval '! flock -n "$SLOT" true'
