@@ -20,7 +20,8 @@
 #     when the kill came after it, the connection closed at once, and
 #     nothing holding the run's standard output;
 #  9. the keeper exits after keeper_idle, removing its socket; it is
-#     detached (own session, /dev/null for stdio, no stray descriptors);
+#     detached (own session, /dev/null for stdio, no stray descriptors)
+#     and stops on SIGTERM even when the run had it ignored (Exim);
 # 10. a server that ends a session the keeper holds: the keeper drops
 #     it, the next run connects anew;
 # 11. pool_size = 1: a run waiting for the slot takes the session (and
@@ -517,6 +518,17 @@ check "9: its socket removed" eval '! [ -e "$S9/keeper/k1.sock" ]'
 check "9: it said QUIT to the session at its TTL" \
     log_has "[$k9]: $(kstats "after idle" 1 0 0 0 1 0)"
 check "9: the sink got that QUIT" eq "$(sink_counter $P9 quit)" 1
+
+# Exim hands SIGTERM and SIGINT over ignored: the keeper sets its own.
+S9B=$T/s9b
+mkdir "$S9B"
+(trap '' TERM INT; krun "$S9B" $P9 K9B; echo "$RC" >"$T/k9b.rc")
+k9b=$(lock_pid "$S9B")
+check "9 SIGTERM ignored by the run: exit 0, a keeper started" \
+    eval '[ "$(cat "$T/k9b.rc")" = 0 ] && is_keeper "$k9b" "$S9B"'
+check "9 SIGTERM ignored by the run: not by the keeper" \
+    eval 'kill -TERM "$k9b" && gone_within 2000 "$k9b" &&
+    log_has "[$k9b]: keeper: exiting on a signal"'
 
 # ---- 10. the server closes a session the keeper holds -----------------------
 
