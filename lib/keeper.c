@@ -61,7 +61,7 @@
 #include "log.h"
 
 #define KEEPER_REQUEST_MS	1000	/* from accept to the request */
-#define KEEPER_FD_RESERVE	16	/* descriptors kept free */
+#define KEEPER_FD_RESERVE	8	/* descriptors kept free */
 
 struct entry {
 	char	key[KEEPER_KEY_MAX];

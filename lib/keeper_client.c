@@ -22,7 +22,9 @@
  *	connection), ks->slot_fd (its pool_size slot lock, or -1) and
  *	ks->props (what the session's holder said of it), which are then
  *	the caller's; 0 when the keeper has none; -1 when there is no
- *	keeper to ask. It never starts a keeper.
+ *	keeper to ask; -2 when the keeper did not answer in time (a
+ *	stopped or overloaded keeper: the caller had better not ask it
+ *	again, nor hand it a session). It never starts a keeper.
  *
  *	keeper_put() offers the session fd (and slot_fd, -1 for none) with
  *	its properties, to be kept idle for ttl_ms, at most max_per_key of
@@ -146,8 +148,12 @@ keeper_get(const struct keeper_client_options *opt, const char *key,
 	    keeper_send(s, msg, (size_t)n, NULL, 0, timeout_of(opt)) != 0 ||
 	    (len = keeper_recv(s, msg, sizeof(msg), fds, &nfd,
 	    timeout_of(opt))) < 0) {
+		n = errno == ETIMEDOUT ? -2 : -1;
 		(void)close(s);
-		return -1;
+		if (n == -2)
+			log_warn("keeper: no answer within %ldms: not used",
+			    timeout_of(opt));
+		return n;
 	}
 	(void)close(s);
 	if (keeper_parse_reply(msg, (size_t)len, key, ks->props,
@@ -178,7 +184,13 @@ keeper_put(const struct keeper_client_options *opt, const char *key,
 	if (keeper_encode(key, ekey, sizeof(ekey)) == 0 ||
 	    keeper_encode(props, eprops, sizeof(eprops)) == 0)
 		return 0;
-	if ((s = connect_keeper(opt)) < 0) {
+	if ((s = connect_keeper(opt)) < 0 && errno == ENAMETOOLONG) {
+		log_warn("keeper: the socket's path in %s/keeper is too long "
+		    "(at most 107 bytes): not used",
+		    opt != NULL ? opt->state_dir : "?");
+		return 0;
+	}
+	if (s < 0) {
 		if ((errno != ENOENT && errno != ECONNREFUSED) ||
 		    opt->argv == NULL || keeper_start(opt) != 0 ||
 		    (s = connect_keeper(opt)) < 0)

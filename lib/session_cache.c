@@ -93,6 +93,9 @@
  *	  to) is sent QUIT; one whose fate is unknown (the keeper took the
  *	  request and did not answer) is closed without a word.
  *	  The keeper never gets a session that is not clean and ready.
+ *	- A keeper that does not answer in time (keeper_get() or
+ *	  keeper_put() -2: stopped, or overloaded) is not asked again by
+ *	  this cache: its sessions are closed with QUIT, as without one.
  *
  *	session_cache_free() says QUIT to every idle session (or hands it
  *	to the keeper), frees them and the cache; NULL is a no-op. session_cache_idle() counts the idle
@@ -123,6 +126,7 @@ struct idle {
 
 struct session_cache {
 	struct session_cache_options opt;
+	bool	is_keeper_stuck;	/* it did not answer: not used again */
 	struct idle *idle;		/* opt.max_idle slots */
 	size_t	nidle;			/* in use: idle[0..nidle-1] */
 };
@@ -305,11 +309,13 @@ from_keeper(struct session_cache *sc, const char *key,
 	struct smtp_client *cl;
 	struct pool_slot *s;
 	struct relay_result why;
-	int i;
+	int i, r;
 
-	for (i = 0; i < SESSION_KEEPER_TRIES; i++) {
-		if (keeper_get(sc->opt.keeper, key, &ks) != 1)
+	for (i = 0; i < SESSION_KEEPER_TRIES && !sc->is_keeper_stuck; i++) {
+		if ((r = keeper_get(sc->opt.keeper, key, &ks)) != 1) {
+			sc->is_keeper_stuck = r == -2;
 			return NULL;
+		}
 		s = pool_slot_adopt(ks.slot_fd);
 		if ((cl = smtp_client_new(opt)) == NULL) {
 			(void)close(ks.fd);
@@ -363,7 +369,8 @@ park(struct session_cache *sc, const char *key, struct smtp_client *cl,
 	long ttl = sc->opt.idle_timeout_ms;
 	int r;
 
-	if (!smtp_client_is_open(cl) || is_too_old(sc, cl, now) ||
+	if (sc->is_keeper_stuck || !smtp_client_is_open(cl) ||
+	    is_too_old(sc, cl, now) ||
 	    smtp_client_props(cl, props, sizeof(props)) != 0)
 		goto quit;
 	if (end - now < ttl)
@@ -372,6 +379,7 @@ park(struct session_cache *sc, const char *key, struct smtp_client *cl,
 		goto quit;
 	r = keeper_put(sc->opt.keeper, key, ttl, sc->opt.max_per_key, props,
 	    smtp_client_fd(cl), pool_slot_fd(slot));
+	sc->is_keeper_stuck = r == -2;
 	if (r == 1 || r == -2) {
 		/* The keeper has it (or may): our copies go, no QUIT. */
 		if (log_verbose())

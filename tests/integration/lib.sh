@@ -50,16 +50,17 @@ STATE="$T/state"
 mkdir -p "$STATE"
 
 # stop_keepers: SIGTERM to the keepers (slimrelay(8), CONNECTION REUSE)
-# that runs started in state directories under $T: their process ids
-# are in keeper/k1.lock, and only a process whose command line says
-# --keeper is signalled.
+# that this test's runs started: processes whose command line says
+# --keeper and names a path under $T (the state directory, or the
+# configuration file of an MTA test's runs). Called again after the
+# servers stop, since an MTA may start one more run meanwhile.
 stop_keepers() {
 	local f p
-	for f in $(find "$T" -path '*/keeper/k1.lock' 2>/dev/null); do
-		p=$(cat "$f" 2>/dev/null) || continue
-		case $p in ''|*[!0-9]*) continue ;; esac
-		tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" |
-		    grep -q -- '--keeper' && kill "$p" 2>/dev/null
+	for f in $(grep -lsF -- "$T/" /proc/[0-9]*/cmdline 2>/dev/null); do
+		p=${f#/proc/}
+		p=${p%/cmdline}
+		tr '\0' '\n' 2>/dev/null <"$f" | grep -qx -- '--keeper' &&
+		    kill "$p" 2>/dev/null
 	done
 }
 
@@ -72,6 +73,7 @@ cleanup() {
 	for p in $PIDS; do
 		wait "$p" 2>/dev/null
 	done
+	stop_keepers
 	if [ "${KEEP_TEST_DIR:-}" = "" ]; then
 		rm -rf "$T"
 	else
