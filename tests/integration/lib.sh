@@ -29,8 +29,9 @@ set -u
 # desync 2701-2720, dane 2729 and 2741-2743 (its smtpd listeners use 2725
 # on 127.0.0.21-28), lmtp_nexthop 2730-2731, postfix_lmtp 2760-2764,
 # exim_lmtp 2771-2773, postfix_lmtp_tls 2780-2782, tls 2630-2639,
-# keeper 2800-2809; mx.sh and the Postfix MX case use port 25 on
-# 127.0.0.11-127.0.0.81.
+# keeper 2800-2809, keeper_mta 2810-2813, keeper_tls 2820-2821
+# (2810-2829 are set aside for these two); mx.sh and the Postfix MX case
+# use port 25 on 127.0.0.11-127.0.0.81.
 # bench/run.sh takes the first free port from 2750, bench/tls.sh 2760,
 # bench/lmtp.sh 2790-2792, bench/keeper.sh 2830-2831 (2830-2839 are kept
 # for it).
