@@ -36,7 +36,9 @@
  *	without QUIT, and the keeper drops the session when the server
  *	answers nothing it asked). When no keeper listens (no socket, or a
  *	stale one) and opt->argv is set, keeper_put() starts one first
- *	(keeper_start()) and asks it.
+ *	(keeper_start()) and asks it; when another run is starting one at
+ *	the same moment (it holds the lock), it tries to connect five times
+ *	10 ms apart, then gives up.
  *
  *	keeper_start() makes the keeper's directory (mode 0700) when
  *	missing, and forks a child that takes the lock file (flock(2),
@@ -77,6 +79,8 @@
 #include "log.h"
 
 #define KEEPER_PATH_MAX		1100
+#define KEEPER_START_TRIES	5	/* after another run started it */
+#define KEEPER_START_NAP_US	10000
 
 static long	timeout_of(const struct keeper_client_options *);
 static int	connect_keeper(const struct keeper_client_options *);
@@ -192,8 +196,20 @@ keeper_put(const struct keeper_client_options *opt, const char *key,
 	}
 	if (s < 0) {
 		if ((errno != ENOENT && errno != ECONNREFUSED) ||
-		    opt->argv == NULL || keeper_start(opt) != 0 ||
-		    (s = connect_keeper(opt)) < 0)
+		    opt->argv == NULL)
+			return 0;
+		if (keeper_start(opt) != 0) {
+			/*
+			 * Another run won the lock and is binding the
+			 * socket this very moment: a few short tries.
+			 */
+			for (n = 0; n < KEEPER_START_TRIES &&
+			    (s = connect_keeper(opt)) < 0; n++)
+				(void)usleep(KEEPER_START_NAP_US);
+		} else {
+			s = connect_keeper(opt);
+		}
+		if (s < 0)
 			return 0;
 	}
 	n = snprintf(msg, sizeof(msg), "HELLO %d PUT %ld %d %s %s",

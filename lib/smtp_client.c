@@ -1451,7 +1451,7 @@ smtp_client_park(struct smtp_client *cl, long end_ms)
 		return -1;
 	if (conn_tls(cl->conn) == NULL)
 		return 0;
-	return tls_pump_start(cl->conn, end_ms);
+	return tls_pump_start(cl->conn, end_ms, cl->relay);
 }
 
 /* smtp_client_fd - the session's descriptor, -1 when closed */

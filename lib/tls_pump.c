@@ -4,7 +4,7 @@
  * SYNOPSIS
  *	#include "tls_pump.h"
  *
- *	int tls_pump_start(struct conn *c, long end_ms);
+ *	int tls_pump_start(struct conn *c, long end_ms, const char *peer);
  * DESCRIPTION
  *	An open TLS session can be used only by the process that holds its
  *	state (keys, sequence numbers): a descriptor passed to another
@@ -21,7 +21,9 @@
  *	a session of its own (setsid) and forks the pump, then exits, and
  *	tls_pump_start() waits for that child only. The pump puts
  *	/dev/null on standard input, output and error (nothing holds the
- *	MTA's pipes), closes every descriptor but its two, sets its signal
+ *	MTA's pipes), closes every descriptor but its two, takes the title
+ *	"slimrelay: tls pump PEER" (proctitle.c: not the command line of
+ *	the delivery that made it), sets its signal
  *	dispositions (SIGPIPE ignored, the rest default) and relays until
  *	either side reaches end of file or fails, or the CLOCK_MONOTONIC
  *	time end_ms (the session's reuse time limit plus the longest
@@ -56,6 +58,7 @@
 #include <unistd.h>
 
 #include "deadline.h"
+#include "proctitle.h"
 #include "tls.h"
 #include "tls_pump.h"
 
@@ -201,7 +204,7 @@ pump(struct tls_session *s, int fd, int p, long end_ms)
 
 /* tls_pump_start - hand c's TLS session to a pump; 0, or -1 */
 int
-tls_pump_start(struct conn *c, long end_ms)
+tls_pump_start(struct conn *c, long end_ms, const char *peer)
 {
 	struct tls_session *s = conn_tls(c);
 	int sv[2], fd = conn_fd(c), status = 1;
@@ -221,6 +224,7 @@ tls_pump_start(struct conn *c, long end_ms)
 		if ((pid = fork()) != 0)
 			_exit(pid < 0 ? 1 : 0);
 		detach(fd, sv[1]);
+		proctitle_set("slimrelay: tls pump %s", peer);
 		pump(s, fd, sv[1], end_ms);
 		/* close_notify when the server is still there. */
 		tls_session_free(s);

@@ -7,6 +7,6 @@
 
 #include "conn.h"
 
-int	tls_pump_start(struct conn *, long end_ms);
+int	tls_pump_start(struct conn *, long end_ms, const char *peer);
 
 #endif

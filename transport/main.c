@@ -49,6 +49,7 @@
 #include "log.h"
 #include "msg_stream.h"
 #include "nexthop.h"
+#include "proctitle.h"
 #include "relay.h"
 #include "session_cache.h"
 #include "result.h"
@@ -537,6 +538,8 @@ main(int argc, char **argv)
 	 */
 	if (stdfd_ensure() != 0)
 		return EX_TEMPFAIL;
+	/* A TLS pump takes a title of its own (tls_pump.c). */
+	proctitle_init(argc, argv);
 	/*
 	 * Under spawn(8) and Exim's lmtp transport, standard error is the
 	 * LMTP stream as well: away with it before anything can write.

@@ -107,21 +107,23 @@ counts()
 	read -r CONNS TLS AUTH MAIL QUIT < <(postfix_rx_counts "$RXLOG")
 }
 
-# ours - the PIDs of the processes of this test's slimrelay
+# ours - the PIDs of the processes of this test's slimrelay: its runs
+#	and keeper (by the program's path), and the TLS pumps, which take
+#	the title "slimrelay: tls pump HOST[ADDR]:PORT" (PORT is this
+#	test's smart host)
 ours()
 {
-	pgrep -f "^$T/bin/slimrelay " | sort -n
+	{
+		pgrep -f "^$T/bin/slimrelay "
+		pgrep -f "^slimrelay: tls pump [^ ]*\\]:$SMARTHOST\$"
+	} | sort -n
 }
 
-# pumps - the PIDs of the TLS pumps (no run is under way when called,
-#	but start_stuck's, KPID)
+# pumps - the PIDs of the TLS pumps: by their title, which also says
+#	that a pump does not show the command line of the run that made it
 pumps()
 {
-	local p
-	for p in $(ours); do
-		[ "$p" != "${KPID:-}" ] || continue
-		grep -qaF -- --keeper "/proc/$p/cmdline" 2>/dev/null || echo "$p"
-	done
+	pgrep -f "^slimrelay: tls pump [^ ]*\\]:$SMARTHOST\$" | sort -n
 }
 
 # keeper_pid - the keeper's PID, from its lock file
