@@ -92,25 +92,35 @@ peer_main(void *arg)
 	return NULL;
 }
 
+/* The clients' options (plaintext, no AUTH): see client_options(). */
+static struct smtp_options copt;
+
+/* client_options - fill copt */
+static void
+client_options(void)
+{
+	int s;
+
+	memset(&copt, 0, sizeof(copt));
+	copt.ehlo_name = "client.test";
+	for (s = 0; s < SMTP_STAGE_COUNT; s++)
+		copt.timeout_ms[s] = 2000;
+	deadline_none(&copt.deadline);
+}
+
 /* session - a client with an open session to a new peer */
 static struct smtp_client *
 session(struct peer *p)
 {
-	struct smtp_options o;
 	struct relay_result why;
 	struct smtp_client *cl;
-	int sv[2], s;
+	int sv[2];
 
 	memset(p, 0, sizeof(*p));
 	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
 	p->fd = sv[1];
 	CU_ASSERT_FATAL(pthread_create(&p->thread, NULL, peer_main, p) == 0);
-	memset(&o, 0, sizeof(o));
-	o.ehlo_name = "client.test";
-	for (s = 0; s < SMTP_STAGE_COUNT; s++)
-		o.timeout_ms[s] = 2000;
-	deadline_none(&o.deadline);
-	cl = smtp_client_new(&o);
+	cl = smtp_client_new(&copt);
 	CU_ASSERT_FATAL(cl != NULL);
 	relay_result_init(&why);
 	CU_ASSERT_FATAL(smtp_client_start_fd(cl, sv[0], "mx.test",
@@ -170,8 +180,12 @@ sleep_ms(long ms)
 static struct session_cache_options
 options(void)
 {
-	struct session_cache_options o = { 4, 0, 10000, 300000, 0, NULL, 0 };
+	struct session_cache_options o;
 
+	memset(&o, 0, sizeof(o));
+	o.max_idle = 4;
+	o.idle_timeout_ms = 10000;
+	o.reuse_time_limit_ms = 300000;
 	return o;
 }
 
@@ -185,7 +199,8 @@ test_session_cache_null(void)
 	struct smtp_client *cl = session(&p);
 
 	deadline_none(&d);
-	UNIT_ASSERT_INT_EQ(session_cache_get(NULL, "k", NULL, &d, &slot) == NULL, true);
+	UNIT_ASSERT_INT_EQ(session_cache_get(NULL, "k", &copt, &d, &slot) ==
+	    NULL, true);
 	session_cache_put(NULL, "k", "d", cl, NULL);
 	UNIT_ASSERT_INT_EQ(session_cache_idle(NULL), 0);
 	peer_end(&p);
@@ -208,10 +223,12 @@ test_session_cache_reuse(void)
 	send_msg(cl);
 	session_cache_put(sc, "mx.test[192.0.2.1]:25", "d", cl, NULL);
 	UNIT_ASSERT_INT_EQ(session_cache_idle(sc), 1);
-	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "other[192.0.2.2]:25", NULL, &d,
-	    &slot) == NULL, true);
-	UNIT_ASSERT_INT_EQ(session_cache_get(sc, NULL, NULL, &d, &slot) == NULL, true);
-	again = session_cache_get(sc, "mx.test[192.0.2.1]:25", NULL, &d, &slot);
+	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "other[192.0.2.2]:25", &copt,
+	    &d, &slot) == NULL, true);
+	UNIT_ASSERT_INT_EQ(session_cache_get(sc, NULL, &copt, &d, &slot) ==
+	    NULL, true);
+	again = session_cache_get(sc, "mx.test[192.0.2.1]:25", &copt, &d,
+	    &slot);
 	UNIT_ASSERT_INT_EQ(again == cl, true);
 	UNIT_ASSERT_INT_EQ(session_cache_idle(sc), 0);
 	send_msg(again);
@@ -241,7 +258,8 @@ test_session_cache_idle_timeout(void)
 	deadline_none(&d);
 	session_cache_put(sc, "k", "d", session(&p), NULL);
 	sleep_ms(80);
-	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "k", NULL, &d, &slot) == NULL, true);
+	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "k", &copt, &d, &slot) ==
+	    NULL, true);
 	UNIT_ASSERT_INT_EQ(session_cache_idle(sc), 0);
 	peer_end(&p);
 	UNIT_ASSERT_STR_EQ(p.got, "EHLO client.test\r\nQUIT\r\n");
@@ -328,14 +346,16 @@ test_session_cache_spoken_to(void)
 	session_cache_put(sc, "k", "d", session(&p[1]), NULL);
 	shutdown(p[1].fd, SHUT_WR);
 	sleep_ms(20);
-	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "k", NULL, &d, &slot) == NULL, true);
+	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "k", &copt, &d, &slot) ==
+	    NULL, true);
 	peer_end(&p[1]);
 	UNIT_ASSERT_STR_EQ(p[1].got, "EHLO client.test\r\n");
 
 	/* The probe refused: not used, and no delivery failure. */
 	session_cache_put(sc, "k", "d", session(&p[2]), NULL);
 	p[2].rset_reply = "421 4.3.2 shutting down\r\n";
-	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "k", NULL, &d, &slot) == NULL, true);
+	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "k", &copt, &d, &slot) ==
+	    NULL, true);
 	UNIT_ASSERT_INT_EQ(session_cache_idle(sc), 0);
 	peer_end(&p[2]);
 	UNIT_ASSERT_STR_EQ(p[2].got, "EHLO client.test\r\nRSET\r\n");
@@ -365,7 +385,7 @@ test_session_cache_slots(void)
 	UNIT_ASSERT_INT_EQ(pool_acquire(dir, "[mx.test]:25", 1, NULL, &other,
 	    &why), -1);
 	UNIT_ASSERT_STR_EQ(why.status, "4.4.5");
-	cl = session_cache_get(sc, "k", NULL, &d, &got);
+	cl = session_cache_get(sc, "k", &copt, &d, &got);
 	UNIT_ASSERT_INT_EQ(cl != NULL && got == slot, true);
 	session_cache_put(sc, "k", "[mx.test]:25", cl, got);
 	/* Another destination's sessions stay; this one's give theirs up. */
@@ -396,5 +416,6 @@ static CU_TestInfo tests[] = {
 int
 main(void)
 {
+	client_options();
 	return unit_run("session_cache", tests);
 }
