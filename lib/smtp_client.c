@@ -1525,7 +1525,9 @@ props_number(const char *v, size_t vl, int base, unsigned long long max,
 			d = v[i] - 'a' + 10;
 		else
 			return -1;
-		if (x > (max - (unsigned)d) / (unsigned)base)
+		/* A digit above max itself (tls=5) must not wrap max - d. */
+		if ((unsigned)d > max ||
+		    x > (max - (unsigned)d) / (unsigned)base)
 			return -1;
 		x = x * (unsigned)base + (unsigned)d;
 	}

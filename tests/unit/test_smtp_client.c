@@ -1940,6 +1940,9 @@ static const struct {
 	{ "t=1 size=18446744073709551616 peer=a[b] relay=a[b]:25", -1, NULL,
 	    NULL, false },
 	{ "t=1 tls=10 peer=a[b] relay=a[b]:25", -1, NULL, NULL, false },
+	/* A digit above the maximum (1) once wrapped max - digit. */
+	{ "t=1 tls=2 peer=a[b] relay=a[b]:25", -1, NULL, NULL, false },
+	{ "t=1 tls=19 peer=a[b] relay=a[b]:25", -1, NULL, NULL, false },
 	/* Texts: bad escapes, NUL, too long, spacing. */
 	{ "t=1 peer=a%00 relay=a[b]:25", -1, NULL, NULL, false },
 	{ "t=1 peer=a%2 relay=a[b]:25", -1, NULL, NULL, false },
