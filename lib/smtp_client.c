@@ -1614,6 +1614,9 @@ smtp_client_adopt(struct smtp_client *cl, int fd, const char *props,
 	}
 	if (seen != 7 || cl->peer[0] == '\0' || cl->relay[0] == '\0')
 		goto bad;
+	/* smtp_client_props() writes "" or a mechanism's name, not "none". */
+	if (auth[0] != '\0' && auth_mech_parse(auth) == AUTH_MECH_NONE)
+		goto bad;
 	cl->auth_used = auth[0] == '\0' ? "" :
 	    auth_mech_name(auth_mech_parse(auth));
 	cl->is_tls_off = cl->is_tls_failed = false;

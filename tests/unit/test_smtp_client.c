@@ -1949,6 +1949,9 @@ static const struct {
 	{ "t=1 auth=0123456789012345678901234567890123456789 peer=a[b] "
 	    "relay=a[b]:25", -1, NULL, NULL, false },
 	{ "t=1  peer=a[b] relay=a[b]:25", -1, NULL, NULL, false },
+	/* An AUTH mechanism smtp_client_props() never names. */
+	{ "t=1 auth=none peer=a[b] relay=a[b]:25", -1, NULL, NULL, false },
+	{ "t=1 auth=XOAUTH2 peer=a[b] relay=a[b]:25", -1, NULL, NULL, false },
 	{ " t=1 peer=a[b] relay=a[b]:25", -1, NULL, NULL, false },
 };
 
