@@ -1556,7 +1556,8 @@ smtp_client_adopt(struct smtp_client *cl, int fd, const char *props,
 	set_state(cl, SMTP_STATE_CLOSED);
 	cl->peer[0] = cl->relay[0] = cl->tls_info[0] = '\0';
 	cl->auth_mechs[0] = auth[0] = '\0';
-	while (*p != '\0') {
+	/* Words at single spaces: "", and a space at either end, fail. */
+	for (;;) {
 		e = strchr(p, ' ');
 		if (e == NULL)
 			e = p + strlen(p);
@@ -1610,7 +1611,9 @@ smtp_client_adopt(struct smtp_client *cl, int fd, const char *props,
 		}
 #undef IS
 #undef TEXT
-		p = *e == ' ' ? e + 1 : e;
+		if (*e == '\0')
+			break;
+		p = e + 1;
 	}
 	if (seen != 7 || cl->peer[0] == '\0' || cl->relay[0] == '\0')
 		goto bad;

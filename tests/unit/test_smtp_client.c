@@ -1953,6 +1953,7 @@ static const struct {
 	{ "t=1 auth=none peer=a[b] relay=a[b]:25", -1, NULL, NULL, false },
 	{ "t=1 auth=XOAUTH2 peer=a[b] relay=a[b]:25", -1, NULL, NULL, false },
 	{ " t=1 peer=a[b] relay=a[b]:25", -1, NULL, NULL, false },
+	{ "t=1 peer=a[b] relay=a[b]:25 ", -1, NULL, NULL, false },
 };
 
 /* test_smtp_client_adopt_props - properties accepted and refused */
