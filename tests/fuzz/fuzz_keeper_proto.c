@@ -186,7 +186,8 @@ encode_check(const char *s, size_t outlen)
 		return;
 	}
 	if (want + 1 > outlen || want == 0) {
-		check(got == 0 && out[0] == '\0', "encode: too small, not \"\"");
+		check(got == 0 && out[0] == '\0',
+		    "encode: too small, not \"\"");
 		free(out);
 		return;
 	}
