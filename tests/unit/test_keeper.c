@@ -486,6 +486,8 @@ static const struct {
 	{ "HELLO 1 PUT 1 1 k p x", 0, -1, 0, 0, 0, NULL, NULL },
 	{ "HELLO 1  GET k", 0, -1, 0, 0, 0, NULL, NULL },
 	{ " HELLO 1 GET k", 0, -1, 0, 0, 0, NULL, NULL },
+	{ "HELLO 1 GET k ", 0, -1, 0, 0, 0, NULL, NULL },
+	{ "HELLO 1 PUT 1 1 k p ", 0, -1, 0, 0, 0, NULL, NULL },
 	/* Embedded NUL, bad escapes, raw bytes. */
 	{ "HELLO 1 GET k\0x", 15, -1, 0, 0, 0, NULL, NULL },
 	{ "HELLO 1 GET k\0", 14, -1, 0, 0, 0, NULL, NULL },
@@ -578,6 +580,8 @@ static const struct {
 	{ "HELLO 1 77 ok", 0, NULL, -1, "", "" },
 	/* Words missing, extra, NUL. */
 	{ "HELLO 1 77 OK extra", 0, NULL, -1, "", "" },
+	{ "HELLO 1 77 OK ", 0, NULL, -1, "", "" },
+	{ "HELLO 1 77 FD k p ", 0, "k", -1, "", "" },
 	{ "HELLO 1 77 FD k", 0, "k", -1, "", "" },
 	{ "HELLO 1 77 FD k p x", 0, "k", -1, "", "" },
 	{ "HELLO 1 77 NONE\0", 16, NULL, -1, "", "" },
