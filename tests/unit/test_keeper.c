@@ -901,6 +901,25 @@ test_keeper_get_put(void)
 	close(a[1]);
 	close(b[1]);
 
+	/* The longest key, every byte of it escaped (three times as long
+	 * on the wire), comes back too. */
+	{
+		char key[KEEPER_KEY_MAX];
+
+		memset(key, '\001', sizeof(key) - 1);
+		key[sizeof(key) - 1] = '\0';
+		pair(a);
+		UNIT_ASSERT_INT_EQ(keeper_put(&kopt, key, 10000, 0, PROPS,
+		    a[0], -1), 1);
+		close(a[0]);
+		UNIT_ASSERT_INT_EQ(keeper_get(&kopt, key, &ks), 1);
+		if (ks.fd >= 0) {
+			CU_ASSERT(through(ks.fd, a[1]));
+			close(ks.fd);
+		}
+		close(a[1]);
+	}
+
 	/* A slot lock travels with its session, and stays locked. */
 	snprintf(slot_path, sizeof(slot_path), "%s/slot", state_dir);
 	slot = open(slot_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -927,7 +946,7 @@ test_keeper_get_put(void)
 	close(sv[1]);
 
 	keeper_stop(pid);
-	CU_ASSERT(file_has(log_path(), "sessions kept=4, reused=4, "
+	CU_ASSERT(file_has(log_path(), "sessions kept=5, reused=5, "
 	    "refused=0, closed by server=0, expired=0, left=0"));
 	remove_state_dir();
 }
