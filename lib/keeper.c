@@ -329,11 +329,12 @@ keeper_main(const struct config *cfg, int lock_fd, int listen_fd)
 			log_err("keeper: poll: %s", strerror(errno));
 			break;
 		}
+		/* Idle time counts from the last session's going. */
+		if (k.n > 0)
+			k.last_ms = deadline_now_ms();
 		sweep(&k, n > 0 ? p : NULL);
 		if (n > 0 && (p[0].revents & POLLIN) != 0)
 			accept_all(&k, false);
-		if (k.n > 0)
-			k.last_ms = deadline_now_ms();
 	}
 	/* Gone first, then the last ones queued get an answer. */
 	if (path[0] != '\0')

@@ -210,7 +210,8 @@ next_word(const char *msg, size_t len, size_t *pos, const char **w,
 	for (e = s; e < len && msg[e] != ' '; e++)
 		if (msg[e] == '\0')
 			return -1;
-	if (e == s)
+	/* A space must be followed by a word: none at the end. */
+	if (e == s || e + 1 == len)
 		return -1;
 	*w = msg + s;
 	*wl = e - s;

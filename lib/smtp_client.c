@@ -1525,7 +1525,9 @@ props_number(const char *v, size_t vl, int base, unsigned long long max,
 			d = v[i] - 'a' + 10;
 		else
 			return -1;
-		if (x > (max - (unsigned)d) / (unsigned)base)
+		/* A digit above max itself (tls=5) must not wrap max - d. */
+		if ((unsigned)d > max ||
+		    x > (max - (unsigned)d) / (unsigned)base)
 			return -1;
 		x = x * (unsigned)base + (unsigned)d;
 	}
@@ -1554,7 +1556,8 @@ smtp_client_adopt(struct smtp_client *cl, int fd, const char *props,
 	set_state(cl, SMTP_STATE_CLOSED);
 	cl->peer[0] = cl->relay[0] = cl->tls_info[0] = '\0';
 	cl->auth_mechs[0] = auth[0] = '\0';
-	while (*p != '\0') {
+	/* Words at single spaces: "", and a space at either end, fail. */
+	for (;;) {
 		e = strchr(p, ' ');
 		if (e == NULL)
 			e = p + strlen(p);
@@ -1608,9 +1611,14 @@ smtp_client_adopt(struct smtp_client *cl, int fd, const char *props,
 		}
 #undef IS
 #undef TEXT
-		p = *e == ' ' ? e + 1 : e;
+		if (*e == '\0')
+			break;
+		p = e + 1;
 	}
 	if (seen != 7 || cl->peer[0] == '\0' || cl->relay[0] == '\0')
+		goto bad;
+	/* smtp_client_props() writes "" or a mechanism's name, not "none". */
+	if (auth[0] != '\0' && auth_mech_parse(auth) == AUTH_MECH_NONE)
 		goto bad;
 	cl->auth_used = auth[0] == '\0' ? "" :
 	    auth_mech_name(auth_mech_parse(auth));
