@@ -32,7 +32,7 @@
  *	421, a close) or hangs up is closed at once, without a word; at the
  *	end of its TTL it is sent QUIT and closed. Closing a session's
  *	slot lock frees its pool_size slot. A request must arrive within
- *	a second of the connection. Times are CLOCK_MONOTONIC.
+ *	250 ms of the connection. Times are CLOCK_MONOTONIC.
  *
  *	With nothing held and no request for keeper_idle, the keeper
  *	removes its socket (it still holds the lock, so no second keeper
@@ -60,7 +60,12 @@
 #include "keeper.h"
 #include "log.h"
 
-#define KEEPER_REQUEST_MS	1000	/* from accept to the request */
+/*
+ * From accept to the request: a client sends it right after connecting,
+ * and one that does not must not hold up the others (whose own calls
+ * wait a second at most).
+ */
+#define KEEPER_REQUEST_MS	250
 #define KEEPER_FD_RESERVE	8	/* descriptors kept free */
 
 struct entry {

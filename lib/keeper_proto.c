@@ -52,7 +52,7 @@
  *	0, or -1 for anything but the two forms above with version
  *	KEEPER_VERSION, a TTL from 1 ms to one day, a cap from 0 to 10000
  *	and a key of at most KEEPER_KEY_MAX - 1 bytes. The properties are
- *	kept encoded. keeper_parse_reply() reads the keeper's answer (the
+ *	kept encoded (they must decode). keeper_parse_reply() reads the keeper's answer (the
  *	client's side): word gets "FD", "NONE", "OK", "FULL" or "ERR"; for
  *	"FD" the key must be the key asked for and props gets the decoded
  *	properties. -1 for another version, another key, or anything
@@ -293,8 +293,10 @@ keeper_parse_request(const char *msg, size_t len, struct keeper_request *req)
 	    keeper_decode(w, wl, req->key, sizeof(req->key)) != 0)
 		return -1;
 	if (req->op == KEEPER_OP_PUT) {
+		/* Kept encoded, but only when it decodes. */
 		if (next_word(msg, len, &pos, &w, &wl) != 0 ||
-		    wl >= sizeof(req->props))
+		    wl >= sizeof(req->props) ||
+		    keeper_decode(w, wl, req->props, sizeof(req->props)) != 0)
 			return -1;
 		memcpy(req->props, w, wl);
 		req->props[wl] = '\0';
