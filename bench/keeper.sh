@@ -2,18 +2,21 @@
 # bench/keeper.sh - pipe mode with the keeper of idle connections against
 # without it: one-message runs, one after the other, as pipe(8) starts them.
 #
-# Usage: bench/keeper.sh [-b BUILDDIR] [-n COUNT] [-t COUNT] [-r ROUNDS]
-#                        [-p PORT] [-k] [-v] [-h]
+# Usage: bench/keeper.sh [-b BUILDDIR] [-n COUNT] [-s COUNT] [-t COUNT]
+#                        [-r ROUNDS] [-p PORT] [-k] [-v] [-h]
 #
 #   -b BUILDDIR  the build directory (default: $SLIMRELAY if set, else
 #                ../transport/slimrelay from the current directory)
-#   -n COUNT     runs per side and round, plaintext next hop (default 200)
+#   -n COUNT     runs per side and round, plaintext to smtp-sink
+#                (default 200)
+#   -s COUNT     runs per side and round, plaintext to a Postfix smtpd
+#                (default 200; 0 skips that part)
 #   -t COUNT     runs per side and round, STARTTLS + AUTH next hop
 #                (default 100; 0 skips that part)
 #   -r ROUNDS    rounds; the sides alternate within each (default 5)
-#   -p PORT      first of two ports on 127.0.0.1 (default 2830, of the
+#   -p PORT      first of three ports on 127.0.0.1 (default 2830, of the
 #                range 2830-2839 kept for it): smtp-sink, the receiving
-#                Postfix smtpd
+#                Postfix's STARTTLS + AUTH smtpd, its plaintext smtpd
 #   -k           keep the temporary directory (logs, configuration)
 #   -v           print every timed batch
 #
@@ -26,10 +29,12 @@
 #              the keeper (RSET probe) and hands it back after the
 #              transaction (a TLS session through its pump)
 # each with a state directory of its own (the TLS session cache of the
-# no-keeper side, the keeper of the other). Next hops: smtp-sink
-# (plaintext) and, as root, a private Postfix smtpd with STARTTLS and
-# SASL AUTH that discards the mail (smarthost_tls_level = encrypt,
-# auth_secrets_file). Before every batch the sessions of the previous
+# no-keeper side, the keeper of the other). Next hops (the parts):
+# smtp-sink (plain), and, as root, a private Postfix that discards the
+# mail, with two smtpd listeners: one plaintext, relaying for 127.0.0.0/8
+# without AUTH (smtpd-plain), one with STARTTLS and SASL AUTH (tls;
+# smarthost_tls_level = encrypt, auth_secrets_file). Before every batch
+# the sessions of the previous
 # one have ended, so every keeper batch starts with no idle session.
 # Printed per side: the median messages/s over the rounds (and each
 # round's), CPU ms per message of the runs alone (bench-exec's rusage),
@@ -38,7 +43,8 @@
 # message the connections the next hop saw (smtp-sink -v "connect"
 # lines, smtpd "connect from" lines), with TLS also its handshakes and
 # AUTH exchanges; then keeper/no-keeper with the goals (plaintext >= 1.3,
-# STARTTLS + AUTH >= 3). Exits 0 whatever the numbers; 1 when something
+# against smtp-sink; STARTTLS + AUTH >= 3; the plaintext smtpd's ratio
+# is for information). Exits 0 whatever the numbers; 1 when something
 # failed (a run that did not exit 0, a message missing at the next hop,
 # a tool missing), 2 on a usage error. See bench/README.md.
 
@@ -47,6 +53,7 @@ export LC_ALL=C
 PATH=$PATH:/usr/sbin:/sbin
 
 COUNT=200
+SMTPD_COUNT=200
 TLS_COUNT=100
 ROUNDS=5
 PORT=2830
@@ -56,16 +63,17 @@ BUILDDIR=
 
 usage() {
 	if [ "${1:-2}" -eq 0 ]; then
-		sed -n '2,19s/^# \{0,1\}//p' "$0"
+		sed -n '2,22s/^# \{0,1\}//p' "$0"
 	else
-		sed -n '2,19s/^# \{0,1\}//p' "$0" >&2
+		sed -n '2,22s/^# \{0,1\}//p' "$0" >&2
 	fi
 	exit "${1:-2}"
 }
-while getopts b:n:t:r:p:kvh opt; do
+while getopts b:n:s:t:r:p:kvh opt; do
 	case $opt in
 	b) BUILDDIR=$OPTARG ;;
 	n) COUNT=$OPTARG ;;
+	s) SMTPD_COUNT=$OPTARG ;;
 	t) TLS_COUNT=$OPTARG ;;
 	r) ROUNDS=$OPTARG ;;
 	p) PORT=$OPTARG ;;
@@ -77,13 +85,16 @@ while getopts b:n:t:r:p:kvh opt; do
 done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || usage
-for v in "$COUNT" "$TLS_COUNT" "$ROUNDS" "$PORT"; do
+for v in "$COUNT" "$SMTPD_COUNT" "$TLS_COUNT" "$ROUNDS" "$PORT"; do
 	case $v in '' | *[!0-9]*) usage ;; esac
 done
-COUNT=$((10#$COUNT)) TLS_COUNT=$((10#$TLS_COUNT)) ROUNDS=$((10#$ROUNDS))
-PORT=$((10#$PORT))
+COUNT=$((10#$COUNT)) SMTPD_COUNT=$((10#$SMTPD_COUNT))
+TLS_COUNT=$((10#$TLS_COUNT)) ROUNDS=$((10#$ROUNDS)) PORT=$((10#$PORT))
 [ "$COUNT" -ge 1 ] && [ "$ROUNDS" -ge 1 ] && [ "$PORT" -ge 1 ] &&
-    [ "$PORT" -lt 65535 ] || usage
+    [ "$PORT" -lt 65534 ] || usage
+# POSTFIX: the receiving Postfix is needed (for smtpd-plain, tls or both)
+POSTFIX=
+[ "$SMTPD_COUNT" -eq 0 ] && [ "$TLS_COUNT" -eq 0 ] || POSTFIX=1
 
 die() {
 	echo "keeper.sh: $*" >&2
@@ -102,11 +113,17 @@ SLIMRELAY=$(cd "$(dirname "$SLIMRELAY")" && pwd)/$(basename "$SLIMRELAY")
 for tool in smtp-sink pgrep awk sort; do
 	command -v "$tool" >/dev/null 2>&1 || die "$tool is not installed"
 done
-if [ "$TLS_COUNT" -gt 0 ]; then
+if [ -n "$POSTFIX" ]; then
 	[ "$(id -u)" = 0 ] ||
-	    die "the STARTTLS + AUTH part needs root (a private Postfix);" \
-		"-t 0 skips it"
-	for tool in postfix postconf openssl saslpasswd2; do
+	    die "the smtpd-plain and STARTTLS + AUTH parts need root (a" \
+		"private Postfix); -s 0 -t 0 skips them"
+	for tool in postfix postconf; do
+		command -v "$tool" >/dev/null 2>&1 ||
+		    die "$tool is not installed"
+	done
+fi
+if [ "$TLS_COUNT" -gt 0 ]; then
+	for tool in openssl saslpasswd2; do
 		command -v "$tool" >/dev/null 2>&1 ||
 		    die "$tool is not installed"
 	done
@@ -118,7 +135,8 @@ fi
 
 SINK=$PORT
 RXPORT=$((PORT + 1))
-for p in $SINK $RXPORT; do
+RXPLAIN=$((PORT + 2))
+for p in $SINK $RXPORT $RXPLAIN; do
 	(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null &&
 	    die "port $p is in use (choose others with -p)"
 done
@@ -248,7 +266,8 @@ mkdir -p "$T/bin" "$T/var" "$T/log"
 cp "$SLIMRELAY" "$BIN" || die "cannot copy $SLIMRELAY"
 chmod 755 "$T/bin" "$BIN"
 for side in $SIDES; do
-	mkdir -p "$T/state/plain-$side" "$T/state/tls-$side"
+	mkdir -p "$T/state/plain-$side" "$T/state/smtpd-plain-$side" \
+	    "$T/state/tls-$side"
 done
 {
 	printf 'Subject: keeper bench\nFrom: a@sender.bench\nTo: bob@rx.bench\n\n'
@@ -263,6 +282,10 @@ install -m 600 /dev/null "$T/var/secrets"
 printf '[127.0.0.1]:%s %s %s\n' "$RXPORT" "$USER_NAME" "$PASS" >"$T/var/secrets"
 cat >"$T/plain.conf" <<EOF
 # bench/keeper.sh, plaintext next hop
+ehlo_name = client.bench.test
+EOF
+cat >"$T/smtpd-plain.conf" <<EOF
+# bench/keeper.sh, plaintext Postfix smtpd next hop
 ehlo_name = client.bench.test
 EOF
 cat >"$T/tls.conf" <<EOF
@@ -288,15 +311,15 @@ done
 wait_for 5 eval '[ "$(grep -c "^smtp-sink: disconnect" "$T/sink.log")" -ge 1 ]' ||
     die "smtp-sink does not log its sessions with -v (see $T/sink.log)"
 
-if [ "$TLS_COUNT" -gt 0 ]; then
-	# The receiving Postfix, as bench/lmtp.sh's: STARTTLS, AUTH
-	# required to relay, mail discarded.
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$T/key.pem" -out "$T/cert.pem" -subj "/CN=rx.bench.test" \
-	    -addext "subjectAltName=IP:127.0.0.1" -days 2 2>/dev/null ||
-	    die "openssl failed"
-	chmod 644 "$T"/*.pem
-	mkdir -p "$RX/etc/sasl" "$RX/spool" "$RX/data"
+if [ -n "$POSTFIX" ]; then
+	# The receiving Postfix, as bench/lmtp.sh's, mail discarded. The
+	# smtpd of the tls part (postfix/smtpd in the log): STARTTLS, AUTH
+	# required to relay. The smtpd of the smtpd-plain part
+	# (postfix/plain/smtpd): no TLS, no AUTH, relaying for mynetworks.
+	# Both look the client's name up (smtpd_peername_lookup = yes, the
+	# default), as a real smtpd does: 127.0.0.1 is localhost in
+	# /etc/hosts here, so no DNS (see bench/README.md).
+	mkdir -p "$RX/etc" "$RX/spool" "$RX/data"
 	chown postfix "$RX/data"
 	cat >"$RX/etc/main.cf" <<-EOF
 	# receiving Postfix of bench/keeper.sh
@@ -321,28 +344,52 @@ if [ "$TLS_COUNT" -gt 0 ]; then
 	default_transport = discard
 	relay_transport = discard
 	smtpd_relay_restrictions = permit_sasl_authenticated, reject
-	smtpd_tls_chain_files = $T/key.pem, $T/cert.pem
-	smtpd_tls_security_level = may
-	smtpd_tls_loglevel = 1
-	smtpd_tls_auth_only = yes
-	smtpd_sasl_auth_enable = yes
-	smtpd_sasl_type = cyrus
-	smtpd_sasl_path = smtpd
-	cyrus_sasl_config_path = $RX/etc/sasl
-	smtpd_sasl_security_options = noanonymous
 	EOF
-	echo "$PASS" | saslpasswd2 -p -f "$RX/etc/sasl/sasldb2" -c \
-	    -u bench.test alice || die "saslpasswd2 failed"
-	chown postfix "$RX/etc/sasl/sasldb2"
-	chmod 600 "$RX/etc/sasl/sasldb2"
-	cat >"$RX/etc/sasl/smtpd.conf" <<-EOF
-	pwcheck_method: auxprop
-	auxprop_plugin: sasldb
-	mech_list: PLAIN LOGIN
-	sasldb_path: $RX/etc/sasl/sasldb2
-	EOF
-	cat >"$RX/etc/master.cf" <<-EOF
-	127.0.0.1:$RXPORT inet n - n - - smtpd
+	: >"$RX/etc/master.cf"
+	if [ "$SMTPD_COUNT" -gt 0 ]; then
+		cat >>"$RX/etc/master.cf" <<-EOF
+		127.0.0.1:$RXPLAIN inet n - n - - smtpd
+		  -o syslog_name=postfix/plain
+		  -o smtpd_tls_security_level=none
+		  -o smtpd_sasl_auth_enable=no
+		  -o smtpd_relay_restrictions=permit_mynetworks,reject
+		EOF
+	fi
+	if [ "$TLS_COUNT" -gt 0 ]; then
+		openssl req -x509 -newkey ec \
+		    -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		    -keyout "$T/key.pem" -out "$T/cert.pem" \
+		    -subj "/CN=rx.bench.test" \
+		    -addext "subjectAltName=IP:127.0.0.1" -days 2 2>/dev/null ||
+		    die "openssl failed"
+		chmod 644 "$T"/*.pem
+		mkdir -p "$RX/etc/sasl"
+		cat >>"$RX/etc/main.cf" <<-EOF
+		smtpd_tls_chain_files = $T/key.pem, $T/cert.pem
+		smtpd_tls_security_level = may
+		smtpd_tls_loglevel = 1
+		smtpd_tls_auth_only = yes
+		smtpd_sasl_auth_enable = yes
+		smtpd_sasl_type = cyrus
+		smtpd_sasl_path = smtpd
+		cyrus_sasl_config_path = $RX/etc/sasl
+		smtpd_sasl_security_options = noanonymous
+		EOF
+		echo "$PASS" | saslpasswd2 -p -f "$RX/etc/sasl/sasldb2" -c \
+		    -u bench.test alice || die "saslpasswd2 failed"
+		chown postfix "$RX/etc/sasl/sasldb2"
+		chmod 600 "$RX/etc/sasl/sasldb2"
+		cat >"$RX/etc/sasl/smtpd.conf" <<-EOF
+		pwcheck_method: auxprop
+		auxprop_plugin: sasldb
+		mech_list: PLAIN LOGIN
+		sasldb_path: $RX/etc/sasl/sasldb2
+		EOF
+		cat >>"$RX/etc/master.cf" <<-EOF
+		127.0.0.1:$RXPORT inet n - n - - smtpd
+		EOF
+	fi
+	cat >>"$RX/etc/master.cf" <<-EOF
 	pickup    unix  n       -       n       60      1       pickup
 	cleanup   unix  n       -       n       -       0       cleanup
 	qmgr      unix  n       -       n       300     1       qmgr
@@ -364,12 +411,15 @@ if [ "$TLS_COUNT" -gt 0 ]; then
 	EOF
 	(enter_cg hop && exec postfix -c "$RX/etc" start) >"$T/rx.start" 2>&1 ||
 	    die "postfix -c $RX/etc start: $(cat "$T/rx.start")"
-	for _ in $(seq 1 100); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$RXPORT") 2>/dev/null && break
-		sleep 0.1
+	for p in $([ "$SMTPD_COUNT" -eq 0 ] || echo "$RXPLAIN") \
+	    $([ "$TLS_COUNT" -eq 0 ] || echo "$RXPORT"); do
+		for _ in $(seq 1 100); do
+			(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break
+			sleep 0.1
+		done
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null ||
+		    die "no Postfix smtpd on 127.0.0.1:$p"
 	done
-	(exec 3<>"/dev/tcp/127.0.0.1/$RXPORT") 2>/dev/null ||
-	    die "no Postfix smtpd on 127.0.0.1:$RXPORT"
 fi
 
 # ---- counting at the next hops ---------------------------------------------------
@@ -383,14 +433,31 @@ sink_count() {
 	/^smtp-sink: \.$/ { m++ }
 	END { printf "%d %d %d\n", c, d, m }'
 }
-# rx_count FROM - from line FROM of the receiving Postfix's log:
-#	"SESSIONS CLOSED MESSAGES HANDSHAKES AUTHS", MESSAGES those accepted
-#	from an authenticated client, AUTHS the AUTH commands of the
-#	"disconnect from" lines (auth=N/M: N)
+# rx_count PART FROM - from line FROM of the receiving Postfix's log, the
+#	lines of PART's smtpd (tls: postfix/smtpd, smtpd-plain:
+#	postfix/plain/smtpd): "SESSIONS CLOSED MESSAGES HANDSHAKES AUTHS",
+#	MESSAGES those accepted (tls: from an authenticated client), AUTHS
+#	the AUTH commands of the "disconnect from" lines (auth=N/M: N)
 rx_count() {
-	tail -n "+$1" "$RX/maillog" | awk '
-	/ postfix\/smtpd\[[0-9]+\]: connect from / { c++ }
-	/ postfix\/smtpd\[[0-9]+\]: disconnect from / {
+	local name=smtpd auth=1
+	[ "$1" = tls ] || name=plain/smtpd auth=0
+	tail -n "+$2" "$RX/maillog" | awk -v name=" postfix/${name}[" \
+	    -v auth="$auth" '
+	# smtpd - the rest of the line after "postfix/NAME[PID]: " of the
+	#	smtpd asked for, or "" when the line is not one of its own
+	function smtpd(  i, r) {
+		i = index($0, name)
+		if (!i)
+			return ""
+		r = substr($0, i + length(name))
+		if (!match(r, /^[0-9]+\]: /))
+			return ""
+		return substr(r, RLENGTH + 1)
+	}
+	{ l = smtpd() }
+	l == "" { next }
+	l ~ /^connect from / { c++ }
+	l ~ /^disconnect from / {
 		d++
 		for (i = 1; i <= NF; i++)
 			if ($i ~ /^auth=/) {
@@ -398,20 +465,44 @@ rx_count() {
 				a += n[1]
 			}
 	}
-	/ postfix\/smtpd\[[0-9]+\]: [0-9A-Za-z]+: client=.*, sasl_method=/ { m++ }
-	/ TLS connection established from / { t++ }
+	l ~ /^[0-9A-Za-z]+: client=/ && (!auth || l ~ /, sasl_method=/) { m++ }
+	l ~ /TLS connection established from / { t++ }
 	END { printf "%d %d %d %d %d\n", c, d, m, t, a }'
 }
-# hop_log PART - the next hop's log of PART (plain or tls)
+# hop_log PART - the next hop's log of PART (plain, smtpd-plain or tls)
 hop_log() {
 	if [ "$1" = plain ]; then echo "$T/sink.log"; else echo "$RX/maillog"; fi
+}
+# hop_port PART - the port of PART's next hop
+hop_port() {
+	case $1 in
+	plain) echo "$SINK" ;;
+	smtpd-plain) echo "$RXPLAIN" ;;
+	tls) echo "$RXPORT" ;;
+	esac
+}
+# rx_client PART - the names the smtpd of PART gave its clients in its
+#	"connect from NAME[ADDRESS]" lines, with how many times each
+rx_client() {
+	local name=smtpd
+	[ "$1" = tls ] || name=plain/smtpd
+	awk -v name=" postfix/${name}[" '
+	index($0, name) && match($0, /\]: connect from [^ ]+$/) {
+		n[substr($0, RSTART + 16)]++
+	}
+	END {
+		for (k in n) {
+			printf "%s%s (%d)", sep, k, n[k]
+			sep = ", "
+		}
+	}' "$RX/maillog"
 }
 # hop_count PART FROM - "SESSIONS CLOSED MESSAGES HANDSHAKES AUTHS"
 hop_count() {
 	if [ "$1" = plain ]; then
 		echo "$(sink_count "$2") 0 0"
 	else
-		rx_count "$2"
+		rx_count "$1" "$2"
 	fi
 }
 # all_closed PART FROM N - the next hop has logged N messages from line
@@ -426,16 +517,17 @@ all_closed() {
 
 # ---- one batch ---------------------------------------------------------------------
 
-# batch PART SIDE N - N runs of SIDE to the next hop of PART (plain or tls)
-#	in one bench-exec, then wait until the next hop has seen every
-#	session end; appends to $T/times "PART SIDE N WALL-US RUNS-CPU-US
-#	CLIENT-CPU-US HOP-CPU-US SESSIONS HANDSHAKES AUTHS OPENED" (OPENED:
-#	the runs that logged no conn_use=, i.e. connected themselves)
+# batch PART SIDE N - N runs of SIDE to the next hop of PART (plain,
+#	smtpd-plain or tls) in one bench-exec, then wait until the next hop
+#	has seen every session end; appends to $T/times "PART SIDE N
+#	WALL-US RUNS-CPU-US CLIENT-CPU-US HOP-CPU-US SESSIONS HANDSHAKES
+#	AUTHS OPENED" (OPENED: the runs that logged no conn_use=, i.e.
+#	connected themselves)
 batch() {
-	local part=$1 side=$2 n=$3 hop_port=$SINK keeper=no
+	local part=$1 side=$2 n=$3 hop_port keeper=no
 	local log=$T/log/$1-$2.log hl from rl c0 c1 h0 h1 us cpu
 	local sessions msgs tls auth opened sent
-	[ "$part" = tls ] && hop_port=$RXPORT
+	hop_port=$(hop_port "$part")
 	[ "$side" = keeper ] && keeper=yes
 	hl=$(hop_log "$part")
 	from=$(($(lines "$hl") + 1))
@@ -475,7 +567,7 @@ batch() {
 	[ -z "$VERBOSE" ] ||
 	    awk -v p="$part" -v s="$side" -v n="$n" -v us="$us" \
 		-v c="$sessions" -v t="$tls" -v a="$auth" 'BEGIN {
-		printf "  %-5s %-9s %4d runs in %8.1f ms: %7.1f msgs/s, %d connections", p, s, n, us / 1000, n * 1e6 / us, c
+		printf "  %-11s %-9s %4d runs in %8.1f ms: %7.1f msgs/s, %d connections", p, s, n, us / 1000, n * 1e6 / us, c
 		if (p == "tls") printf ", %d handshakes, %d AUTH", t, a
 		printf "\n" }'
 }
@@ -483,7 +575,8 @@ batch() {
 # ---- the rounds ---------------------------------------------------------------------
 
 PARTS=plain
-[ "$TLS_COUNT" -eq 0 ] || PARTS="plain tls"
+[ "$SMTPD_COUNT" -eq 0 ] || PARTS="$PARTS smtpd-plain"
+[ "$TLS_COUNT" -eq 0 ] || PARTS="$PARTS tls"
 echo "keeper.sh: $("$BIN" --version), $(nproc) CPU(s), 1 KiB messages," \
     "$ROUNDS rounds"
 echo "  load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -501,8 +594,11 @@ for ((r = 0; r < ROUNDS; r++)); do
 	order=$SIDES
 	((r % 2 == 0)) || order="keeper no-keeper"
 	for part in $PARTS; do
-		n=$COUNT
-		[ "$part" = plain ] || n=$TLS_COUNT
+		case $part in
+		plain) n=$COUNT ;;
+		smtpd-plain) n=$SMTPD_COUNT ;;
+		tls) n=$TLS_COUNT ;;
+		esac
 		for side in $order; do
 			batch "$part" "$side" "$n"
 		done
@@ -571,6 +667,14 @@ header "connections"
 for side in $SIDES; do
 	row plain "$side"
 done
+if [ "$SMTPD_COUNT" -gt 0 ]; then
+	echo
+	echo "plaintext next hop (Postfix smtpd), $SMTPD_COUNT runs per side and round"
+	header "connections"
+	for side in $SIDES; do
+		row smtpd-plain "$side"
+	done
+fi
 if [ "$TLS_COUNT" -gt 0 ]; then
 	echo
 	echo "STARTTLS + AUTH next hop (Postfix smtpd), $TLS_COUNT runs per side and round"
@@ -581,15 +685,25 @@ if [ "$TLS_COUNT" -gt 0 ]; then
 fi
 echo "  (runs: the slimrelay processes bench-exec started, from their rusage;"
 echo "  client: those with the keeper and the TLS pumps they started; hop:"
-echo "  smtp-sink or the receiving Postfix)"
+echo "  smtp-sink or the whole receiving Postfix)"
+if [ -n "$POSTFIX" ]; then
+	# The name each smtpd gave the client: its lookup of 127.0.0.1
+	# (smtpd_peername_lookup), "unknown" when it found none.
+	for part in $PARTS; do
+		[ "$part" != plain ] || continue
+		printf '  %s: smtpd named the client %s\n' "$part" "$(rx_client "$part")"
+	done
+fi
 [ -n "$CG_BASE" ] ||
     echo "  (no client or hop CPU: no cgroup v2 or v1 cpuacct to count them in)"
-# The keeper of each side's state directory, as it logged itself.
+# The keeper of each side's state directory, as it logged itself (its
+# "keeper: started, socket ..., at most N sessions" line; the runs log
+# under the same name, and their "keeper: started" only with -v).
 for part in $PARTS; do
 	printf '  %s: keeper processes started: keeper side %s, no-keeper side %s\n' \
-	    "$part" "$(grep -c 'slimrelay/keeper\[[0-9]*\]: keeper: started' \
+	    "$part" "$(grep -c ': keeper: started, socket .*, at most ' \
 	    "$T/log/$part-keeper.log")" \
-	    "$(grep -c 'keeper: started' "$T/log/$part-no-keeper.log")"
+	    "$(grep -c ': keeper: started' "$T/log/$part-no-keeper.log")"
 done
 echo "  after the last session ended: $left_keepers keeper process(es) waiting" \
     "for keeper_idle, $left_others other process(es) left (pumps: must be 0)"
@@ -612,17 +726,19 @@ cpu_ratio() {
 		printf "%.2f", a / b
 	    }' "$T/times"
 }
-# goal NAME PART TARGET - one line of the table
+# goal NAME PART [TARGET] - one line of the table (without TARGET, for
+#	information)
 goal() {
-	local r c=-
+	local r c=- t=- v=info
 	r=$(ratio "$2")
 	[ -z "$CG_BASE" ] || c=$(cpu_ratio "$2")
-	printf '  %-32s %-7s %-9s %-7s %s\n' "$1" ">= $3" "$r" \
-	    "$(verdict "$r >= $3")" "$c"
+	[ $# -lt 3 ] || t=">= $3" v=$(verdict "$r >= $3")
+	printf '  %-32s %-7s %-9s %-7s %s\n' "$1" "$t" "$r" "$v" "$c"
 }
 printf '  %-32s %-7s %-9s %-7s %s\n' "keeper / no-keeper" target "msgs/s" \
     result "CPU/message"
 goal "plaintext (smtp-sink)" plain 1.3
+[ "$SMTPD_COUNT" -eq 0 ] || goal "plaintext (Postfix smtpd)" smtpd-plain
 [ "$TLS_COUNT" -eq 0 ] || goal "STARTTLS + AUTH (Postfix smtpd)" tls 3
 for part in $PARTS; do
 	# The two sides of one round ran one after the other: their ratio

@@ -33,7 +33,7 @@ set -u
 # (2810-2829 are set aside for these two); mx.sh and the Postfix MX case
 # use port 25 on 127.0.0.11-127.0.0.81.
 # bench/run.sh takes the first free port from 2750, bench/tls.sh 2760,
-# bench/lmtp.sh 2790-2792, bench/keeper.sh 2830-2831 (2830-2839 are kept
+# bench/lmtp.sh 2790-2792, bench/keeper.sh 2830-2832 (2830-2839 are kept
 # for it).
 
 : "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
