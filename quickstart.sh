@@ -23,7 +23,7 @@ PACKAGES="autoconf automake libtool pkg-config make gcc
 	libldns-dev libssl-dev libmilter-dev libcunit1-dev
 	postfix swaks ldnsutils maildrop miltertest msmtp openssl time iproute2
 	nsd unbound
-	sasl2-bin libsasl2-modules procps pflogsumm
+	sasl2-bin libsasl2-modules procps pflogsumm groff-base
 	libc6 libcrypt1 libdb5.3 libgnutls-dane0 libgnutls30 libidn12
 	libidn2-0 libnsl2 libpcre2-8-0"
 

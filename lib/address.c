@@ -128,7 +128,6 @@ static int check_literal(const char *, size_t, char *, size_t);
 static void show(char *, size_t, const char *);
 static void show_char(char *, size_t, const char *, int);
 static void sanitize_copy(char *, size_t, const char *);
-static int hex_value(int);
 
 /* address_parse_sender - an envelope sender; "" and "<>" are null */
 int
@@ -584,19 +583,6 @@ address_envelope_build(struct envelope *env, struct relay_result *results,
 	return 0;
 }
 
-/* hex_value - the value of one hex digit (either case), or -1 */
-static int
-hex_value(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* address_xtext_valid - RFC 3461 xtext (and UTF-8 when allowed) */
 bool
 address_xtext_valid(const char *text, size_t len, bool allow_utf8)
@@ -608,8 +594,8 @@ address_xtext_valid(const char *text, size_t len, bool allow_utf8)
 		k = 1;
 		if (s[i] == '+') {
 			/* hexchar: '+' and exactly two hex digits */
-			if (len - i < 3 || hex_value(s[i + 1]) < 0 ||
-			    hex_value(s[i + 2]) < 0)
+			if (len - i < 3 || printable_hex_value(s[i + 1]) < 0 ||
+			    printable_hex_value(s[i + 2]) < 0)
 				return false;
 			k = 3;
 		} else if (s[i] >= 0x80) {
@@ -634,8 +620,9 @@ address_xtext_decode(const char *text, size_t len, char *out,
 		if (o + 1 >= out_len)
 			return -1;
 		if (text[i] == '+') {
-			out[o++] = (char)(hex_value((unsigned char)text[i +
-			    1]) * 16 + hex_value((unsigned char)text[i + 2]));
+			out[o++] = (char)(printable_hex_value(
+			    (unsigned char)text[i + 1]) * 16 +
+			    printable_hex_value((unsigned char)text[i + 2]));
 			i += 2;
 		} else
 			out[o++] = text[i];

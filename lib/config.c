@@ -264,6 +264,12 @@ static const struct param params[] = {
 	{ .key = "connection_reuse_count_limit", .type = P_INT,
 	    .offset = OFF(connection_reuse_count_limit), .def = "0",
 	    .min = 0, .max = 100000 },
+	{ .key = "connection_keeper", .type = P_BOOL,
+	    .offset = OFF(connection_keeper), .def = "yes" },
+	TIME("keeper_idle", keeper_idle_ms, "60s", 1000),
+	{ .key = "keeper_max_sessions", .type = P_INT,
+	    .offset = OFF(keeper_max_sessions), .def = "100", .min = 1,
+	    .max = 10000 },
 	TIME("lmtp_idle_timeout", lmtp_idle_timeout_ms, "300s", 1),
 	TIME("lmtp_max_age", lmtp_max_age_ms, "3600s", 1),
 	{ .key = "state_directory", .type = P_PATH,
@@ -328,7 +334,7 @@ static const struct param params[] = {
 
 #define NPARAMS	(sizeof(params) / sizeof(params[0]))
 
-_Static_assert(NPARAMS <= CONFIG_PARAMS_MAX && CONFIG_PARAMS_MAX <= 64,
+_Static_assert(NPARAMS <= CONFIG_PARAMS_MAX && CONFIG_PARAMS_MAX % 64 == 0,
     "set_mask has one bit per parameter");
 _Static_assert(sizeof(enum config_addr_pref) == sizeof(int),
     "address_preference is stored through an int");
@@ -396,7 +402,7 @@ config_defaults(struct config *cfg)
 			abort();
 		}
 	}
-	cfg->set_mask = 0;
+	memset(cfg->set_mask, 0, sizeof(cfg->set_mask));
 }
 
 /* config_fini - free what cfg owns (the route table); cfg stays valid */
@@ -495,7 +501,7 @@ config_where(const struct config *cfg, const char *key, char *buf,
 		snprintf(buf, len, "%s", file);
 		return -1;
 	}
-	if ((cfg->set_mask & (1ULL << idx)) == 0) {
+	if ((cfg->set_mask[idx / 64] & (1ULL << (idx % 64))) == 0) {
 		snprintf(buf, len, "%s", file);
 		return 0;
 	}
@@ -757,7 +763,7 @@ config_set(struct config *cfg, const char *key, const char *value,
 		    "parameter %s: bad value \"%s\": %s", param_key(p), shown,
 		    err);
 	}
-	cfg->set_mask |= 1ULL << idx;
+	cfg->set_mask[idx / 64] |= 1ULL << (idx % 64);
 	cfg->set_line[idx] = 0;		/* parse_line() sets the line */
 	return 0;
 }
@@ -800,7 +806,8 @@ config_dump(const struct config *cfg, FILE *fp, bool only_set)
 	size_t i;
 
 	for (i = 0; i < NPARAMS; i++) {
-		if (only_set && (cfg->set_mask & (1ULL << i)) == 0)
+		if (only_set &&
+		    (cfg->set_mask[i / 64] & (1ULL << (i % 64))) == 0)
 			continue;
 		if (params[i].type == P_ROUTE) {
 			size_t r;

@@ -16,7 +16,7 @@
 #define CONFIG_STR_MAX	256	/* longest string value */
 #define CONFIG_PATH_MAX	1024	/* longest path value */
 #define CONFIG_LINE_MAX	4096	/* longest config file line */
-#define CONFIG_PARAMS_MAX 64	/* parameters: one set_mask bit each */
+#define CONFIG_PARAMS_MAX 128	/* parameters: one set_mask bit each */
 
 enum config_addr_pref {
 	CONFIG_ADDR_ANY,	/* both families, IPv4 first */
@@ -60,6 +60,9 @@ struct config {
 	long	connection_idle_timeout_ms;
 	long	connection_reuse_time_limit_ms;	/* from connect */
 	int	connection_reuse_count_limit;	/* 0 = unlimited */
+	bool	connection_keeper;	/* pipe mode: the keeper (keeper.c) */
+	long	keeper_idle_ms;		/* the keeper exits after */
+	int	keeper_max_sessions;	/* idle sessions it holds */
 	long	lmtp_idle_timeout_ms;	/* between LMTP transactions */
 	long	lmtp_max_age_ms;	/* no new LMTP transaction after */
 	char	state_directory[CONFIG_PATH_MAX];
@@ -114,7 +117,7 @@ struct config {
 	struct route_table routes;
 
 	/* Bookkeeping for config_dump(): which keys were set. */
-	unsigned long long set_mask;
+	unsigned long long set_mask[CONFIG_PARAMS_MAX / 64];
 
 	/* Where the settings came from, for slimrelay -t (config_where). */
 	char	path[CONFIG_PATH_MAX];	/* the file read; "" none */

@@ -24,7 +24,8 @@
  *	  can write; otherwise its directory exists and u can write in it;
  *	- state_directory: a directory owned by u that u can write in and
  *	  that group and others cannot (the MX cache and the connection
- *	  slots live there);
+ *	  slots live there), short enough for the keeper's socket name
+ *	  when connection_keeper is on;
  *	- the route rules: the program of each local transport (maildrop,
  *	  dovecot-lda, the first word of pipe_command) is there and u may
  *	  run it; a pipe route needs pipe_command; a rule with conditions
@@ -60,6 +61,7 @@
 #include <unistd.h>
 
 #include "config_check.h"
+#include "keeper.h"
 
 #define R	4
 #define W	2
@@ -355,6 +357,8 @@ check_state(struct check *c)
 {
 	const char *path = c->cfg->state_directory;
 	char where[CONFIG_PATH_MAX + 16], what[CONFIG_PATH_MAX + 64];
+	char dir[CONFIG_PATH_MAX + 16], sock[CONFIG_PATH_MAX + 16];
+	char lock[CONFIG_PATH_MAX + 16];
 	const char *dflt;
 	struct stat st;
 	unsigned mode;
@@ -378,6 +382,13 @@ check_state(struct check *c)
 	if (!allowed(c->u, &st, W | X))
 		problem(c, where, "%s: %s cannot write in it (mode %04o)",
 		    what, c->u->name, mode);
+	if (c->cfg->connection_keeper &&
+	    keeper_paths(path, dir, sizeof(dir), sock, sizeof(sock), lock,
+	    sizeof(lock)) != 0)
+		problem(c, where, "%s: too long for the keeper's socket "
+		    "(%s/keeper/k%d.sock must fit in 107 bytes); shorten it, "
+		    "or set connection_keeper = no", what, path,
+		    KEEPER_VERSION);
 }
 
 /* check_routes - local programs, pipe_command, conditional rules */

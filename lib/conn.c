@@ -30,6 +30,7 @@
  *	    struct tls_session *s, const struct deadline *d);
  *	struct tls_session *conn_tls(const struct conn *c);
  *	void conn_wipe_output(struct conn *c);
+ *	int conn_swap_plain(struct conn *c, int fd);
  * DESCRIPTION
  *	conn_new() returns a connection without a socket (NULL when out of
  *	memory); conn_free() closes and frees it (NULL is a no-op). All
@@ -90,6 +91,12 @@
  *	3207 section 6: such bytes were injected before TLS, and the caller
  *	refuses to go on). conn_wipe_output() overwrites the write buffer
  *	once a secret (AUTH) has been sent.
+ *
+ *	conn_swap_plain() carries the connection on in plaintext over fd,
+ *	the end of a TLS pump that now holds the session (tls_pump.c): the
+ *	TLS state is freed without a word to the peer, the socket closed.
+ *	It is done only between replies: -1, and nothing changes, while
+ *	bytes wait in either buffer.
  * SEE ALSO
  *	poll(2), send(2), deadline(3).
  */
@@ -291,6 +298,28 @@ conn_adopt_fd(struct conn *c, int fd)
 	c->err = 0;
 	c->fd = fd;
 	set_socket_options(fd);
+}
+
+/*
+ * conn_swap_plain - carry on in plaintext over fd, which now stands for
+ * the session (a TLS pump's end, tls_pump.c): the TLS state is freed
+ * without a word and the old socket closed. Only between replies:
+ * -1 (nothing changed) while bytes are buffered either way.
+ */
+int
+conn_swap_plain(struct conn *c, int fd)
+{
+	if (c->rpos < c->rlen || c->wlen > 0 || c->is_skipping)
+		return -1;
+	tls_session_abandon(c->tls);
+	c->tls = NULL;
+	if (c->fd >= 0)
+		(void)close(c->fd);
+	c->fd = fd;
+	c->rpos = c->rlen = 0;
+	c->want = 0;
+	set_socket_options(fd);
+	return 0;
 }
 
 /* fill - read more into rbuf (which has room), waiting until the deadline */

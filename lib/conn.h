@@ -49,6 +49,7 @@ enum conn_status conn_tls_start(struct conn *, struct tls_session *,
 	    const struct deadline *);
 struct tls_session *conn_tls(const struct conn *);
 void	conn_wipe_output(struct conn *);
+int	conn_swap_plain(struct conn *, int fd);
 const char *conn_status_name(enum conn_status);
 
 #endif

@@ -9,6 +9,8 @@
  *	    struct pool_slot **slot, struct relay_result *why);
  *	void pool_release(struct pool_slot *slot);
  *	int pool_slot_index(const struct pool_slot *slot);
+ *	int pool_slot_fd(const struct pool_slot *slot);
+ *	struct pool_slot *pool_slot_adopt(int fd);
  * DESCRIPTION
  *	python-slimta's pool_size caps the connections one relay keeps to
  *	one destination. slimrelay runs as one process per delivery, so
@@ -48,6 +50,11 @@
  *	closes it or exits.
  *
  *	pool_slot_index() returns the slot's i, or -1 for NULL.
+ *
+ *	A slot can move to another process with its session (keeper.c):
+ *	pool_slot_fd() is the locked descriptor to pass (-1 for NULL), and
+ *	pool_slot_adopt() makes a slot of a descriptor received (its index
+ *	then unknown, -1; NULL for fd -1 or out of memory, fd closed).
  * SEE ALSO
  *	flock(2), python-slimta relay/pool.py.
  */
@@ -339,6 +346,35 @@ pool_release(struct pool_slot *slot)
 		return;
 	close(slot->fd);
 	free(slot);
+}
+
+/* pool_slot_fd - the slot's locked descriptor (to pass along), or -1 */
+int
+pool_slot_fd(const struct pool_slot *slot)
+{
+	return slot != NULL ? slot->fd : -1;
+}
+
+/*
+ * pool_slot_adopt - a slot whose locked descriptor came from another
+ * process (keeper.c): the flock belongs to the open file, so holding the
+ * descriptor is holding the slot. Its index is not known (-1). NULL
+ * when out of memory (fd is then closed, and the slot freed).
+ */
+struct pool_slot *
+pool_slot_adopt(int fd)
+{
+	struct pool_slot *slot;
+
+	if (fd < 0)
+		return NULL;
+	if ((slot = malloc(sizeof(*slot))) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	slot->fd = fd;
+	slot->index = -1;
+	return slot;
 }
 
 /* pool_slot_index - which of the pool_size slots this is */

@@ -16,5 +16,7 @@ int	pool_acquire(const char *state_dir, const char *destination,
 	    struct pool_slot **slot, struct relay_result *why);
 void	pool_release(struct pool_slot *);
 int	pool_slot_index(const struct pool_slot *);
+int	pool_slot_fd(const struct pool_slot *);
+struct pool_slot *pool_slot_adopt(int fd);
 
 #endif

@@ -6,6 +6,7 @@
  *
  *	char *printable_fix(char *s);
  *	size_t printable_utf8_len(const unsigned char *s, size_t n);
+ *	int printable_hex_value(int c);
  * DESCRIPTION
  *	Status lines and log lines carry bytes from outside: configuration
  *	files, SMTP peers, local delivery agents, DNS. printable_fix()
@@ -40,6 +41,10 @@
  *	printable_utf8_len() is the one test of a valid UTF-8 character,
  *	for address.c as well.
  *
+ *	printable_hex_value() is the value of a hex digit of either case,
+ *	or -1: for the %XX and +XX escapes of address.c (xtext) and
+ *	keeper_proto.c.
+ *
  *	relay_result_set() and the log sink apply it to everything they
  *	take in, so each caller need not.
  * SEE ALSO
@@ -53,6 +58,19 @@
 #include "printable.h"
 
 static bool is_display_control(const unsigned char *, size_t);
+
+/* printable_hex_value - the value of one hex digit (either case), or -1 */
+int
+printable_hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
 
 /* printable_fix - one line of printable text, in place */
 char *

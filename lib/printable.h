@@ -9,5 +9,6 @@
 
 char	*printable_fix(char *s);
 size_t	printable_utf8_len(const unsigned char *s, size_t n);
+int	printable_hex_value(int c);
 
 #endif

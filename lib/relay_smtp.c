@@ -92,6 +92,8 @@
 #include "relay_smtp.h"
 #include "smtp_client.h"
 
+#define TAKE_SLOT_STEP_MS	100	/* waiting for a slot: the keeper asked */
+
 struct loop {
 	const struct config *cfg;
 	struct session_cache *sessions;	/* NULL: never cache */
@@ -285,17 +287,22 @@ auth_lookup(const struct loop *lp, const char *host,
 /*
  * take_slot - a pool_size slot for a new connection; when the
  * destination's slots are all taken, our own idle sessions of it give
- * theirs up before we wait (up to pool_wait): 0, or -1 with why set
+ * theirs up before we wait (up to pool_wait). While waiting, a session
+ * of the key that another run hands to the keeper with its slot is
+ * taken as it comes (*cl set, with its slot): 0, or -1 with why set
  */
 static int
-take_slot(struct loop *lp, struct pool_slot **slot, struct relay_result *why)
+take_slot(struct loop *lp, const char *key, const struct smtp_options *opt,
+    struct pool_slot **slot, struct smtp_client **cl,
+    struct relay_result *why)
 {
 	const struct config *cfg = lp->cfg;
-	struct deadline wait;
+	struct deadline wait, step;
 	long t0 = deadline_now_ms();
 	int rc;
 
 	*slot = NULL;
+	*cl = NULL;
 	if (cfg->pool_size <= 0)
 		return 0;
 	if (pool_acquire(cfg->state_directory, lp->pool_dest, cfg->pool_size,
@@ -307,9 +314,22 @@ take_slot(struct loop *lp, struct pool_slot **slot, struct relay_result *why)
 		return 0;
 	deadline_in_ms(&wait, cfg->pool_wait_ms);
 	wait = deadline_earliest(&wait, lp->deadline);
-	relay_result_init(why);
-	rc = pool_acquire(cfg->state_directory, lp->pool_dest, cfg->pool_size,
-	    &wait, slot, why);
+	for (;;) {
+		relay_result_init(why);
+		deadline_in_ms(&step, TAKE_SLOT_STEP_MS);
+		step = deadline_earliest(&step, &wait);
+		rc = pool_acquire(cfg->state_directory, lp->pool_dest,
+		    cfg->pool_size, &step, slot, why);
+		if (rc == 0 || deadline_expired(&wait) ||
+		    strcmp(why->status, "4.4.5") != 0)
+			break;
+		if ((*cl = session_cache_get(lp->sessions, key, opt,
+		    &opt->deadline, slot)) != NULL) {
+			relay_result_init(why);
+			rc = 0;
+			break;
+		}
+	}
 	lp->stats->delays.wait_s += elapsed_s(t0);
 	return rc;
 }
@@ -342,12 +362,15 @@ tlsa_digest(const struct dns_tlsa_set *set)
 /*
  * session_key - everything a kept session must match to be used for
  * this attempt (Postfix's smtp_key.c idea): host, address, port, source,
- * EHLO name, TLS policy, SASL identity. NULL when it does not fit: such
- * a session is never reused.
+ * EHLO name, TLS policy (with the names DANE-TA may match), SASL
+ * identity, LMTP or SMTP, and pool_size (a session of a run without slots
+ * has none to bring). NULL when it does not fit: such a session is never
+ * reused.
  */
 static const char *
 session_key(char *buf, size_t size, const struct smtp_options *opt,
-    const char *host, const struct dns_addr *a, const char *src_text)
+    const char *host, const struct dns_addr *a, const char *src_text,
+    int pool_size)
 {
 	const struct tls_policy *t = &opt->tls;
 	unsigned port = a->sa.ss_family == AF_INET6 ?
@@ -357,13 +380,16 @@ session_key(char *buf, size_t size, const struct smtp_options *opt,
 
 #define S(p) ((p) != NULL ? (p) : "")
 	n = snprintf(buf, size, "%s[%s]:%u src=%s ehlo=%s tls=%s%s "
-	    "verify=%s ca=%s:%s fp=%s tlsa=%08x auth=%s:%s:%d", host, a->text,
-	    port, src_text, S(opt->ehlo_name),
+	    "verify=%s names=%s,%s ca=%s:%s fp=%s tlsa=%08x auth=%s:%s:%d%s "
+	    "pool=%d",
+	    host, a->text, port, src_text, S(opt->ehlo_name),
 	    config_tls_level_name(t->level), t->wrappermode ? "+wrapper" : "",
-	    S(t->verify_name), S(t->ca_file), S(t->ca_path),
+	    S(t->verify_name), S(t->mx_name), S(t->nexthop_name),
+	    S(t->ca_file), S(t->ca_path),
 	    S(t->fingerprints), tlsa_digest(t->tlsa),
 	    opt->auth != NULL ? opt->auth->user : "",
-	    S(opt->auth_mechanism), opt->auth_allow_plaintext);
+	    S(opt->auth_mechanism), opt->auth_allow_plaintext,
+	    opt->is_lmtp ? " lmtp" : "", pool_size);
 #undef S
 	return n > 0 && (size_t)n < size ? buf : NULL;
 }
@@ -445,15 +471,18 @@ try_address(struct loop *lp, const struct smtp_options *base,
 	if (opt.tls.level == CONFIG_TLS_DANE)
 		opt.tls.verify_name = base->tls.verify_name;
 	key = session_key(keybuf, sizeof(keybuf), &opt, host, a,
-	    lp->cfg->source_address);
-	if ((cl = session_cache_get(lp->sessions, key, &opt.deadline,
+	    lp->cfg->source_address, lp->cfg->pool_size);
+	if ((cl = session_cache_get(lp->sessions, key, &opt, &opt.deadline,
 	    &slot)) == NULL) {
 		/* A new connection: its pool_size slot first (pool.c). */
-		if (take_slot(lp, &slot, why) != 0) {
+		if (take_slot(lp, key, &opt, &slot, &cl, why) != 0) {
 			ret = -2;
 			goto out;
 		}
+		/* The wait is counted apart (wait_s), not as connecting. */
 		t0 = deadline_now_ms();
+	}
+	if (cl == NULL) {
 		if ((cl = smtp_client_new(&opt)) == NULL) {
 			relay_result_set(why, "4.3.0", "out of memory");
 			ret = -2;

@@ -4,12 +4,15 @@
  * SYNOPSIS
  *	#include "session_cache.h"
  *
+ *	void session_cache_options_init(struct session_cache_options *so,
+ *	    const struct config *cfg, int max_idle,
+ *	    const struct keeper_client_options *keeper);
  *	struct session_cache *session_cache_new(
  *	    const struct session_cache_options *opt);
  *	void session_cache_free(struct session_cache *sc);
  *	struct smtp_client *session_cache_get(struct session_cache *sc,
- *	    const char *key, const struct deadline *deadline,
- *	    struct pool_slot **slot);
+ *	    const char *key, const struct smtp_options *opt,
+ *	    const struct deadline *deadline, struct pool_slot **slot);
  *	void session_cache_put(struct session_cache *sc, const char *key,
  *	    const char *dest, struct smtp_client *cl,
  *	    struct pool_slot *slot);
@@ -32,6 +35,10 @@
  *	is open, idle included, and released when it closes, so that
  *	pool_size counts idle sessions too. dest names the slot's
  *	destination.
+ *
+ *	session_cache_options_init() fills the options from the
+ *	configuration (pool_size as the cap per key, the connection_*
+ *	limits), with max_idle and the keeper (NULL for none) as given.
  *
  *	A NULL cache is the "never cache" backend of pipe mode, where one
  *	process carries one message: session_cache_get() finds nothing and
@@ -63,19 +70,51 @@
  *	  are closed without QUIT when the server spoke, with QUIT when
  *	  only their time ran out.
  *
- *	session_cache_free() says QUIT to every idle session, frees them and
- *	the cache; NULL is a no-op. session_cache_idle() counts the idle
+ *	The keeper (keeper.c; opt->keeper, NULL for none) is a second
+ *	level below this process's cache, for sessions that must outlive
+ *	the process: pipe mode makes a cache of max_idle 0 with the keeper,
+ *	LMTP mode one of its own size with the keeper below it.
+ *
+ *	- session_cache_get() asks the keeper when this process has no
+ *	  session of the key: a session from it is made a client of opt
+ *	  (smtp_client_adopt()) and must fit the key (its peer the key's
+ *	  "host[addr]:port", TLS when the policy requires it, "Verified"
+ *	  when the policy verifies), be within its reuse limits, and pass
+ *	  the RSET probe; else it is closed and the keeper asked again, up
+ *	  to SESSION_KEEPER_TRIES times.
+ *	- What session_cache_put() cannot keep here for want of room (all
+ *	  of it in pipe mode) goes to the keeper, and so do the idle
+ *	  sessions that session_cache_free() finds. A TLS session goes
+ *	  through a pump first (tls_pump.c), which lives until the reuse
+ *	  time limit plus pump_extra_ms (the longest transaction). The
+ *	  keeper keeps it for idle_timeout_ms, or for what is left of the
+ *	  reuse time limit when that is less, at most max_per_key of the
+ *	  key. A session the keeper refuses (or that has no keeper to go
+ *	  to) is sent QUIT; one whose fate is unknown (the keeper took the
+ *	  request and did not answer) is closed without a word.
+ *	  The keeper never gets a session that is not clean and ready.
+ *	- A keeper that does not answer in time (keeper_get() or
+ *	  keeper_put() -2: stopped, or overloaded) is not asked again by
+ *	  this cache: its sessions are closed with QUIT, as without one.
+ *
+ *	session_cache_free() says QUIT to every idle session (or hands it
+ *	to the keeper), frees them and the cache; NULL is a no-op. session_cache_idle() counts the idle
  *	sessions. Times are CLOCK_MONOTONIC milliseconds.
  * SEE ALSO
- *	Postfix smtp_reuse.c, scache(8); RFC 5321 4.1.1.5 (RSET).
+ *	keeper.c, tls_pump.c, Postfix smtp_reuse.c, scache(8); RFC 5321
+ *	4.1.1.5 (RSET).
  */
 #include "autoconfig.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "keeper.h"
 #include "log.h"
 #include "session_cache.h"
+
+#define SESSION_KEEPER_TRIES	3	/* sessions asked of the keeper */
 
 struct idle {
 	char	key[SESSION_KEY_MAX];
@@ -87,6 +126,7 @@ struct idle {
 
 struct session_cache {
 	struct session_cache_options opt;
+	bool	is_keeper_stuck;	/* it did not answer: not used again */
 	struct idle *idle;		/* opt.max_idle slots */
 	size_t	nidle;			/* in use: idle[0..nidle-1] */
 };
@@ -94,6 +134,28 @@ struct session_cache {
 static bool	is_too_old(const struct session_cache *,
 		    const struct smtp_client *, long);
 static void	drop(struct session_cache *, size_t, bool);
+static void	park(struct session_cache *, const char *,
+		    struct smtp_client *, struct pool_slot *);
+
+/*
+ * session_cache_options_init - the configuration's limits (pool_size
+ * per key, connection_*), max_idle here, the keeper below (or NULL)
+ */
+void
+session_cache_options_init(struct session_cache_options *so,
+    const struct config *cfg, int max_idle,
+    const struct keeper_client_options *keeper)
+{
+	memset(so, 0, sizeof(*so));
+	so->max_idle = max_idle;
+	so->max_per_key = cfg->pool_size;
+	so->idle_timeout_ms = cfg->connection_idle_timeout_ms;
+	so->reuse_time_limit_ms = cfg->connection_reuse_time_limit_ms;
+	so->reuse_count_limit = cfg->connection_reuse_count_limit;
+	so->keeper = keeper;
+	/* A pump outlives the reuse limit by the longest transaction. */
+	so->pump_extra_ms = cfg->deadline_ms;
+}
 
 /* session_cache_new - an empty cache; NULL when out of memory */
 struct session_cache *
@@ -119,10 +181,21 @@ session_cache_new(const struct session_cache_options *opt)
 void
 session_cache_free(struct session_cache *sc)
 {
+	struct idle *e;
+
 	if (sc == NULL)
 		return;
-	while (sc->nidle > 0)
-		drop(sc, sc->nidle - 1, true);
+	if (sc->opt.keeper != NULL)
+		session_cache_expire(sc);
+	while (sc->nidle > 0) {
+		if (sc->opt.keeper == NULL) {
+			drop(sc, sc->nidle - 1, true);
+			continue;
+		}
+		/* The keeper takes them over (or they QUIT). */
+		e = &sc->idle[--sc->nidle];
+		park(sc, e->key, e->cl, e->slot);
+	}
 	free(sc->idle);
 	free(sc);
 }
@@ -200,10 +273,134 @@ session_cache_drop_dest(struct session_cache *sc, const char *dest)
 	return n;
 }
 
+/*
+ * fits - a session from the keeper is the one the key asks for: its
+ * peer is the key's ("host[addr]:port " starts every key, relay_smtp.c),
+ * and it has the TLS the policy requires, verified when it must be
+ */
+static bool
+fits(const struct smtp_client *cl, const char *key,
+    const struct smtp_options *opt)
+{
+	const char *relay = smtp_client_relay(cl);
+	size_t n = strlen(relay);
+
+	if (n == 0 || strncmp(key, relay, n) != 0 || key[n] != ' ')
+		return false;
+	switch (opt->tls.level) {
+	case CONFIG_TLS_NONE:
+	case CONFIG_TLS_MAY:
+		return !opt->tls.wrappermode || smtp_client_is_tls(cl);
+	case CONFIG_TLS_ENCRYPT:
+		return smtp_client_is_tls(cl);
+	default:
+		return smtp_client_is_tls(cl) && strncmp(
+		    smtp_client_tls_info(cl), "Verified ", 9) == 0;
+	}
+}
+
+/* from_keeper - a session of the key from the keeper that passed RSET */
+static struct smtp_client *
+from_keeper(struct session_cache *sc, const char *key,
+    const struct smtp_options *opt, const struct deadline *deadline,
+    struct pool_slot **slot)
+{
+	struct keeper_session ks;
+	struct smtp_client *cl;
+	struct pool_slot *s;
+	struct relay_result why;
+	int i, r;
+
+	for (i = 0; i < SESSION_KEEPER_TRIES && !sc->is_keeper_stuck; i++) {
+		if ((r = keeper_get(sc->opt.keeper, key, &ks)) != 1) {
+			sc->is_keeper_stuck = r == -2;
+			return NULL;
+		}
+		s = pool_slot_adopt(ks.slot_fd);
+		if ((cl = smtp_client_new(opt)) == NULL) {
+			(void)close(ks.fd);
+			pool_release(s);
+			return NULL;
+		}
+		relay_result_init(&why);
+		if (smtp_client_adopt(cl, ks.fd, ks.props, &why) != 0 ||
+		    !fits(cl, key, opt)) {
+			log_warn("session_cache: a session from the keeper "
+			    "does not fit its key: not used");
+			smtp_client_free(cl);
+			pool_release(s);
+			continue;
+		}
+		if (is_too_old(sc, cl, deadline_now_ms())) {
+			smtp_client_quit(cl);
+			smtp_client_free(cl);
+			pool_release(s);
+			continue;
+		}
+		smtp_client_set_deadline(cl, deadline);
+		if (smtp_client_reset(cl, &why) == 0) {
+			if (log_verbose())
+				log_debug("session_cache: %s: reusing a "
+				    "session from the keeper (use %d)",
+				    smtp_client_relay(cl),
+				    smtp_client_messages(cl) + 1);
+			*slot = s;
+			return cl;
+		}
+		log_info("session_cache: %s: not reused: %s",
+		    smtp_client_relay(cl), why.text);
+		smtp_client_free(cl);
+		pool_release(s);
+	}
+	return NULL;
+}
+
+/*
+ * park - hand an idle session to the keeper: a TLS session through a
+ * pump first; QUIT when the keeper cannot take it
+ */
+static void
+park(struct session_cache *sc, const char *key, struct smtp_client *cl,
+    struct pool_slot *slot)
+{
+	char props[KEEPER_PROPS_MAX / 2];
+	long now = deadline_now_ms();
+	long end = smtp_client_connect_ms(cl) + sc->opt.reuse_time_limit_ms;
+	long ttl = sc->opt.idle_timeout_ms;
+	int r;
+
+	if (sc->is_keeper_stuck || !smtp_client_is_open(cl) ||
+	    is_too_old(sc, cl, now) ||
+	    smtp_client_props(cl, props, sizeof(props)) != 0)
+		goto quit;
+	if (end - now < ttl)
+		ttl = end - now;
+	if (ttl < 1 || smtp_client_park(cl, end + sc->opt.pump_extra_ms) != 0)
+		goto quit;
+	r = keeper_put(sc->opt.keeper, key, ttl, sc->opt.max_per_key, props,
+	    smtp_client_fd(cl), pool_slot_fd(slot));
+	sc->is_keeper_stuck = r == -2;
+	if (r == 1 || r == -2) {
+		/* The keeper has it (or may): our copies go, no QUIT. */
+		if (log_verbose())
+			log_debug("session_cache: %s: %s the keeper",
+			    smtp_client_relay(cl), r == 1 ? "kept by" :
+			    "no answer from");
+		smtp_client_free(cl);
+		pool_release(slot);
+		return;
+	}
+quit:
+	smtp_client_quit(cl);
+	smtp_client_free(cl);
+	pool_release(slot);
+}
+
 /* session_cache_get - an idle session of the key that passed RSET */
 struct smtp_client *
 session_cache_get(struct session_cache *sc, const char *key,
-    const struct deadline *deadline, struct pool_slot **slot)
+    const struct smtp_options *opt, const struct deadline *deadline,
+    struct pool_slot **slot)
 {
 	struct smtp_client *cl;
 	struct pool_slot *s;
@@ -233,6 +430,8 @@ session_cache_get(struct session_cache *sc, const char *key,
 		smtp_client_free(cl);
 		pool_release(s);
 	}
+	if (sc->opt.keeper != NULL)
+		return from_keeper(sc, key, opt, deadline, slot);
 	return NULL;
 }
 
@@ -257,8 +456,13 @@ session_cache_put(struct session_cache *sc, const char *key,
 	for (i = 0; i < sc->nidle; i++)
 		same += strcmp(sc->idle[i].key, key) == 0;
 	if (sc->nidle >= (size_t)sc->opt.max_idle ||
-	    (sc->opt.max_per_key > 0 && same >= (size_t)sc->opt.max_per_key))
+	    (sc->opt.max_per_key > 0 && same >= (size_t)sc->opt.max_per_key)) {
+		if (sc->opt.keeper != NULL) {
+			park(sc, key, cl, slot);
+			return;
+		}
 		goto close;
+	}
 	memcpy(sc->idle[sc->nidle].key, key, strlen(key) + 1);
 	memcpy(sc->idle[sc->nidle].dest, dest, strlen(dest) + 1);
 	sc->idle[sc->nidle].cl = cl;

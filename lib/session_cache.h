@@ -7,7 +7,9 @@
 
 #include <stddef.h>
 
+#include "config.h"
 #include "deadline.h"
+#include "keeper.h"
 #include "pool.h"
 #include "smtp_client.h"
 
@@ -20,14 +22,21 @@ struct session_cache_options {
 	long	idle_timeout_ms;	/* closed after this long idle */
 	long	reuse_time_limit_ms;	/* from connect; 0: no limit */
 	int	reuse_count_limit;	/* messages per session; 0: any */
+	/* The keeper (keeper.c) below this process's cache; NULL: none. */
+	const struct keeper_client_options *keeper;
+	long	pump_extra_ms;		/* a TLS pump's life past the limit */
 };
 
 struct session_cache;
 
+void	session_cache_options_init(struct session_cache_options *,
+	    const struct config *, int max_idle,
+	    const struct keeper_client_options *);
 struct session_cache *session_cache_new(const struct session_cache_options *);
 void	session_cache_free(struct session_cache *);
 struct smtp_client *session_cache_get(struct session_cache *, const char *key,
-	    const struct deadline *, struct pool_slot **);
+	    const struct smtp_options *, const struct deadline *,
+	    struct pool_slot **);
 void	session_cache_put(struct session_cache *, const char *key,
 	    const char *dest, struct smtp_client *, struct pool_slot *);
 void	session_cache_expire(struct session_cache *);

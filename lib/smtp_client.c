@@ -31,6 +31,12 @@
  *	bool smtp_client_is_tls(const struct smtp_client *cl);
  *	const char *smtp_client_tls_info(const struct smtp_client *cl);
  *	const char *smtp_client_auth_used(const struct smtp_client *cl);
+ *	int smtp_client_props(const struct smtp_client *cl, char *buf,
+ *	    size_t len);
+ *	int smtp_client_park(struct smtp_client *cl, long end_ms);
+ *	int smtp_client_fd(const struct smtp_client *cl);
+ *	int smtp_client_adopt(struct smtp_client *cl, int fd,
+ *	    const char *props, struct relay_result *why);
  * DESCRIPTION
  *	smtp_client_new() copies the options and returns a client without
  *	a session, or NULL when out of memory. The strings and the AUTH
@@ -153,6 +159,21 @@
  *	buffers that held them are wiped. smtp_client_auth_used() names
  *	the mechanism that succeeded, "" for none.
  *
+ *	A session can move to another process between transactions
+ *	(session_cache.c, keeper.c): smtp_client_props() writes what the
+ *	other process needs as name=value words (connect time, messages,
+ *	extensions, SIZE, TLS and its description, AUTH mechanism and
+ *	offers, the peer's labels): 0, or -1 when it does not fit.
+ *	smtp_client_park() first hands a TLS session to a pump (tls_pump.c)
+ *	living until end_ms, and carries on over the pump's plaintext end:
+ *	0, or -1 (no pump, or the session is not ready: unchanged); a
+ *	plaintext session needs nothing. smtp_client_fd() is the
+ *	descriptor to pass. smtp_client_adopt() is the other side: a client
+ *	made with smtp_client_new() takes fd over in the state props
+ *	describes, ready for a transaction; 0, or -1 (4.3.0, fd closed)
+ *	for properties that do not parse. The caller then probes the
+ *	session (smtp_client_reset()).
+ *
  *	With log_verbose(), every command ("smtp_client: > MAIL FROM:<a>"),
  *	every reply line ("smtp_client: < 250 2.1.0 Ok") and every state
  *	change ("smtp_client: RCPT -> DATA") is logged at debug level.
@@ -164,6 +185,7 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -176,9 +198,11 @@
 #include "conn.h"
 #include "dl.h"
 #include "dns.h"
+#include "keeper.h"
 #include "log.h"
 #include "smtp_client.h"
 #include "smtp_reply.h"
+#include "tls_pump.h"
 
 /*
  * A command line with its CRLF: RFC 5321 4.5.3.1.4's 512, plus what the
@@ -1412,6 +1436,202 @@ smtp_client_is_open(const struct smtp_client *cl)
 {
 	return cl->state == SMTP_STATE_READY && conn_fd(cl->conn) >= 0 &&
 	    !conn_has_input(cl->conn);
+}
+
+/*
+ * smtp_client_park - before the session leaves the process: a TLS
+ * session goes to a pump (tls_pump.c) living until end_ms, and the
+ * client carries on over the pump's plaintext end; 0, or -1 (no pump:
+ * the session is unchanged). A plaintext session needs nothing.
+ */
+int
+smtp_client_park(struct smtp_client *cl, long end_ms)
+{
+	if (!smtp_client_is_open(cl))
+		return -1;
+	if (conn_tls(cl->conn) == NULL)
+		return 0;
+	return tls_pump_start(cl->conn, end_ms, cl->relay);
+}
+
+/* smtp_client_fd - the session's descriptor, -1 when closed */
+int
+smtp_client_fd(const struct smtp_client *cl)
+{
+	return conn_fd(cl->conn);
+}
+
+/* props_word - " name=ENCODED" appended at *o; 0, or -1 */
+static int
+props_word(char *buf, size_t len, size_t *o, const char *name,
+    const char *value)
+{
+	int n;
+
+	n = snprintf(buf + *o, len - *o, " %s=", name);
+	if (n < 0 || (size_t)n >= len - *o)
+		return -1;
+	*o += (size_t)n;
+	if (*value == '\0')
+		return 0;
+	n = (int)keeper_encode(value, buf + *o, len - *o);
+	if (n == 0)
+		return -1;
+	*o += (size_t)n;
+	return 0;
+}
+
+/*
+ * smtp_client_props - what another process needs to carry the session
+ * on (smtp_client_adopt()): a text of name=value words; 0, or -1 when
+ * it does not fit
+ */
+int
+smtp_client_props(const struct smtp_client *cl, char *buf, size_t len)
+{
+	size_t o;
+	int n;
+
+	n = snprintf(buf, len, "t=%ld n=%d ext=%x size=%llu tls=%d",
+	    cl->connect_ms, cl->messages, cl->ext, cl->size_limit,
+	    cl->is_tls ? 1 : 0);
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	o = (size_t)n;
+	if (props_word(buf, len, &o, "auth", smtp_client_auth_used(cl)) != 0 ||
+	    props_word(buf, len, &o, "mechs", cl->auth_mechs) != 0 ||
+	    props_word(buf, len, &o, "peer", cl->peer) != 0 ||
+	    props_word(buf, len, &o, "relay", cl->relay) != 0 ||
+	    props_word(buf, len, &o, "info", cl->tls_info) != 0)
+		return -1;
+	return 0;
+}
+
+/* props_number - a decimal or hex number of at most max; 0, or -1 */
+static int
+props_number(const char *v, size_t vl, int base, unsigned long long max,
+    unsigned long long *out)
+{
+	unsigned long long x = 0;
+	size_t i;
+	int d;
+
+	if (vl == 0 || vl > 20)
+		return -1;
+	for (i = 0; i < vl; i++) {
+		if (v[i] >= '0' && v[i] <= '9')
+			d = v[i] - '0';
+		else if (base == 16 && v[i] >= 'a' && v[i] <= 'f')
+			d = v[i] - 'a' + 10;
+		else
+			return -1;
+		/* A digit above max itself (tls=5) must not wrap max - d. */
+		if ((unsigned)d > max ||
+		    x > (max - (unsigned)d) / (unsigned)base)
+			return -1;
+		x = x * (unsigned)base + (unsigned)d;
+	}
+	*out = x;
+	return 0;
+}
+
+/*
+ * smtp_client_adopt - carry on a session another process opened: fd
+ * (the connection or a pump's end) in the state props describes
+ * (smtp_client_props()), ready for a transaction. 0, or -1 with why set
+ * for properties that do not parse (fd is then closed).
+ */
+int
+smtp_client_adopt(struct smtp_client *cl, int fd, const char *props,
+    struct relay_result *why)
+{
+	unsigned long long v;
+	const char *p = props, *e, *eq;
+	char auth[32];
+	unsigned seen = 0;
+	size_t nl, vl;
+
+	forget_borrowed(cl);
+	conn_adopt_fd(cl->conn, fd);
+	set_state(cl, SMTP_STATE_CLOSED);
+	cl->peer[0] = cl->relay[0] = cl->tls_info[0] = '\0';
+	cl->auth_mechs[0] = auth[0] = '\0';
+	/* Words at single spaces: "", and a space at either end, fail. */
+	for (;;) {
+		e = strchr(p, ' ');
+		if (e == NULL)
+			e = p + strlen(p);
+		if ((eq = memchr(p, '=', (size_t)(e - p))) == NULL)
+			goto bad;
+		nl = (size_t)(eq - p);
+		vl = (size_t)(e - eq - 1);
+#define IS(name) (nl == sizeof(name) - 1 && memcmp(p, name, nl) == 0)
+#define TEXT(buf) (vl == 0 ? ((buf)[0] = '\0', 0) : \
+		keeper_decode(eq + 1, vl, (buf), sizeof(buf)))
+		if (IS("t")) {
+			if (props_number(eq + 1, vl, 10, LONG_MAX, &v) != 0)
+				goto bad;
+			cl->connect_ms = (long)v;
+			seen |= 1;
+		} else if (IS("n")) {
+			if (props_number(eq + 1, vl, 10, INT_MAX, &v) != 0)
+				goto bad;
+			cl->messages = (int)v;
+		} else if (IS("ext")) {
+			if (props_number(eq + 1, vl, 16, 0xffff, &v) != 0)
+				goto bad;
+			cl->ext = (unsigned)v;
+		} else if (IS("size")) {
+			if (props_number(eq + 1, vl, 10, ULLONG_MAX, &v) != 0)
+				goto bad;
+			cl->size_limit = v;
+		} else if (IS("tls")) {
+			if (props_number(eq + 1, vl, 10, 1, &v) != 0)
+				goto bad;
+			cl->is_tls = v == 1;
+		} else if (IS("auth")) {
+			if (TEXT(auth) != 0)
+				goto bad;
+		} else if (IS("mechs")) {
+			if (TEXT(cl->auth_mechs) != 0)
+				goto bad;
+		} else if (IS("peer")) {
+			if (TEXT(cl->peer) != 0)
+				goto bad;
+			seen |= 2;
+		} else if (IS("relay")) {
+			if (TEXT(cl->relay) != 0)
+				goto bad;
+			seen |= 4;
+		} else if (IS("info")) {
+			if (TEXT(cl->tls_info) != 0)
+				goto bad;
+		} else {
+			goto bad;
+		}
+#undef IS
+#undef TEXT
+		if (*e == '\0')
+			break;
+		p = e + 1;
+	}
+	if (seen != 7 || cl->peer[0] == '\0' || cl->relay[0] == '\0')
+		goto bad;
+	/* smtp_client_props() writes "" or a mechanism's name, not "none". */
+	if (auth[0] != '\0' && auth_mech_parse(auth) == AUTH_MECH_NONE)
+		goto bad;
+	cl->auth_used = auth[0] == '\0' ? "" :
+	    auth_mech_name(auth_mech_parse(auth));
+	cl->is_tls_off = cl->is_tls_failed = false;
+	cl->owed = 0;
+	set_state(cl, SMTP_STATE_READY);
+	return 0;
+bad:
+	conn_close(cl->conn);
+	set_state(cl, SMTP_STATE_CLOSED);
+	relay_result_set(why, "4.3.0", "a kept session's properties do not "
+	    "parse");
+	return -1;
 }
 
 /* smtp_client_peer - "name[addr]"; owned by the client */

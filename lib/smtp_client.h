@@ -69,5 +69,10 @@ int	smtp_client_messages(const struct smtp_client *);
 bool	smtp_client_is_tls(const struct smtp_client *);
 const char *smtp_client_tls_info(const struct smtp_client *);
 const char *smtp_client_auth_used(const struct smtp_client *);
+int	smtp_client_park(struct smtp_client *, long end_ms);
+int	smtp_client_fd(const struct smtp_client *);
+int	smtp_client_props(const struct smtp_client *, char *, size_t);
+int	smtp_client_adopt(struct smtp_client *, int fd, const char *props,
+	    struct relay_result *why);
 
 #endif

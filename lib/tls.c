@@ -18,6 +18,7 @@
  *	bool tls_session_reused(const struct tls_session *s);
  *	void tls_session_describe(const struct tls_session *s,
  *	    const char *peer, char *buf, size_t len);
+ *	void tls_session_abandon(struct tls_session *s);
  *	void tls_session_forget(struct tls_session *s);
  *	int tls_fingerprint_match(const char *list, const unsigned char *md,
  *	    size_t mdlen);
@@ -86,6 +87,9 @@
  *
  *	tls_session_free() sends close_notify when the session is healthy
  *	(without waiting) and frees everything; NULL is a no-op.
+ *	tls_session_abandon() frees everything without a word to the peer:
+ *	for a process whose copy of the session lives on in another
+ *	(tls_pump.c).
  * SEE ALSO
  *	RFC 3207 (STARTTLS), RFC 8314 (implicit TLS), RFC 6125, Postfix
  *	TLS_README, SSL_CTX_sess_set_new_cb(3), i2d_SSL_SESSION(3).
@@ -341,6 +345,24 @@ tls_session_free(struct tls_session *s)
 		if (s->is_connected && !s->is_broken &&
 		    SSL_is_init_finished(s->ssl))
 			(void)SSL_shutdown(s->ssl);
+		SSL_free(s->ssl);
+	}
+	SSL_CTX_free(s->ctx);
+	ERR_clear_error();
+	free(s);
+}
+
+/*
+ * tls_session_abandon - free without a word to the peer: another
+ * process (the session's pump) carries the session on
+ */
+void
+tls_session_abandon(struct tls_session *s)
+{
+	if (s == NULL)
+		return;
+	if (s->ssl != NULL) {
+		/* No close_notify: SSL_free() alone sends nothing. */
 		SSL_free(s->ssl);
 	}
 	SSL_CTX_free(s->ctx);

@@ -46,6 +46,7 @@ int	tls_session_check(struct tls_session *, struct relay_result *why);
 bool	tls_session_reused(const struct tls_session *);
 void	tls_session_describe(const struct tls_session *, const char *peer,
 	    char *buf, size_t len);
+void	tls_session_abandon(struct tls_session *);
 void	tls_session_forget(struct tls_session *);
 int	tls_fingerprint_match(const char *list, const unsigned char *md,
 	    size_t mdlen);

@@ -129,7 +129,8 @@ deliver(void *arg, const struct envelope *env, struct msg_stream *ms,
 
 /* lmtp_mode - serve LMTP on stdin/stdout until the client is done */
 int
-lmtp_mode(const struct config *cfg, const char *nexthop)
+lmtp_mode(const struct config *cfg, const char *nexthop,
+    const struct keeper_client_options *kopt)
 {
 	struct session_cache_options so;
 	struct lmtp_server_options lo;
@@ -143,12 +144,8 @@ lmtp_mode(const struct config *cfg, const char *nexthop)
 	svc.cfg = cfg;
 	svc.nexthop = nexthop != NULL && *nexthop != '\0' ? nexthop : NULL;
 	relay_ctx_init(&svc.ctx, cfg);
-	memset(&so, 0, sizeof(so));
-	so.max_idle = LMTP_IDLE_SESSIONS;
-	so.max_per_key = cfg->pool_size;
-	so.idle_timeout_ms = cfg->connection_idle_timeout_ms;
-	so.reuse_time_limit_ms = cfg->connection_reuse_time_limit_ms;
-	so.reuse_count_limit = cfg->connection_reuse_count_limit;
+	/* Under the keeper too: what is idle at the end goes to it. */
+	session_cache_options_init(&so, cfg, LMTP_IDLE_SESSIONS, kopt);
 	svc.ctx.sessions = session_cache_new(&so);
 
 	if (cfg->ehlo_name[0] != '\0')

@@ -5,7 +5,9 @@
 #define SLIMRELAY_TRANSPORT_LMTP_H
 
 #include "config.h"
+#include "keeper.h"
 
-int	lmtp_mode(const struct config *, const char *nexthop);
+int	lmtp_mode(const struct config *, const char *nexthop,
+	    const struct keeper_client_options *);
 
 #endif

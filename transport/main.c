@@ -45,10 +45,13 @@
 #include "cmdline.h"
 #include "config.h"
 #include "config_check.h"
+#include "keeper.h"
 #include "log.h"
 #include "msg_stream.h"
 #include "nexthop.h"
+#include "proctitle.h"
 #include "relay.h"
+#include "session_cache.h"
 #include "result.h"
 #include "lmtp.h"
 #include "stdfd.h"
@@ -57,6 +60,9 @@
 #define DEFAULT_CONFIG	PKGSYSCONFDIR "/slimrelay.conf"
 #define OPT_ROUTE	256	/* --route: long only, never a short option */
 #define OPT_LMTP	257	/* --lmtp: long only */
+#define OPT_KEEPER	258	/* --keeper: started by slimrelay itself */
+#define KEEPER_LOCK_FD	3	/* what keeper_start() hands the keeper */
+#define KEEPER_LISTEN_FD 4
 
 /*
  * LMTP mode: standard output is the protocol, so a set-up error is a
@@ -70,6 +76,7 @@ struct args {
 	bool	check_only;
 	bool	route_only;
 	bool	lmtp;
+	bool	keeper;
 	bool	verbose;
 	bool	skip_from;
 	bool	from_env;
@@ -168,6 +175,7 @@ parse_args(int argc, char **argv, struct args *a)
 		{ "version", no_argument, NULL, 'V' },
 		{ "route", no_argument, NULL, OPT_ROUTE },
 		{ "lmtp", no_argument, NULL, OPT_LMTP },
+		{ "keeper", no_argument, NULL, OPT_KEEPER },
 		{ NULL, 0, NULL, 0 },
 	};
 	char problem[CMDLINE_PROBLEM_MAX];
@@ -200,6 +208,9 @@ parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_LMTP:
 			a->lmtp = true;
+			break;
+		case OPT_KEEPER:
+			a->keeper = true;
 			break;
 		case OPT_ROUTE:
 			a->route_only = true;
@@ -366,9 +377,84 @@ explain(const struct config *cfg, const struct args *a)
 	return ret;
 }
 
+/*
+ * The keeper of idle sessions (keeper.c), as runs find and start it: the
+ * same program with the same configuration file and -o settings.
+ */
+static char *keeper_argv[KEEPER_ARGV_MAX];
+static struct keeper_client_options keeper_opt;
+
+/* keeper_setup - the keeper's options; NULL when there is none to use */
+static const struct keeper_client_options *
+keeper_setup(const struct config *cfg, const struct args *a,
+    char *argv0)
+{
+	int n = 0, i;
+
+	if (!cfg->connection_keeper || cfg->state_directory[0] == '\0' ||
+	    a->noverride * 2 + 6 > KEEPER_ARGV_MAX)
+		return NULL;
+	keeper_argv[n++] = argv0;
+	keeper_argv[n++] = (char *)"--keeper";
+	if (a->config_given) {
+		keeper_argv[n++] = (char *)"-c";
+		keeper_argv[n++] = (char *)a->config_path;
+	}
+	for (i = 0; i < a->noverride; i++) {
+		keeper_argv[n++] = (char *)"-o";
+		keeper_argv[n++] = a->overrides[i];
+	}
+	keeper_argv[n] = NULL;
+	keeper_opt.state_dir = cfg->state_directory;
+	/* This very program, even when its file was replaced meanwhile. */
+	keeper_opt.program = "/proc/self/exe";
+	keeper_opt.argv = keeper_argv;
+	keeper_opt.timeout_ms = KEEPER_TIMEOUT_MS;
+	return &keeper_opt;
+}
+
+/*
+ * keeper_mode - --keeper: only as keeper_start() runs it, with the lock
+ * and the listening socket as descriptors 3 and 4
+ */
+static int
+keeper_mode(const struct config *cfg)
+{
+	struct stat st;
+	int type = 0, listening = 0;
+	socklen_t len = sizeof(type), llen = sizeof(listening);
+
+	if (fstat(KEEPER_LOCK_FD, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    getsockopt(KEEPER_LISTEN_FD, SOL_SOCKET, SO_TYPE, &type,
+	    &len) != 0 || type != SOCK_SEQPACKET ||
+	    getsockopt(KEEPER_LISTEN_FD, SOL_SOCKET, SO_ACCEPTCONN,
+	    &listening, &llen) != 0 || !listening) {
+		log_err("keeper: --keeper is for slimrelay itself to start "
+		    "(it needs its lock and socket as descriptors 3 and 4)");
+		return EX_USAGE;
+	}
+	return keeper_main(cfg, KEEPER_LOCK_FD, KEEPER_LISTEN_FD) == 0 ?
+	    EX_OK : EX_SOFTWARE;
+}
+
+/* sessions_new - pipe mode's session cache: the keeper's, or none */
+static struct session_cache *
+sessions_new(const struct config *cfg,
+    const struct keeper_client_options *kopt)
+{
+	struct session_cache_options so;
+
+	if (kopt == NULL)
+		return NULL;
+	/* One message: every session goes to the keeper. */
+	session_cache_options_init(&so, cfg, 0, kopt);
+	return session_cache_new(&so);
+}
+
 /* deliver - the envelope, the message, the deliveries: the exit status */
 static int
 deliver(const struct config *cfg, const struct args *a,
+    const struct keeper_client_options *kopt,
     const struct deadline *deadline)
 {
 	struct envelope env;
@@ -417,6 +503,7 @@ deliver(const struct config *cfg, const struct args *a,
 		goto out;
 	}
 	relay_ctx_init(&ctx, cfg);
+	ctx.sessions = sessions_new(cfg, kopt);
 	relay_job_init(&job, a->nexthop, &env, ms, results, deadline);
 	if (relay_job_run(&ctx, &job, &why) != 0) {
 		log_warn("%s", why.text);
@@ -425,6 +512,7 @@ deliver(const struct config *cfg, const struct args *a,
 		status = finish(decide(results, n));
 	}
 	relay_job_fini(&job);
+	session_cache_free(ctx.sessions);
 	relay_ctx_fini(&ctx);
 out:
 	msg_stream_free(ms);
@@ -440,6 +528,7 @@ main(int argc, char **argv)
 	struct args a;
 	struct relay_result why;
 	struct deadline deadline;
+	const struct keeper_client_options *kopt;
 	int status;
 
 	/*
@@ -449,6 +538,8 @@ main(int argc, char **argv)
 	 */
 	if (stdfd_ensure() != 0)
 		return EX_TEMPFAIL;
+	/* A TLS pump takes a title of its own (tls_pump.c). */
+	proctitle_init(argc, argv);
 	/*
 	 * Under spawn(8) and Exim's lmtp transport, standard error is the
 	 * LMTP stream as well: away with it before anything can write.
@@ -480,8 +571,13 @@ main(int argc, char **argv)
 		status = setup_error(&why);
 		goto out;
 	}
-	free(a.overrides);
-	a.overrides = NULL;
+	kopt = keeper_setup(&cfg, &a, argv[0]);
+	if (a.keeper && (a.lmtp || a.route_only || a.nrcpt > 0 ||
+	    a.from_env)) {
+		status = usage_error("bad command line: --keeper takes no "
+		    "other mode, recipients or -E");
+		goto out;
+	}
 	if (a.lmtp && (a.route_only || a.nrcpt > 0 || a.from_env)) {
 		status = usage_error("bad command line: --lmtp takes no "
 		    "recipients, -E or --route");
@@ -500,12 +596,14 @@ main(int argc, char **argv)
 	}
 	log_set_host(cfg.ehlo_name);
 	deadline_in_ms(&deadline, cfg.deadline_ms);
-	if (a.route_only)
+	if (a.keeper)
+		status = keeper_mode(&cfg);
+	else if (a.route_only)
 		status = explain(&cfg, &a);
 	else if (a.lmtp)
-		status = lmtp_mode(&cfg, a.nexthop);
+		status = lmtp_mode(&cfg, a.nexthop, kopt);
 	else
-		status = deliver(&cfg, &a, &deadline);
+		status = deliver(&cfg, &a, kopt, &deadline);
 out:
 	free(a.overrides);
 	config_fini(&cfg);

@@ -14,7 +14,8 @@ failed=0
 
 for t in smtp_reply address config msg_stream nexthop mx_cache route_header \
     logtime lmtp_server tlsa smtp_session ehlo dns_reply header_filter \
-    exim_env auth tls_cache route_key local_status macro milter_header; do
+    exim_env auth tls_cache route_key local_status macro milter_header \
+    keeper_proto session_props; do
 	prog=$top_builddir/tests/fuzz/fuzz_run_$t
 	dir=$top_srcdir/tests/fuzz/corpus/$t
 	if [ ! -x "$prog" ]; then

@@ -331,4 +331,21 @@ OUT=$(printf 'LHLO x\r\nQUIT\r\n' | "$SLIMRELAY" --lmtp -o log="$LOG" -o state_d
 check "--lmtp: a session on standard input and output" eq "$(printf '%s' "$OUT" | head -n 1)" "$(printf '220 relay.example.org LMTP slimrelay\r')"
 check "--lmtp: QUIT answered" has "$OUT" "221 2.0.0"
 
+# A state directory too long for the keeper's socket name (107 bytes).
+LONG=$T/$(printf 'x%.0s' $(seq 1 100))
+mkdir -m 700 "$LONG"
+OUT=$("$SLIMRELAY" -o state_directory="$LONG" -t 2>&1)
+RC=$?
+check "-t long state directory: exit 78" eq "$RC" 78
+check "-t long state directory: the keeper's socket named" has "$OUT" \
+    "-o: state_directory = $LONG: too long for the keeper's socket ($LONG/keeper/k1.sock must fit in 107 bytes); shorten it, or set connection_keeper = no"
+OUT=$("$SLIMRELAY" -o state_directory="$LONG" -o connection_keeper=no -t 2>&1)
+check "-t long state directory, no keeper: fine" eq "$?" 0
+OUT=$(printf 'Subject: long\n\nx\n' | "$SLIMRELAY" -o log="$LOG" \
+    -o state_directory="$LONG" -n "[127.0.0.1]:$P" -f a@example.org -- \
+    b@example.com 2>&1)
+check "long state directory: delivered all the same" eq "$OUT" "250 2.0.0 Ok"
+check "long state directory: the run says why there is no keeper" grep -q \
+    "warning: keeper: the socket's path in $LONG/keeper is too long" "$LOG"
+
 finish

@@ -567,7 +567,8 @@ check "TLSA cache: the answer is kept, secure" \
 check "MX cache: kept with its DNSSEC status" \
     grep -q "^mx 0 10 1 secure\$" "$STATE/mx/ok.dane.test"
 m=$(mark)
-send cached ok.dane.test -v
+# A new connection (not one kept by the keeper), to see TLS resumption.
+send cached ok.dane.test -v -o connection_keeper=no
 n=$((n + 1))
 check "cached MX and TLSA: delivered" eq "$RC" 0
 check "cached MX and TLSA: the TLSA answer came from the cache" \

@@ -28,10 +28,13 @@ set -u
 # pflogsumm 2690-2693, ehlo_name 2695, tests/package/debian.sh 2696,
 # desync 2701-2720, dane 2729 and 2741-2743 (its smtpd listeners use 2725
 # on 127.0.0.21-28), lmtp_nexthop 2730-2731, postfix_lmtp 2760-2764,
-# exim_lmtp 2771-2773, postfix_lmtp_tls 2780-2782, tls 2630-2639; mx.sh
-# and the Postfix MX case use port 25 on 127.0.0.11-127.0.0.81.
+# exim_lmtp 2771-2773, postfix_lmtp_tls 2780-2782, tls 2630-2639,
+# keeper 2800-2809, keeper_mta 2810-2813, keeper_tls 2820-2821
+# (2810-2829 are set aside for these two); mx.sh and the Postfix MX case
+# use port 25 on 127.0.0.11-127.0.0.81.
 # bench/run.sh takes the first free port from 2750, bench/tls.sh 2760,
-# bench/lmtp.sh 2790-2792.
+# bench/lmtp.sh 2790-2792, bench/keeper.sh 2830-2832 (2830-2839 are kept
+# for it).
 
 : "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -47,14 +50,31 @@ LOG="$T/slimrelay.log"
 STATE="$T/state"
 mkdir -p "$STATE"
 
+# stop_keepers: SIGTERM to the keepers (slimrelay(8), CONNECTION REUSE)
+# that this test's runs started: processes whose command line says
+# --keeper and names a path under $T (the state directory, or the
+# configuration file of an MTA test's runs). Called again after the
+# servers stop, since an MTA may start one more run meanwhile.
+stop_keepers() {
+	local f p
+	for f in $(grep -lsF -- "$T/" /proc/[0-9]*/cmdline 2>/dev/null); do
+		p=${f#/proc/}
+		p=${p%/cmdline}
+		tr '\0' '\n' 2>/dev/null <"$f" | grep -qx -- '--keeper' &&
+		    kill "$p" 2>/dev/null
+	done
+}
+
 cleanup() {
 	local p
+	stop_keepers
 	for p in $PIDS; do
 		kill "$p" 2>/dev/null
 	done
 	for p in $PIDS; do
 		wait "$p" 2>/dev/null
 	done
+	stop_keepers
 	if [ "${KEEP_TEST_DIR:-}" = "" ]; then
 		rm -rf "$T"
 	else

@@ -25,6 +25,14 @@
 #	postfix_in_queue QUEUEID QUEUE	(for check) waits in QUEUE
 #	postfix_flush QUEUEID
 #
+#	mta_tls_certs DIR		a test CA and rx.tls.test's certificate
+#	postfix_rx_tls DIR PORT SINK CERTS PASS	a receiving Postfix with
+#					STARTTLS + AUTH, relaying to SINK
+#	postfix_rx_counts LOG		connections, TLS handshakes, AUTH,
+#					MAIL and QUIT its smtpd logged
+#	mta_smarthost_tls PORT CERTS USER PASS	slimrelay.conf relays to it
+#					as postfix-example/slimrelay-smarthost.conf
+#
 #	exim_find			$EXIM from exim-unpack.sh, or skip
 #	exim_setup [-lmtp]		config from exim-example/ (with -lmtp:
 #					router-lmtp.conf, transport-lmtp.conf)
@@ -102,7 +110,7 @@ mta_cleanup()
 mta_diag()
 {
 	local f
-	for f in "$T"/postfix/maillog "$T"/exim/log/mainlog \
+	for f in "$T"/postfix/maillog "$T"/rx/maillog "$T"/exim/log/mainlog \
 	    "$T"/exim/log/paniclog "$T"/var/slimrelay.log "$T"/swaks.out; do
 		[ -s "$f" ] || continue
 		echo "# ----- $f (last 40 lines)"
@@ -521,6 +529,132 @@ postfix_in_queue()
 postfix_flush()
 {
 	postqueue -c "$PF_DIR/etc" -i "$1" || fatal "postqueue -i $1"
+}
+
+# --- A smart host with STARTTLS and AUTH -----------------------------------
+
+# mta_tls_certs DIR - a test CA (DIR/ca.crt, DIR/ca.key) and, signed by it,
+#	a P-256 key and certificate for rx.tls.test and 127.0.0.1
+#	(DIR/rx.key, DIR/rx.crt), readable by the users of the test
+mta_tls_certs()
+{
+	mkdir -p "$1"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$1/ca.key" -out "$1/ca.crt" -subj "/CN=slimrelay test ca" \
+	    -days 30 2>/dev/null || fatal "openssl makes a CA"
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$1/rx.key" -out "$1/rx.csr" -subj "/CN=rx.tls.test" \
+	    -addext "subjectAltName=DNS:rx.tls.test,IP:127.0.0.1" \
+	    2>/dev/null &&
+	openssl x509 -req -in "$1/rx.csr" -CA "$1/ca.crt" -CAkey "$1/ca.key" \
+	    -CAcreateserial -days 30 -copy_extensions copy -out "$1/rx.crt" \
+	    2>/dev/null || fatal "openssl makes the smart host's certificate"
+	chmod 755 "$1"
+	chmod 644 "$1"/*
+}
+
+# postfix_rx_tls DIR PORT SINK CERTS PASS - write and start a receiving
+#	Postfix ("rx.tls.test") in DIR: smtpd on 127.0.0.1:PORT offers
+#	STARTTLS with CERTS/rx.key and rx.crt (mta_tls_certs), AUTH (Cyrus
+#	SASL, sasldb: alice@tls.test with password PASS) after TLS only,
+#	relays for authenticated clients only, mail for tls.test, to the
+#	smtp-sink on 127.0.0.1:SINK; logs with smtpd_tls_loglevel = 1 in
+#	DIR/maillog
+postfix_rx_tls()
+{
+	local rx=$1 port=$2 sink=$3 certs=$4 pass=$5
+
+	# Debian's Postfix reads $config_directory/sasl/smtpd.conf,
+	# upstream's cyrus_sasl_config_path: both are $rx/etc/sasl.
+	postfix_instance_dirs "$rx"
+	mkdir -p "$rx/etc/sasl" "$rx/sasl"
+	echo "$pass" | saslpasswd2 -p -f "$rx/sasl/sasldb2" -c -u tls.test \
+	    alice || fatal "saslpasswd2"
+	chown postfix "$rx/sasl/sasldb2"
+	chmod 600 "$rx/sasl/sasldb2"
+	cat >"$rx/etc/sasl/smtpd.conf" <<-EOF
+	pwcheck_method: auxprop
+	auxprop_plugin: sasldb
+	mech_list: PLAIN LOGIN
+	sasldb_path: $rx/sasl/sasldb2
+	EOF
+	{
+		echo "# Receiving Postfix (tests/integration/mtalib.sh," \
+		    "postfix_rx_tls)"
+		postfix_instance_conf "$rx" rx.tls.test
+		cat <<-EOF
+		relay_domains = tls.test
+		relayhost = [127.0.0.1]:$sink
+		smtp_tls_security_level = none
+		smtpd_relay_restrictions = permit_sasl_authenticated, reject
+		smtpd_tls_chain_files = $certs/rx.key, $certs/rx.crt
+		smtpd_tls_security_level = may
+		smtpd_tls_received_header = yes
+		smtpd_tls_loglevel = 1
+		smtpd_sasl_type = cyrus
+		smtpd_sasl_path = smtpd
+		cyrus_sasl_config_path = $rx/etc/sasl
+		smtpd_sasl_security_options = noanonymous
+		smtpd_sasl_auth_enable = yes
+		smtpd_tls_auth_only = yes
+		import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C
+		EOF
+	} >"$rx/etc/main.cf"
+	{
+		echo "127.0.0.1:$port inet n - n - - smtpd"
+		postfix_services
+		cat <<-EOF
+		tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+		smtp      unix  -       -       n       -       -       smtp
+		relay     unix  -       -       n       -       -       smtp
+		EOF
+	} >"$rx/etc/master.cf"
+	postfix_instance_start "$rx"
+	mta_wait 30 mta_listening "$port" ||
+	    fatal "the receiving smtpd listens on 127.0.0.1:$port"
+}
+
+# mta_smarthost_tls PORT CERTS USER PASS - append
+#	postfix-example/slimrelay-smarthost.conf to slimrelay.conf: relay
+#	to [127.0.0.1]:PORT, TLS verified with CERTS/ca.crt, AUTH as USER
+#	with PASS from a secrets file of the slimrelay user ($SR_SECRETS)
+mta_smarthost_tls()
+{
+	SR_SECRETS=$T/var/secrets
+	printf '[127.0.0.1]:%s %s %s\n' "$1" "$3" "$4" >"$T/secrets.tmp"
+	install -o slimrelay -g slimrelay -m 600 "$T/secrets.tmp" \
+	    "$SR_SECRETS" || fatal "install the secrets file"
+	rm -f "$T/secrets.tmp"
+	sed -e "s|@SMARTHOST@|[127.0.0.1]:$1|" \
+	    -e "s|@SECRETS@|$SR_SECRETS|" -e "s|@CAFILE@|$2/ca.crt|" \
+	    "$top_srcdir/postfix-example/slimrelay-smarthost.conf" \
+	    >>"$MTA_CONF"
+}
+
+# postfix_rx_counts LOG - what the smtpd processes of LOG (a maillog)
+#	logged, as "CONNECTIONS TLS AUTH MAIL QUIT": "connect from" lines,
+#	"TLS connection established from" lines (handshakes, full or
+#	resumed), and the sums of auth=, mail= and quit= of the
+#	"disconnect from" lines (AUTH exchanges, MAIL FROM, QUIT; a
+#	session still open is not counted there yet)
+postfix_rx_counts()
+{
+	awk '
+	/ postfix\/smtpd\[[0-9]+\]: connect from / { c++ }
+	/ postfix\/smtpd\[[0-9]+\]: .*TLS connection established from / { t++ }
+	/ postfix\/smtpd\[[0-9]+\]: disconnect from / {
+		for (i = 1; i <= NF; i++) {
+			split($i, kv, "=")
+			split(kv[2], n, "/")
+			if (kv[1] == "auth")
+				a += n[1]
+			else if (kv[1] == "mail")
+				m += n[1]
+			else if (kv[1] == "quit")
+				q += n[1]
+		}
+	}
+	END { printf "%d %d %d %d %d\n", c, t, a, m, q }' "$1"
 }
 
 # --- Exim ------------------------------------------------------------------

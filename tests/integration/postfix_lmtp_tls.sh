@@ -36,79 +36,17 @@ RX=$T/rx
 # so N = 60 must take at most N / 3.
 N=60
 
-# ---- a CA and the smart host's certificate --------------------------------
+# ---- the smart host: STARTTLS, AUTH required to relay ---------------------
 
-mkdir -p "$C"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$C/ca.key" -out "$C/ca.crt" -subj "/CN=slimrelay lmtp ca" \
-    -days 30 2>/dev/null || fatal "openssl makes a CA"
-openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$C/rx.key" -out "$C/rx.csr" -subj "/CN=rx.tls.test" \
-    -addext "subjectAltName=DNS:rx.tls.test,IP:127.0.0.1" 2>/dev/null &&
-openssl x509 -req -in "$C/rx.csr" -CA "$C/ca.crt" -CAkey "$C/ca.key" \
-    -CAcreateserial -days 30 -copy_extensions copy -out "$C/rx.crt" \
-    2>/dev/null || fatal "openssl makes the smart host's certificate"
-chmod 755 "$C"
-chmod 644 "$C"/*
-
-# ---- the receiving Postfix: STARTTLS, AUTH required to relay ---------------
-
-postfix_instance_dirs "$RX"
-mkdir -p "$RX/etc/sasl" "$RX/sasl"
-echo "$PASS" | saslpasswd2 -p -f "$RX/sasl/sasldb2" -c -u tls.test alice ||
-    fatal "saslpasswd2"
-chown postfix "$RX/sasl/sasldb2"
-chmod 600 "$RX/sasl/sasldb2"
-cat >"$RX/etc/sasl/smtpd.conf" <<EOF
-pwcheck_method: auxprop
-auxprop_plugin: sasldb
-mech_list: PLAIN LOGIN
-sasldb_path: $RX/sasl/sasldb2
-EOF
-{
-echo "# Receiving Postfix of tests/integration/postfix_lmtp_tls.sh"
-postfix_instance_conf "$RX" rx.tls.test
-cat <<EOF
-relay_domains = tls.test
-relayhost = [127.0.0.1]:$SINK
-smtp_tls_security_level = none
-smtpd_relay_restrictions = permit_sasl_authenticated, reject
-smtpd_tls_chain_files = $C/rx.key, $C/rx.crt
-smtpd_tls_security_level = may
-smtpd_tls_received_header = yes
-smtpd_tls_loglevel = 1
-smtpd_sasl_type = cyrus
-smtpd_sasl_path = smtpd
-cyrus_sasl_config_path = $RX/etc/sasl
-smtpd_sasl_security_options = noanonymous
-smtpd_sasl_auth_enable = yes
-smtpd_tls_auth_only = yes
-import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C
-EOF
-} >"$RX/etc/main.cf"
-cat >"$RX/etc/master.cf" <<EOF
-127.0.0.1:$STARTTLS inet n - n - - smtpd
-$(postfix_services)
-tlsmgr    unix  -       -       n       1000?   1       tlsmgr
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-EOF
-
+mta_tls_certs "$C"
 mta_users
 mta_transport
 mta_sink $SINK
-postfix_instance_start "$RX"
-mta_wait 30 mta_listening $STARTTLS || fatal "rx smtpd listens on $STARTTLS"
+postfix_rx_tls "$RX" $STARTTLS $SINK "$C" "$PASS"
 
 # ---- the front Postfix: LMTP mode, the smart host set-up of the example ----
 
-SR_SECRETS=$T/var/secrets
-printf '[127.0.0.1]:%s %s %s\n' $STARTTLS "$USER" "$PASS" >"$T/secrets.tmp"
-install -o slimrelay -g slimrelay -m 600 "$T/secrets.tmp" "$SR_SECRETS"
-rm -f "$T/secrets.tmp"
-sed -e "s|@SMARTHOST@|[127.0.0.1]:$STARTTLS|" \
-    -e "s|@SECRETS@|$SR_SECRETS|" -e "s|@CAFILE@|$C/ca.crt|" \
-    "$top_srcdir/postfix-example/slimrelay-smarthost.conf" >>"$MTA_CONF"
+mta_smarthost_tls $STARTTLS "$C" "$USER" "$PASS"
 postfix_setup $FRONT
 postfix_lmtp_service
 postconf -c "$PF_DIR/etc" -e "relay_domains = tls.test" \
@@ -161,20 +99,7 @@ rx_closed() {
 	    "$(grep -c 'postfix/smtpd\[[0-9]*\]: disconnect from' "$RX/maillog")" ]
 }
 check "slimrelay closes its idle sessions" mta_wait 30 rx_closed
-read -r conns tls auth mail < <(awk '
-/ postfix\/smtpd\[[0-9]+\]: connect from / { c++ }
-/ TLS connection established from / { t++ }
-/ postfix\/smtpd\[[0-9]+\]: disconnect from / {
-	for (i = 1; i <= NF; i++) {
-		split($i, kv, "=")
-		split(kv[2], n, "/")
-		if (kv[1] == "auth")
-			a += n[1]
-		if (kv[1] == "mail")
-			m += n[1]
-	}
-}
-END { printf "%d %d %d %d\n", c, t, a, m }' "$RX/maillog")
+read -r conns tls auth mail _ < <(postfix_rx_counts "$RX/maillog")
 echo "# $N messages: $conns connections, $tls TLS handshakes, $auth AUTH," \
     "$mail MAIL FROM at the smart host"
 check "far fewer connections than messages ($conns for $N)" \

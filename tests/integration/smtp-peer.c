@@ -9,7 +9,8 @@
  *	client still sends until it closes (at most 5 s) and exits 0; after
  *	60 s in all it is killed by SIGALRM, whatever it waits for. Every
  *	byte the client sent goes to TRANSCRIPT, followed by one line
- *	"# got N content bytes, dot: yes|no". Steps:
+ *	"# got N content bytes, dot: yes|no, eof: yes|no" (eof: the client
+ *	closed the connection, rather than going quiet). Steps:
  *
  *	S:TEXT	send TEXT in one write; "|" ends a line (CRLF)
  *	L	read one command line
@@ -17,6 +18,9 @@
  *	D	read message content up to the lone dot line
  *	W:MS	sleep MS milliseconds
  *	C	close the connection at once
+ *	N	the next transaction on the same connection: one line
+ *		"# transaction: N content bytes, dot: yes|no" for the one
+ *		so far goes to TRANSCRIPT, and D and B read a new message
  *
  *	Only the tests' own faults are scripted with it (replies out of
  *	turn); every other test talks to a real server.
@@ -164,6 +168,13 @@ run(struct peer *p, const char *step)
 		close(p->fd);
 		p->fd = -1;
 		break;
+	case 'N':
+		fprintf(p->out, "\n# transaction: %llu content bytes, dot: %s\n",
+		    p->content, p->saw_dot ? "yes" : "no");
+		p->content = 0;
+		p->saw_dot = false;
+		p->bol = 1;
+		break;
 	default:
 		fprintf(stderr, "smtp-peer: bad step %s\n", step);
 		exit(2);
@@ -209,8 +220,8 @@ main(int argc, char **argv)
 	if (p.fd >= 0)
 		while (fill(&p))
 			p.len = 0;
-	fprintf(p.out, "\n# got %llu content bytes, dot: %s\n", p.content,
-	    p.saw_dot ? "yes" : "no");
+	fprintf(p.out, "\n# got %llu content bytes, dot: %s, eof: %s\n",
+	    p.content, p.saw_dot ? "yes" : "no", p.saw_eof ? "yes" : "no");
 	fclose(p.out);
 	return 0;
 }

@@ -292,7 +292,8 @@ Message-ID: <debian.sh.$$@slimrelay.test>
 
 delivered by the packaged slimrelay $$"
 OUT=$(printf '%s\n' "$msg" | runuser -u slimrelay -- /usr/sbin/slimrelay \
-    -o "smarthost=[127.0.0.1]:$PORT" -o log=stderr -q DEB1 \
+    -o "smarthost=[127.0.0.1]:$PORT" -o log=stderr \
+    -o connection_idle_timeout=30s -q DEB1 \
     -f sender@slimrelay.test -- rcpt@slimrelay.test 2>&1)
 RC=$?
 check "delivery as slimrelay: exit 0" eq "$RC" 0
@@ -301,6 +302,26 @@ check "delivery: status=sent" has "$OUT" "status=sent"
 check "the sink got one message" eq "$(sink_count $PORT)" 1
 f=$(sink_files $PORT | head -1)
 check "the sink got the body" has "$(sink_body "$f" 2>/dev/null)" "delivered by the packaged slimrelay $$"
+
+# The first run started the keeper (slimrelay(8), CONNECTION REUSE) as
+# slimrelay in the packaged state directory; a second run reuses the
+# session. The purge below must stop it (prerm) before the user goes.
+keeper_pid=$(tr -cd 0-9 </var/lib/slimrelay/keeper/k1.lock 2>/dev/null)
+check "a keeper runs as slimrelay" eq \
+    "$(stat -c %U "/proc/${keeper_pid:-0}" 2>/dev/null)" slimrelay
+check "...started with the run's options" eq \
+    "$(tr '\0' ' ' <"/proc/${keeper_pid:-0}/cmdline" 2>/dev/null)" \
+    "/usr/sbin/slimrelay --keeper -o smarthost=[127.0.0.1]:$PORT -o log=stderr -o connection_idle_timeout=30s "
+check "the keeper's directory is private" \
+    eq "$(owner_mode /var/lib/slimrelay/keeper)" "slimrelay:slimrelay 700"
+OUT=$(printf '%s\n' "$msg" | runuser -u slimrelay -- /usr/sbin/slimrelay \
+    -o "smarthost=[127.0.0.1]:$PORT" -o log=stderr \
+    -o connection_idle_timeout=30s -q DEB2 \
+    -f sender@slimrelay.test -- rcpt@slimrelay.test 2>&1)
+RC=$?
+check "second delivery: exit 0" eq "$RC" 0
+check "second delivery: the session was reused" has "$OUT" \
+    "DEB2: to=<rcpt@slimrelay.test>, relay=127.0.0.1[127.0.0.1]:$PORT, conn_use=2,"
 
 # --- 3. purge -----------------------------------------------------------
 # check_purged FILES - nothing of the packages is left
@@ -345,6 +366,9 @@ purge() {
 }
 
 check "apt-get purge slimrelay slimrelay-milter" purge
+# (A process that has ended has no command line, even before it is reaped.)
+check "the keeper stopped by the prerm" eq \
+    "$(tr '\0' ' ' <"/proc/${keeper_pid:-0}/cmdline" 2>/dev/null)" ""
 check_purged "$T/files"
 
 # --- 4. upgrade ---------------------------------------------------------

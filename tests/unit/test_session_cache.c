@@ -9,19 +9,36 @@
  *	limits, the caps in all and per key; a server that spoke (421) or
  *	hung up while idle, and one that refuses the probe, are closed and
  *	not used, the first without QUIT.
+ *
+ *	With a keeper (keeper_main() in a forked child on a state directory
+ *	of the test's, set up as keeper_start() does): a session put goes to
+ *	the keeper without QUIT and a get takes it back, after RSET, with
+ *	its count and its pool_size slot; a session from the keeper that
+ *	does not fit its key (another peer, no TLS where the policy wants
+ *	it) is closed without a word, one past its reuse limit is sent
+ *	QUIT, one that refuses the probe is not used; a cache that keeps
+ *	sessions itself hands them to the keeper when freed; with no keeper
+ *	to take it, a session put is sent QUIT.
  */
 #include "autoconfig.h"
 
+#include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "keeper.h"
 #include "session_cache.h"
 #include "unit.h"
 
@@ -92,25 +109,35 @@ peer_main(void *arg)
 	return NULL;
 }
 
+/* The clients' options (plaintext, no AUTH): see client_options(). */
+static struct smtp_options copt;
+
+/* client_options - fill copt */
+static void
+client_options(void)
+{
+	int s;
+
+	memset(&copt, 0, sizeof(copt));
+	copt.ehlo_name = "client.test";
+	for (s = 0; s < SMTP_STAGE_COUNT; s++)
+		copt.timeout_ms[s] = 2000;
+	deadline_none(&copt.deadline);
+}
+
 /* session - a client with an open session to a new peer */
 static struct smtp_client *
 session(struct peer *p)
 {
-	struct smtp_options o;
 	struct relay_result why;
 	struct smtp_client *cl;
-	int sv[2], s;
+	int sv[2];
 
 	memset(p, 0, sizeof(*p));
 	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
 	p->fd = sv[1];
 	CU_ASSERT_FATAL(pthread_create(&p->thread, NULL, peer_main, p) == 0);
-	memset(&o, 0, sizeof(o));
-	o.ehlo_name = "client.test";
-	for (s = 0; s < SMTP_STAGE_COUNT; s++)
-		o.timeout_ms[s] = 2000;
-	deadline_none(&o.deadline);
-	cl = smtp_client_new(&o);
+	cl = smtp_client_new(&copt);
 	CU_ASSERT_FATAL(cl != NULL);
 	relay_result_init(&why);
 	CU_ASSERT_FATAL(smtp_client_start_fd(cl, sv[0], "mx.test",
@@ -170,8 +197,12 @@ sleep_ms(long ms)
 static struct session_cache_options
 options(void)
 {
-	struct session_cache_options o = { 4, 0, 10000, 300000, 0 };
+	struct session_cache_options o;
 
+	memset(&o, 0, sizeof(o));
+	o.max_idle = 4;
+	o.idle_timeout_ms = 10000;
+	o.reuse_time_limit_ms = 300000;
 	return o;
 }
 
@@ -185,7 +216,8 @@ test_session_cache_null(void)
 	struct smtp_client *cl = session(&p);
 
 	deadline_none(&d);
-	UNIT_ASSERT_INT_EQ(session_cache_get(NULL, "k", &d, &slot) == NULL, true);
+	UNIT_ASSERT_INT_EQ(session_cache_get(NULL, "k", &copt, &d, &slot) ==
+	    NULL, true);
 	session_cache_put(NULL, "k", "d", cl, NULL);
 	UNIT_ASSERT_INT_EQ(session_cache_idle(NULL), 0);
 	peer_end(&p);
@@ -208,10 +240,12 @@ test_session_cache_reuse(void)
 	send_msg(cl);
 	session_cache_put(sc, "mx.test[192.0.2.1]:25", "d", cl, NULL);
 	UNIT_ASSERT_INT_EQ(session_cache_idle(sc), 1);
-	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "other[192.0.2.2]:25", &d,
-	    &slot) == NULL, true);
-	UNIT_ASSERT_INT_EQ(session_cache_get(sc, NULL, &d, &slot) == NULL, true);
-	again = session_cache_get(sc, "mx.test[192.0.2.1]:25", &d, &slot);
+	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "other[192.0.2.2]:25", &copt,
+	    &d, &slot) == NULL, true);
+	UNIT_ASSERT_INT_EQ(session_cache_get(sc, NULL, &copt, &d, &slot) ==
+	    NULL, true);
+	again = session_cache_get(sc, "mx.test[192.0.2.1]:25", &copt, &d,
+	    &slot);
 	UNIT_ASSERT_INT_EQ(again == cl, true);
 	UNIT_ASSERT_INT_EQ(session_cache_idle(sc), 0);
 	send_msg(again);
@@ -241,7 +275,8 @@ test_session_cache_idle_timeout(void)
 	deadline_none(&d);
 	session_cache_put(sc, "k", "d", session(&p), NULL);
 	sleep_ms(80);
-	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "k", &d, &slot) == NULL, true);
+	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "k", &copt, &d, &slot) ==
+	    NULL, true);
 	UNIT_ASSERT_INT_EQ(session_cache_idle(sc), 0);
 	peer_end(&p);
 	UNIT_ASSERT_STR_EQ(p.got, "EHLO client.test\r\nQUIT\r\n");
@@ -328,14 +363,16 @@ test_session_cache_spoken_to(void)
 	session_cache_put(sc, "k", "d", session(&p[1]), NULL);
 	shutdown(p[1].fd, SHUT_WR);
 	sleep_ms(20);
-	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "k", &d, &slot) == NULL, true);
+	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "k", &copt, &d, &slot) ==
+	    NULL, true);
 	peer_end(&p[1]);
 	UNIT_ASSERT_STR_EQ(p[1].got, "EHLO client.test\r\n");
 
 	/* The probe refused: not used, and no delivery failure. */
 	session_cache_put(sc, "k", "d", session(&p[2]), NULL);
 	p[2].rset_reply = "421 4.3.2 shutting down\r\n";
-	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "k", &d, &slot) == NULL, true);
+	UNIT_ASSERT_INT_EQ(session_cache_get(sc, "k", &copt, &d, &slot) ==
+	    NULL, true);
 	UNIT_ASSERT_INT_EQ(session_cache_idle(sc), 0);
 	peer_end(&p[2]);
 	UNIT_ASSERT_STR_EQ(p[2].got, "EHLO client.test\r\nRSET\r\n");
@@ -365,7 +402,7 @@ test_session_cache_slots(void)
 	UNIT_ASSERT_INT_EQ(pool_acquire(dir, "[mx.test]:25", 1, NULL, &other,
 	    &why), -1);
 	UNIT_ASSERT_STR_EQ(why.status, "4.4.5");
-	cl = session_cache_get(sc, "k", &d, &got);
+	cl = session_cache_get(sc, "k", &copt, &d, &got);
 	UNIT_ASSERT_INT_EQ(cl != NULL && got == slot, true);
 	session_cache_put(sc, "k", "[mx.test]:25", cl, got);
 	/* Another destination's sessions stay; this one's give theirs up. */
@@ -383,6 +420,316 @@ test_session_cache_slots(void)
 	CU_ASSERT(system(cmd) == 0);
 }
 
+/* ---- with a keeper ---------------------------------------------------- */
+
+#define KEY	"mx.test[192.0.2.1]:25 ehlo=client.test"
+#define WIRE1	"MAIL FROM:<a@b.test>\r\nRCPT TO:<c@d.test>\r\nDATA\r\n"
+
+static char state_dir[256];
+static struct keeper_client_options kopt;
+
+/* make_state_dir - a fresh state directory; kopt points into it */
+static void
+make_state_dir(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(state_dir, sizeof(state_dir), "%s/test_session_cache.XXXXXX",
+	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	CU_ASSERT_FATAL(mkdtemp(state_dir) != NULL);
+	memset(&kopt, 0, sizeof(kopt));
+	kopt.state_dir = state_dir;
+	kopt.timeout_ms = 1000;
+}
+
+/* remove_state_dir - and all in it */
+static void
+remove_state_dir(void)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", state_dir);
+	CU_ASSERT(system(cmd) == 0);
+}
+
+/*
+ * keeper_fork - a keeper in a child, as keeper_start() sets one up (the
+ * directory, the lock flocked, the socket listening); its process id.
+ * Before any session: the child must hold no end of one.
+ */
+static pid_t
+keeper_fork(void)
+{
+	char dir[1100], sock[1100], lock[1100];
+	struct sockaddr_un sun;
+	struct config cfg;
+	int lockfd, s, fd;
+	pid_t pid;
+
+	CU_ASSERT_FATAL(keeper_paths(state_dir, dir, sizeof(dir), sock,
+	    sizeof(sock), lock, sizeof(lock)) == 0 &&
+	    keeper_dir_check(dir, true) == 0);
+	lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	CU_ASSERT_FATAL(lockfd >= 0 && flock(lockfd, LOCK_EX | LOCK_NB) == 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, sock, strlen(sock) + 1);
+	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	CU_ASSERT_FATAL(s >= 0 && bind(s, (struct sockaddr *)&sun,
+	    sizeof(sun)) == 0 && listen(s, 16) == 0);
+	config_defaults(&cfg);
+	snprintf(cfg.state_directory, sizeof(cfg.state_directory), "%s",
+	    state_dir);
+	cfg.keeper_idle_ms = 10000;
+	CU_ASSERT_FATAL((pid = fork()) >= 0);
+	if (pid == 0) {
+		for (fd = 3; fd < 1024; fd++)
+			if (fd != lockfd && fd != s)
+				(void)close(fd);
+		_exit(keeper_main(&cfg, lockfd, s));
+	}
+	config_fini(&cfg);
+	close(s);
+	close(lockfd);
+	return pid;
+}
+
+/* keeper_stop - SIGTERM (QUIT to what it holds) and its exit 0 */
+static void
+keeper_stop(pid_t pid)
+{
+	int status = -1, i;
+
+	CU_ASSERT(kill(pid, SIGTERM) == 0);
+	for (i = 0; i < 300 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		sleep_ms(10);
+	if (i == 300) {
+		(void)kill(pid, SIGKILL);
+		(void)waitpid(pid, &status, 0);
+	}
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* no_session - session_cache_get() finds nothing (what it finds is freed) */
+static void
+no_session(struct session_cache *sc, const char *key,
+    const struct smtp_options *o)
+{
+	struct pool_slot *slot = NULL;
+	struct smtp_client *cl;
+	struct deadline d;
+
+	deadline_none(&d);
+	cl = session_cache_get(sc, key, o, &d, &slot);
+	UNIT_ASSERT_INT_EQ(cl == NULL, true);
+	smtp_client_free(cl);
+	pool_release(slot);
+}
+
+/* keeper_cache - pipe mode's cache: nothing here, all to the keeper */
+static struct session_cache *
+keeper_cache(int max_idle, int reuse_count_limit)
+{
+	struct session_cache_options o = options();
+
+	o.max_idle = max_idle;
+	o.reuse_count_limit = reuse_count_limit;
+	o.keeper = &kopt;
+	o.pump_extra_ms = 1000;
+	return session_cache_new(&o);
+}
+
+/*
+ * test_session_cache_keeper - put: to the keeper, no QUIT; get: back
+ * after RSET, with its count; the keeper QUITs what it holds at its end
+ */
+static void
+test_session_cache_keeper(void)
+{
+	struct session_cache *sc;
+	struct smtp_client *cl;
+	struct pool_slot *slot;
+	struct deadline d;
+	struct peer p;
+	pid_t pid;
+
+	make_state_dir();
+	pid = keeper_fork();
+	deadline_none(&d);
+	sc = keeper_cache(0, 0);
+	cl = session(&p);
+	send_msg(cl);
+	session_cache_put(sc, KEY, "d", cl, NULL);
+	UNIT_ASSERT_INT_EQ(session_cache_idle(sc), 0);
+	session_cache_free(sc);
+
+	/* Another run: another cache, the same session. */
+	sc = keeper_cache(0, 0);
+	no_session(sc, "other[192.0.2.2]:25 x", &copt);
+	cl = session_cache_get(sc, KEY, &copt, &d, &slot);
+	CU_ASSERT_FATAL(cl != NULL);
+	UNIT_ASSERT_INT_EQ(slot == NULL, true);
+	UNIT_ASSERT_STR_EQ(smtp_client_relay(cl), "mx.test[192.0.2.1]:25");
+	UNIT_ASSERT_INT_EQ(smtp_client_messages(cl), 1);
+	send_msg(cl);
+	UNIT_ASSERT_INT_EQ(smtp_client_messages(cl), 2);
+	session_cache_put(sc, KEY, "d", cl, NULL);
+	session_cache_free(sc);
+	keeper_stop(pid);
+	peer_end(&p);
+	UNIT_ASSERT_STR_EQ(p.got, "EHLO client.test\r\n" WIRE1 "RSET\r\n"
+	    WIRE1 "QUIT\r\n");
+	remove_state_dir();
+}
+
+/*
+ * test_session_cache_keeper_checks - what comes from the keeper must fit
+ * its key and its limits and pass RSET; else it is not used
+ */
+static void
+test_session_cache_keeper_checks(void)
+{
+	struct smtp_options tls = copt;
+	struct session_cache *sc;
+	struct peer p[4];
+	pid_t pid;
+
+	make_state_dir();
+	pid = keeper_fork();
+	sc = keeper_cache(0, 0);
+
+	/* Kept under a key whose peer is another: closed, no word. */
+	session_cache_put(sc, "zz[192.0.2.9]:25 ehlo=client.test", "d",
+	    session(&p[0]), NULL);
+	no_session(sc, "zz[192.0.2.9]:25 ehlo=client.test", &copt);
+	peer_end(&p[0]);
+	UNIT_ASSERT_STR_EQ(p[0].got, "EHLO client.test\r\n");
+
+	/* Plaintext where the policy wants TLS: the same. */
+	tls.tls.level = CONFIG_TLS_ENCRYPT;
+	session_cache_put(sc, KEY, "d", session(&p[1]), NULL);
+	no_session(sc, KEY, &tls);
+	peer_end(&p[1]);
+	UNIT_ASSERT_STR_EQ(p[1].got, "EHLO client.test\r\n");
+
+	/* The probe refused: not used. */
+	session_cache_put(sc, KEY, "d", session(&p[2]), NULL);
+	p[2].rset_reply = "421 4.3.2 shutting down\r\n";
+	no_session(sc, KEY, &copt);
+	peer_end(&p[2]);
+	UNIT_ASSERT_STR_EQ(p[2].got, "EHLO client.test\r\nRSET\r\n");
+	session_cache_free(sc);
+
+	/* Past this run's count limit (one message): QUIT. */
+	sc = keeper_cache(0, 0);
+	{
+		struct smtp_client *cl = session(&p[3]);
+
+		send_msg(cl);
+		session_cache_put(sc, KEY, "d", cl, NULL);
+	}
+	session_cache_free(sc);
+	sc = keeper_cache(0, 1);
+	no_session(sc, KEY, &copt);
+	peer_end(&p[3]);
+	UNIT_ASSERT_STR_EQ(p[3].got, "EHLO client.test\r\n" WIRE1
+	    "QUIT\r\n");
+	session_cache_free(sc);
+	keeper_stop(pid);
+	remove_state_dir();
+}
+
+/*
+ * test_session_cache_keeper_slot - the pool_size slot stays taken while
+ * the keeper holds the session, and comes back with it
+ */
+static void
+test_session_cache_keeper_slot(void)
+{
+	struct session_cache *sc;
+	struct pool_slot *slot, *other = NULL, *got;
+	struct relay_result why;
+	struct smtp_client *cl;
+	struct deadline d;
+	struct peer p;
+	pid_t pid;
+
+	make_state_dir();
+	pid = keeper_fork();
+	deadline_none(&d);
+	relay_result_init(&why);
+	UNIT_ASSERT_INT_EQ(pool_acquire(state_dir, "[mx.test]:25", 1, NULL,
+	    &slot, &why), 0);
+	sc = keeper_cache(0, 0);
+	session_cache_put(sc, KEY, "[mx.test]:25", session(&p), slot);
+	session_cache_free(sc);
+	/* This process holds nothing now; the keeper holds the slot. */
+	UNIT_ASSERT_INT_EQ(pool_acquire(state_dir, "[mx.test]:25", 1, NULL,
+	    &other, &why), -1);
+	UNIT_ASSERT_STR_EQ(why.status, "4.4.5");
+	sc = keeper_cache(0, 0);
+	cl = session_cache_get(sc, KEY, &copt, &d, &got);
+	CU_ASSERT_FATAL(cl != NULL);
+	CU_ASSERT(got != NULL && pool_slot_fd(got) >= 0);
+	relay_result_init(&why);
+	UNIT_ASSERT_INT_EQ(pool_acquire(state_dir, "[mx.test]:25", 1, NULL,
+	    &other, &why), -1);
+	/* Closed here (QUIT: the NULL cache), the slot is free again, once
+	 * the keeper has closed its copy (just after its answer). */
+	session_cache_put(NULL, KEY, "[mx.test]:25", cl, got);
+	relay_result_init(&why);
+	deadline_in_ms(&d, 3000);
+	UNIT_ASSERT_INT_EQ(pool_acquire(state_dir, "[mx.test]:25", 1, &d,
+	    &other, &why), 0);
+	pool_release(other);
+	session_cache_free(sc);
+	keeper_stop(pid);
+	peer_end(&p);
+	UNIT_ASSERT_STR_EQ(p.got, "EHLO client.test\r\nRSET\r\nQUIT\r\n");
+	remove_state_dir();
+}
+
+/*
+ * test_session_cache_keeper_free - LMTP mode's cache keeps sessions
+ * itself and hands them to the keeper when freed; with no keeper there,
+ * a session put is QUIT
+ */
+static void
+test_session_cache_keeper_free(void)
+{
+	struct session_cache *sc;
+	struct smtp_client *cl;
+	struct pool_slot *slot;
+	struct deadline d;
+	struct peer p[2];
+	pid_t pid;
+
+	make_state_dir();
+	pid = keeper_fork();
+	deadline_none(&d);
+	sc = keeper_cache(4, 0);
+	session_cache_put(sc, KEY, "d", session(&p[0]), NULL);
+	UNIT_ASSERT_INT_EQ(session_cache_idle(sc), 1);
+	session_cache_free(sc);
+	sc = keeper_cache(4, 0);
+	cl = session_cache_get(sc, KEY, &copt, &d, &slot);
+	CU_ASSERT_FATAL(cl != NULL);
+	session_cache_put(NULL, KEY, "d", cl, slot);
+	peer_end(&p[0]);
+	UNIT_ASSERT_STR_EQ(p[0].got, "EHLO client.test\r\nRSET\r\nQUIT\r\n");
+	session_cache_free(sc);
+	keeper_stop(pid);
+
+	/* The keeper gone (its socket removed): QUIT, and nothing to get. */
+	sc = keeper_cache(0, 0);
+	session_cache_put(sc, KEY, "d", session(&p[1]), NULL);
+	no_session(sc, KEY, &copt);
+	session_cache_free(sc);
+	peer_end(&p[1]);
+	UNIT_ASSERT_STR_EQ(p[1].got, "EHLO client.test\r\nQUIT\r\n");
+	remove_state_dir();
+}
+
 static CU_TestInfo tests[] = {
 	{ "test_session_cache_slots", test_session_cache_slots },
 	{ "test_session_cache_null", test_session_cache_null },
@@ -390,11 +737,18 @@ static CU_TestInfo tests[] = {
 	{ "test_session_cache_idle_timeout", test_session_cache_idle_timeout },
 	{ "test_session_cache_limits", test_session_cache_limits },
 	{ "test_session_cache_spoken_to", test_session_cache_spoken_to },
+	{ "test_session_cache_keeper", test_session_cache_keeper },
+	{ "test_session_cache_keeper_checks",
+	    test_session_cache_keeper_checks },
+	{ "test_session_cache_keeper_slot", test_session_cache_keeper_slot },
+	{ "test_session_cache_keeper_free", test_session_cache_keeper_free },
 	CU_TEST_INFO_NULL,
 };
 
 int
 main(void)
 {
+	signal(SIGPIPE, SIG_IGN);
+	client_options();
 	return unit_run("session_cache", tests);
 }

@@ -1843,6 +1843,159 @@ test_smtp_client_tls_auth_start(void)
 	}
 }
 
+/*
+ * test_smtp_client_adopt_moved - a session moved to another client by
+ * its properties (as the keeper moves it between processes): the same
+ * peer, extensions, SIZE and count, and it carries the next message
+ */
+static void
+test_smtp_client_adopt_moved(void)
+{
+	static const struct peer_step script[] = { GREET,
+	    OK("250-mx.test\r\n250-PIPELINING\r\n250-SIZE 1000000\r\n"
+	    "250 AUTH PLAIN LOGIN\r\n"),
+	    OK("250 Ok\r\n"), OK("250 Ok\r\n"), OK("354 go\r\n"),
+	    { PEER_DATA, "250 2.0.0 Ok: queued as M1\r\n", 0 },
+	    OK("250 Ok\r\n"), OK("250 Ok\r\n"), OK("354 go\r\n"),
+	    { PEER_DATA, "250 2.0.0 Ok: queued as M2\r\n", 0 }, QUIT_OK,
+	    { 0 } };
+	struct smtp_options o = opts(2000);
+	struct relay_result why, res;
+	struct smtp_client *cl, *moved;
+	char props[1024], again[1024];
+	struct peer p;
+	int fd;
+
+	cl = session(&p, script, &o, &why);
+	CU_ASSERT_FATAL(cl != NULL);
+	UNIT_ASSERT_INT_EQ(send_one(cl, "a@b.test", "c@d.test", MSG,
+	    strlen(MSG), &res, &why), 0);
+	UNIT_ASSERT_INT_EQ(smtp_client_props(cl, props, sizeof(props)), 0);
+	/* No room: -1, never a cut text. */
+	UNIT_ASSERT_INT_EQ(smtp_client_props(cl, again, 40), -1);
+	fd = dup(smtp_client_fd(cl));
+	CU_ASSERT_FATAL(fd >= 0);
+	smtp_client_free(cl);
+
+	moved = smtp_client_new(&o);
+	relay_result_init(&why);
+	UNIT_ASSERT_INT_EQ(smtp_client_adopt(moved, fd, props, &why), 0);
+	UNIT_ASSERT_INT_EQ(smtp_client_is_open(moved), true);
+	UNIT_ASSERT_STR_EQ(smtp_client_peer(moved), PEER);
+	UNIT_ASSERT_STR_EQ(smtp_client_relay(moved), RELAY);
+	UNIT_ASSERT_INT_EQ(smtp_client_extensions(moved),
+	    SMTP_EXT_PIPELINING | SMTP_EXT_SIZE | SMTP_EXT_AUTH);
+	UNIT_ASSERT_INT_EQ(smtp_client_size_limit(moved), 1000000);
+	UNIT_ASSERT_STR_EQ(smtp_client_auth_mechs(moved), "PLAIN LOGIN");
+	UNIT_ASSERT_STR_EQ(smtp_client_auth_used(moved), "");
+	UNIT_ASSERT_INT_EQ(smtp_client_messages(moved), 1);
+	UNIT_ASSERT_INT_EQ(smtp_client_is_tls(moved), false);
+	UNIT_ASSERT_INT_EQ(smtp_client_props(moved, again, sizeof(again)), 0);
+	UNIT_ASSERT_STR_EQ(again, props);
+	UNIT_ASSERT_INT_EQ(send_one(moved, "a@b.test", "e@d.test", MSG,
+	    strlen(MSG), &res, &why), 0);
+	ASSERT_RESULT(&res, "2.0.0", 250, "250 2.0.0 Ok: queued as M2",
+	    "DOT");
+	UNIT_ASSERT_INT_EQ(smtp_client_messages(moved), 2);
+	smtp_client_quit(moved);
+	smtp_client_free(moved);
+	peer_finish(&p);
+	UNIT_ASSERT_STR_EQ(p.got, "EHLO client.test\r\n"
+	    "MAIL FROM:<a@b.test> SIZE=21\r\nRCPT TO:<c@d.test>\r\nDATA\r\n"
+	    WIRE
+	    "MAIL FROM:<a@b.test> SIZE=21\r\nRCPT TO:<e@d.test>\r\nDATA\r\n"
+	    WIRE "QUIT\r\n");
+	free(p.got);
+}
+
+/* Properties as smtp_client_adopt() reads them. */
+static const struct {
+	const char *props;
+	int	want;			/* 0 or -1 */
+	const char *relay;		/* accepted: the relay shown */
+	const char *auth;		/* accepted: the mechanism used */
+	bool	is_tls;
+} adopt_cases[] = {
+	{ "t=1 n=0 ext=1 size=0 tls=0 auth= mechs= peer=a[b] "
+	    "relay=a[b]:25 info=", 0, "a[b]:25", "", false },
+	{ "t=1 peer=a[b] relay=a[b]:25", 0, "a[b]:25", "", false },
+	{ "t=1 tls=1 auth=cram-md5 peer=a[b] relay=a%5Bb%5d:25 info=x%20y",
+	    0, "a[b]:25", "CRAM-MD5", true },
+	{ "t=1 peer=a[b] relay=x relay=a[b]:25", 0, "a[b]:25", "", false },
+	{ "t=1 tls=01 peer=a[b] relay=a[b]:25", 0, "a[b]:25", "", true },
+	/* Missing or empty labels, no time. */
+	{ "", -1, NULL, NULL, false },
+	{ "peer=a[b] relay=a[b]:25", -1, NULL, NULL, false },
+	{ "t=1 relay=a[b]:25", -1, NULL, NULL, false },
+	{ "t=1 peer=a[b] relay=", -1, NULL, NULL, false },
+	/* Names and numbers. */
+	{ "t=1 peer=a[b] relay=a[b]:25 x=1", -1, NULL, NULL, false },
+	{ "t=1 peer=a[b] relay=a[b]:25 tls", -1, NULL, NULL, false },
+	{ "t=-1 peer=a[b] relay=a[b]:25", -1, NULL, NULL, false },
+	{ "t=9223372036854775808 peer=a[b] relay=a[b]:25", -1, NULL, NULL,
+	    false },
+	{ "t=1 n=2147483648 peer=a[b] relay=a[b]:25", -1, NULL, NULL, false },
+	{ "t=1 ext=10000 peer=a[b] relay=a[b]:25", -1, NULL, NULL, false },
+	{ "t=1 ext=1F peer=a[b] relay=a[b]:25", -1, NULL, NULL, false },
+	{ "t=1 size=18446744073709551616 peer=a[b] relay=a[b]:25", -1, NULL,
+	    NULL, false },
+	{ "t=1 tls=10 peer=a[b] relay=a[b]:25", -1, NULL, NULL, false },
+	/* A digit above the maximum (1) once wrapped max - digit. */
+	{ "t=1 tls=2 peer=a[b] relay=a[b]:25", -1, NULL, NULL, false },
+	{ "t=1 tls=19 peer=a[b] relay=a[b]:25", -1, NULL, NULL, false },
+	/* Texts: bad escapes, NUL, too long, spacing. */
+	{ "t=1 peer=a%00 relay=a[b]:25", -1, NULL, NULL, false },
+	{ "t=1 peer=a%2 relay=a[b]:25", -1, NULL, NULL, false },
+	{ "t=1 auth=0123456789012345678901234567890123456789 peer=a[b] "
+	    "relay=a[b]:25", -1, NULL, NULL, false },
+	{ "t=1  peer=a[b] relay=a[b]:25", -1, NULL, NULL, false },
+	/* An AUTH mechanism smtp_client_props() never names. */
+	{ "t=1 auth=none peer=a[b] relay=a[b]:25", -1, NULL, NULL, false },
+	{ "t=1 auth=XOAUTH2 peer=a[b] relay=a[b]:25", -1, NULL, NULL, false },
+	{ " t=1 peer=a[b] relay=a[b]:25", -1, NULL, NULL, false },
+	{ "t=1 peer=a[b] relay=a[b]:25 ", -1, NULL, NULL, false },
+};
+
+/* test_smtp_client_adopt_props - properties accepted and refused */
+static void
+test_smtp_client_adopt_props(void)
+{
+	struct smtp_options o = opts(100);
+	struct relay_result why;
+	struct smtp_client *cl;
+	size_t i;
+	int sv[2], rc;
+
+	for (i = 0; i < sizeof(adopt_cases) / sizeof(adopt_cases[0]); i++) {
+		unsigned failures = CU_get_number_of_failures();
+
+		CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+		cl = smtp_client_new(&o);
+		relay_result_init(&why);
+		rc = smtp_client_adopt(cl, sv[0], adopt_cases[i].props, &why);
+		UNIT_ASSERT_INT_EQ(rc, adopt_cases[i].want);
+		if (rc == 0) {
+			UNIT_ASSERT_INT_EQ(smtp_client_is_open(cl), true);
+			UNIT_ASSERT_STR_EQ(smtp_client_relay(cl),
+			    adopt_cases[i].relay);
+			UNIT_ASSERT_STR_EQ(smtp_client_auth_used(cl),
+			    adopt_cases[i].auth);
+			UNIT_ASSERT_INT_EQ(smtp_client_is_tls(cl),
+			    adopt_cases[i].is_tls);
+		} else {
+			UNIT_ASSERT_STR_EQ(why.status, "4.3.0");
+			UNIT_ASSERT_INT_EQ(smtp_client_fd(cl), -1);
+			/* The descriptor was closed: the peer sees EOF. */
+			UNIT_ASSERT_INT_EQ(read(sv[1], &rc, 1), 0);
+		}
+		smtp_client_free(cl);
+		close(sv[1]);
+		if (CU_get_number_of_failures() != failures)
+			fprintf(stderr, "  ^ in case \"%s\"\n",
+			    adopt_cases[i].props);
+	}
+}
+
 static CU_TestInfo tests[] = {
 	{ "test_smtp_client_tls_auth_start",
 	    test_smtp_client_tls_auth_start },
@@ -1871,6 +2024,8 @@ static CU_TestInfo tests[] = {
 	{ "test_smtp_client_crlf_address", test_smtp_client_crlf_address },
 	{ "test_smtp_client_connect", test_smtp_client_connect },
 	{ "test_smtp_client_trace", test_smtp_client_trace },
+	{ "test_smtp_client_adopt_moved", test_smtp_client_adopt_moved },
+	{ "test_smtp_client_adopt_props", test_smtp_client_adopt_props },
 	CU_TEST_INFO_NULL,
 };
 
