@@ -48,10 +48,6 @@
 # failed (a run that did not exit 0, a message missing at the next hop,
 # a tool missing), 2 on a usage error. See bench/README.md.
 
-set -u
-export LC_ALL=C
-PATH=$PATH:/usr/sbin:/sbin
-
 COUNT=200
 SMTPD_COUNT=200
 TLS_COUNT=100
@@ -60,15 +56,9 @@ PORT=2830
 KEEP=
 VERBOSE=
 BUILDDIR=
+USAGE_LINES=2,22
+. "$(dirname "$0")/lib.sh"
 
-usage() {
-	if [ "${1:-2}" -eq 0 ]; then
-		sed -n '2,22s/^# \{0,1\}//p' "$0"
-	else
-		sed -n '2,22s/^# \{0,1\}//p' "$0" >&2
-	fi
-	exit "${1:-2}"
-}
 while getopts b:n:s:t:r:p:kvh opt; do
 	case $opt in
 	b) BUILDDIR=$OPTARG ;;
@@ -85,69 +75,34 @@ while getopts b:n:s:t:r:p:kvh opt; do
 done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || usage
-for v in "$COUNT" "$SMTPD_COUNT" "$TLS_COUNT" "$ROUNDS" "$PORT"; do
-	case $v in '' | *[!0-9]*) usage ;; esac
-done
-COUNT=$((10#$COUNT)) SMTPD_COUNT=$((10#$SMTPD_COUNT))
-TLS_COUNT=$((10#$TLS_COUNT)) ROUNDS=$((10#$ROUNDS)) PORT=$((10#$PORT))
+numbers COUNT SMTPD_COUNT TLS_COUNT ROUNDS PORT
 [ "$COUNT" -ge 1 ] && [ "$ROUNDS" -ge 1 ] && [ "$PORT" -ge 1 ] &&
     [ "$PORT" -lt 65534 ] || usage
 # POSTFIX: the receiving Postfix is needed (for smtpd-plain, tls or both)
 POSTFIX=
 [ "$SMTPD_COUNT" -eq 0 ] && [ "$TLS_COUNT" -eq 0 ] || POSTFIX=1
 
-die() {
-	echo "keeper.sh: $*" >&2
-	exit 1
-}
-
-if [ -n "$BUILDDIR" ]; then
-	SLIMRELAY=$BUILDDIR/transport/slimrelay
-fi
-: "${SLIMRELAY:=../transport/slimrelay}"
-[ -x "$SLIMRELAY" ] || die "no program at $SLIMRELAY (use -b BUILDDIR)"
-SLIMRELAY=$(cd "$(dirname "$SLIMRELAY")" && pwd)/$(basename "$SLIMRELAY")
-: "${BENCH_EXEC:=$(dirname "$(dirname "$SLIMRELAY")")/bench/bench-exec}"
-[ -x "$BENCH_EXEC" ] ||
-    die "no $BENCH_EXEC: build it (make) or set BENCH_EXEC"
-for tool in smtp-sink pgrep awk sort; do
-	command -v "$tool" >/dev/null 2>&1 || die "$tool is not installed"
-done
+find_slimrelay
+find_bench_exec
+need smtp-sink pgrep awk sort
 if [ -n "$POSTFIX" ]; then
 	[ "$(id -u)" = 0 ] ||
 	    die "the smtpd-plain and STARTTLS + AUTH parts need root (a" \
 		"private Postfix); -s 0 -t 0 skips them"
-	for tool in postfix postconf; do
-		command -v "$tool" >/dev/null 2>&1 ||
-		    die "$tool is not installed"
-	done
+	need postfix postconf
 fi
 if [ "$TLS_COUNT" -gt 0 ]; then
-	for tool in openssl saslpasswd2; do
-		command -v "$tool" >/dev/null 2>&1 ||
-		    die "$tool is not installed"
-	done
-	[ -n "$(ls /usr/lib/*/sasl2/libsasldb.so* \
-	    /usr/lib/sasl2/libsasldb.so* 2>/dev/null)" ] ||
-	    die "Cyrus SASL sasldb plugin missing (Debian:" \
-		"libsasl2-modules-db), or skip the TLS part with -t 0"
+	need openssl saslpasswd2
+	need_sasldb
 fi
 
 SINK=$PORT
 RXPORT=$((PORT + 1))
 RXPLAIN=$((PORT + 2))
-for p in $SINK $RXPORT $RXPLAIN; do
-	(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null &&
-	    die "port $p is in use (choose others with -p)"
-done
+ports_free "$SINK" "$RXPORT" "$RXPLAIN"
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/slimrelay-bench-keeper.XXXXXX")
-chmod 755 "$T"
+bench_tmpdir keeper
 RX=$T/rx
-BIN=$T/bin/slimrelay
-SINK_PID=
-SINK_USER=()
-[ "$(id -u)" != 0 ] || SINK_USER=(-u nobody)
 SIDES="no-keeper keeper"
 
 # our_pids - the processes of this run's slimrelay copy: keepers, TLS
@@ -163,7 +118,7 @@ stop_keepers() {
 		[ -f "$lock" ] || continue
 		pid=$(tr -dc 0-9 <"$lock")
 		[ -n "$pid" ] || continue
-		case $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) in
+		case $(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") in
 		"$BIN "*) kill -TERM "$pid" 2>/dev/null ;;
 		esac
 	done
@@ -174,97 +129,23 @@ stop_keepers() {
 	# Pumps whose keeper could not say QUIT, anything stuck.
 	pkill -KILL -f -- "^$BIN " 2>/dev/null
 }
-# halt DIR - stop the Postfix instance of DIR, its master by PID if it lingers
-halt() {
-	local pid i
-	[ -f "$1/spool/pid/master.pid" ] || return 0
-	pid=$(tr -dc 0-9 <"$1/spool/pid/master.pid")
-	postfix -c "$1/etc" stop >/dev/null 2>&1
-	for ((i = 0; i < 50; i++)); do
-		[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
-}
-cleanup() {
-	local g
+# stop_ours - (at exit, lib.sh's cleanup) the keepers and pumps
+stop_ours() {
 	stop_keepers
-	halt "$RX"
-	[ -z "$SINK_PID" ] || kill "$SINK_PID" 2>/dev/null
-	for g in "${CGROUPS[@]}"; do
-		rmdir "$g" 2>/dev/null || { sleep 1; rmdir "$g" 2>/dev/null; }
-	done
-	if [ -n "$KEEP" ]; then
-		echo "kept $T"
-	else
-		rm -rf "$T"
-	fi
 }
-CGROUPS=()
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 
 # CPU time: each side's runs (with the keeper and the pumps they start,
 # which stay in their cgroup whatever setsid does) and the next hops run
 # in cgroups of their own, whose CPU usage counts exited processes too:
 # cgroup v2, or v1's cpuacct; without either, only the runs' own CPU time.
-CG_BASE='' CG_FILE=''
-if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
-	CG_BASE=/sys/fs/cgroup CG_FILE=cpu.stat
-elif [ -f /sys/fs/cgroup/cpuacct/cpuacct.usage ]; then
-	CG_BASE=/sys/fs/cgroup/cpuacct CG_FILE=cpuacct.usage
-fi
-if [ -n "$CG_BASE" ]; then
-	for g in $SIDES hop; do
-		if mkdir "$CG_BASE/${T##*/}-$g" 2>/dev/null; then
-			CGROUPS+=("$CG_BASE/${T##*/}-$g")
-		else
-			CG_BASE=
-			break
-		fi
-	done
-fi
-# enter_cg GROUP - move this (sub)shell into the cgroup GROUP (if any)
-enter_cg() {
-	[ -z "$CG_BASE" ] ||
-	    echo "$BASHPID" >"$CG_BASE/${T##*/}-$1/cgroup.procs"
-}
-# cpu_us GROUP - CPU microseconds used in GROUP so far (0 without cgroups)
-cpu_us() {
-	local f=$CG_BASE/${T##*/}-$1/$CG_FILE k v
-	if [ -z "$CG_BASE" ]; then
-		echo 0
-	elif [ "$CG_FILE" = cpu.stat ]; then
-		while read -r k v; do
-			[ "$k" = usage_usec ] && { echo "$v"; return; }
-		done <"$f"
-	else
-		read -r v <"$f"
-		echo $((v / 1000))
-	fi
-}
-
-# wait_for SECONDS COMMAND... - poll COMMAND every 0.05 s
-wait_for() {
-	local i
-	for ((i = 0; i < $1 * 20; i++)); do
-		"${@:2}" && return 0
-		sleep 0.05
-	done
-	"${@:2}"
-}
-# lines FILE - how many lines FILE has (0 if it does not exist)
-lines() {
-	if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi
-}
+cg_init $SIDES hop
 
 # ---- the program, the message, the configurations -----------------------------
 
-mkdir -p "$T/bin" "$T/var" "$T/log"
+mkdir -p "$T/var" "$T/log"
 # A copy of its own, so that this run's keepers and pumps are known by
 # their command line (the keeper is the same program, /proc/self/exe).
-cp "$SLIMRELAY" "$BIN" || die "cannot copy $SLIMRELAY"
-chmod 755 "$T/bin" "$BIN"
+copy_slimrelay
 for side in $SIDES; do
 	mkdir -p "$T/state/plain-$side" "$T/state/smtpd-plain-$side" \
 	    "$T/state/tls-$side"
@@ -276,10 +157,7 @@ done
 	done
 } | head -c 1023 >"$T/msg"
 printf '\n' >>"$T/msg"
-USER_NAME=alice@bench.test
-PASS='bench pass'
-install -m 600 /dev/null "$T/var/secrets"
-printf '[127.0.0.1]:%s %s %s\n' "$RXPORT" "$USER_NAME" "$PASS" >"$T/var/secrets"
+rx_secrets "$T/var/secrets" "$RXPORT"
 cat >"$T/plain.conf" <<EOF
 # bench/keeper.sh, plaintext next hop
 ehlo_name = client.bench.test
@@ -298,16 +176,8 @@ EOF
 # ---- the next hops ------------------------------------------------------------
 
 # smtp-sink -v logs "connect (...)" and "disconnect" for every session and
-# "." for every message; a subshell that execs, so $! is smtp-sink itself.
-(enter_cg hop && exec smtp-sink -v "${SINK_USER[@]}" "127.0.0.1:$SINK" 256) \
-    >"$T/sink.log" 2>&1 &
-SINK_PID=$!
-for _ in $(seq 1 100); do
-	(exec 3<>"/dev/tcp/127.0.0.1/$SINK") 2>/dev/null && break
-	kill -0 "$SINK_PID" 2>/dev/null ||
-	    die "smtp-sink exited: $(tail -n 3 "$T/sink.log")"
-	sleep 0.05
-done
+# "." for every message.
+start_sink hop "$T/sink.log" 127.0.0.1 "$SINK" -v
 wait_for 5 eval '[ "$(grep -c "^smtp-sink: disconnect" "$T/sink.log")" -ge 1 ]' ||
     die "smtp-sink does not log its sessions with -v (see $T/sink.log)"
 
@@ -319,32 +189,7 @@ if [ -n "$POSTFIX" ]; then
 	# Both look the client's name up (smtpd_peername_lookup = yes, the
 	# default), as a real smtpd does: 127.0.0.1 is localhost in
 	# /etc/hosts here, so no DNS (see bench/README.md).
-	mkdir -p "$RX/etc" "$RX/spool" "$RX/data"
-	chown postfix "$RX/data"
-	cat >"$RX/etc/main.cf" <<-EOF
-	# receiving Postfix of bench/keeper.sh
-	compatibility_level = 3.6
-	queue_directory = $RX/spool
-	data_directory = $RX/data
-	mail_owner = postfix
-	setgid_group = postdrop
-	myhostname = rx.bench.test
-	inet_interfaces = loopback-only
-	inet_protocols = ipv4
-	mydestination =
-	local_recipient_maps =
-	alias_maps =
-	alias_database =
-	mynetworks = 127.0.0.0/8
-	maillog_file = $RX/maillog
-	maillog_file_prefixes = $RX
-	smtputf8_enable = no
-	biff = no
-	relay_domains = rx.bench
-	default_transport = discard
-	relay_transport = discard
-	smtpd_relay_restrictions = permit_sasl_authenticated, reject
-	EOF
+	rx_conf "$RX" rx.bench
 	: >"$RX/etc/master.cf"
 	if [ "$SMTPD_COUNT" -gt 0 ]; then
 		cat >>"$RX/etc/master.cf" <<-EOF
@@ -356,70 +201,14 @@ if [ -n "$POSTFIX" ]; then
 		EOF
 	fi
 	if [ "$TLS_COUNT" -gt 0 ]; then
-		openssl req -x509 -newkey ec \
-		    -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		    -keyout "$T/key.pem" -out "$T/cert.pem" \
-		    -subj "/CN=rx.bench.test" \
-		    -addext "subjectAltName=IP:127.0.0.1" -days 2 2>/dev/null ||
-		    die "openssl failed"
-		chmod 644 "$T"/*.pem
-		mkdir -p "$RX/etc/sasl"
-		cat >>"$RX/etc/main.cf" <<-EOF
-		smtpd_tls_chain_files = $T/key.pem, $T/cert.pem
-		smtpd_tls_security_level = may
-		smtpd_tls_loglevel = 1
-		smtpd_tls_auth_only = yes
-		smtpd_sasl_auth_enable = yes
-		smtpd_sasl_type = cyrus
-		smtpd_sasl_path = smtpd
-		cyrus_sasl_config_path = $RX/etc/sasl
-		smtpd_sasl_security_options = noanonymous
-		EOF
-		echo "$PASS" | saslpasswd2 -p -f "$RX/etc/sasl/sasldb2" -c \
-		    -u bench.test alice || die "saslpasswd2 failed"
-		chown postfix "$RX/etc/sasl/sasldb2"
-		chmod 600 "$RX/etc/sasl/sasldb2"
-		cat >"$RX/etc/sasl/smtpd.conf" <<-EOF
-		pwcheck_method: auxprop
-		auxprop_plugin: sasldb
-		mech_list: PLAIN LOGIN
-		sasldb_path: $RX/etc/sasl/sasldb2
-		EOF
+		rx_tls "$RX"
 		cat >>"$RX/etc/master.cf" <<-EOF
 		127.0.0.1:$RXPORT inet n - n - - smtpd
 		EOF
 	fi
-	cat >>"$RX/etc/master.cf" <<-EOF
-	pickup    unix  n       -       n       60      1       pickup
-	cleanup   unix  n       -       n       -       0       cleanup
-	qmgr      unix  n       -       n       300     1       qmgr
-	tlsmgr    unix  -       -       n       1000?   1       tlsmgr
-	rewrite   unix  -       -       n       -       -       trivial-rewrite
-	bounce    unix  -       -       n       -       0       bounce
-	defer     unix  -       -       n       -       0       bounce
-	trace     unix  -       -       n       -       0       bounce
-	verify    unix  -       -       n       -       1       verify
-	flush     unix  n       -       n       1000?   0       flush
-	proxymap  unix  -       -       n       -       -       proxymap
-	showq     unix  n       -       n       -       -       showq
-	error     unix  -       -       n       -       -       error
-	retry     unix  -       -       n       -       -       error
-	discard   unix  -       -       n       -       -       discard
-	anvil     unix  -       -       n       -       1       anvil
-	scache    unix  -       -       n       -       1       scache
-	postlog   unix-dgram n  -       n       -       1       postlogd
-	EOF
-	(enter_cg hop && exec postfix -c "$RX/etc" start) >"$T/rx.start" 2>&1 ||
-	    die "postfix -c $RX/etc start: $(cat "$T/rx.start")"
-	for p in $([ "$SMTPD_COUNT" -eq 0 ] || echo "$RXPLAIN") \
-	    $([ "$TLS_COUNT" -eq 0 ] || echo "$RXPORT"); do
-		for _ in $(seq 1 100); do
-			(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break
-			sleep 0.1
-		done
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null ||
-		    die "no Postfix smtpd on 127.0.0.1:$p"
-	done
+	bench_services >>"$RX/etc/master.cf"
+	postfix_up "$RX" hop $([ "$SMTPD_COUNT" -eq 0 ] || echo "$RXPLAIN") \
+	    $([ "$TLS_COUNT" -eq 0 ] || echo "$RXPORT")
 fi
 
 # ---- counting at the next hops ---------------------------------------------------
@@ -525,7 +314,7 @@ all_closed() {
 #	connected themselves)
 batch() {
 	local part=$1 side=$2 n=$3 hop_port keeper=no
-	local log=$T/log/$1-$2.log hl from rl c0 c1 h0 h1 us cpu
+	local log=$T/log/$1-$2.log hl from rl c0 c1 h0 h1
 	local sessions msgs tls auth opened sent
 	hop_port=$(hop_port "$part")
 	[ "$side" = keeper ] && keeper=yes
@@ -533,19 +322,10 @@ batch() {
 	from=$(($(lines "$hl") + 1))
 	rl=$(($(lines "$log") + 1))
 	c0=$(cpu_us "$side") h0=$(cpu_us hop)
-	if ! (enter_cg "$side" && exec "$BENCH_EXEC" -n "$n" -i "$T/msg" \
-	    -o "$T/last.out" -- "$BIN" -c "$T/$part.conf" -o "log=$log" \
-	    -o "state_directory=$T/state/$part-$side" \
+	timed -g "$side" "$part $side" "$n" "$T/msg" "$BIN" -c "$T/$part.conf" \
+	    -o "log=$log" -o "state_directory=$T/state/$part-$side" \
 	    -o "connection_keeper=$keeper" -n "[127.0.0.1]:$hop_port" \
-	    -f a@sender.bench -- bob@rx.bench) >"$T/timed.out" 2>"$T/timed.err"
-	then
-		die "$part $side: $(cat "$T/timed.err"): $(head -c 300 "$T/last.out")"
-	fi
-	read -r us cpu <"$T/timed.out"
-	case $us:$cpu in
-	:* | *: | *[!0-9:]*)
-		die "bench-exec printed no times: $(cat "$T/timed.out")" ;;
-	esac
+	    -f a@sender.bench -- bob@rx.bench
 	wait_for 30 all_closed "$part" "$from" "$n" ||
 	    die "$part $side: sessions to the next hop stay open, or messages" \
 		"are missing (see $hl)"
@@ -562,10 +342,10 @@ batch() {
 	    END { printf "%d %d\n", s, o }')
 	[ "$sent" = "$n" ] ||
 	    die "$part $side: slimrelay logged $sent of $n as sent (see $log)"
-	echo "$part $side $n $us $cpu $((c1 - c0)) $((h1 - h0)) $sessions" \
+	echo "$part $side $n $US $CPU $((c1 - c0)) $((h1 - h0)) $sessions" \
 	    "$tls $auth $opened" >>"$T/times"
 	[ -z "$VERBOSE" ] ||
-	    awk -v p="$part" -v s="$side" -v n="$n" -v us="$us" \
+	    awk -v p="$part" -v s="$side" -v n="$n" -v us="$US" \
 		-v c="$sessions" -v t="$tls" -v a="$auth" 'BEGIN {
 		printf "  %-11s %-9s %4d runs in %8.1f ms: %7.1f msgs/s, %d connections", p, s, n, us / 1000, n * 1e6 / us, c
 		if (p == "tls") printf ", %d handshakes, %d AUTH", t, a
@@ -612,7 +392,7 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 others() {
 	local pid
 	for pid in $(our_pids); do
-		case $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) in
+		case $(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") in
 		"$BIN --keeper "*) ;;
 		*) echo "$pid" ;;
 		esac
@@ -627,9 +407,7 @@ left_others=$(others | wc -l)
 # rate PART SIDE - median messages/s over the rounds
 rate() {
 	awk -v p="$1" -v s="$2" '$1 == p && $2 == s { printf "%.1f\n", $3 * 1e6 / $4 }' \
-	    "$T/times" | sort -n | awk '{ v[NR] = $1 } END {
-		if (NR % 2) print v[(NR + 1) / 2];
-		else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+	    "$T/times" | median %.1f
 }
 # row PART SIDE - one line: median rate, each round's, CPU ms per message
 #	(runs, client with keeper and pumps, next hop), per message the
@@ -709,9 +487,6 @@ echo "  after the last session ended: $left_keepers keeper process(es) waiting" 
     "for keeper_idle, $left_others other process(es) left (pumps: must be 0)"
 echo "  load average at the end: $load_end"
 echo
-verdict() {
-	if awk "BEGIN { exit !($1) }"; then echo PASS; else echo MISS; fi
-}
 ratio() {
 	awk -v a="$(rate "$1" keeper)" -v b="$(rate "$1" no-keeper)" \
 	    'BEGIN { printf "%.2f", a / b }'
@@ -753,9 +528,7 @@ for part in $PARTS; do
 	    }' "$T/times" | {
 		read -r -a each
 		printf '  %-32s each round: %s, median %s\n' "  $part" \
-		    "${each[*]}" "$(printf '%s\n' "${each[@]}" | sort -n |
-		    awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2];
-			else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')"
+		    "${each[*]}" "$(printf '%s\n' "${each[@]}" | median %.2f)"
 	}
 done
 echo "  (msgs/s: the ratio of the medians, the goal; CPU/message: no-keeper's"

@@ -41,11 +41,6 @@
 # whatever the numbers; 1 when something failed (a delivery not made,
 # a tool missing), 2 on a usage error. See bench/README.md.
 
-set -u
-export LC_ALL=C
-PATH=$PATH:/usr/sbin:/sbin
-shopt -s nullglob
-
 COUNT=1000
 TLS_COUNT=300
 ROUNDS=3
@@ -54,15 +49,10 @@ PORT=2790
 KEEP=
 VERBOSE=
 BUILDDIR=
+USAGE_LINES=2,21
+. "$(dirname "$0")/lib.sh"
+shopt -s nullglob
 
-usage() {
-	if [ "${1:-2}" -eq 0 ]; then
-		sed -n '2,21s/^# \{0,1\}//p' "$0"
-	else
-		sed -n '2,21s/^# \{0,1\}//p' "$0" >&2
-	fi
-	exit "${1:-2}"
-}
 while getopts b:n:t:r:u:p:kvh opt; do
 	case $opt in
 	b) BUILDDIR=$OPTARG ;;
@@ -79,145 +69,51 @@ while getopts b:n:t:r:u:p:kvh opt; do
 done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || usage
-for v in "$COUNT" "$TLS_COUNT" "$ROUNDS" "$PORT"; do
-	case $v in '' | *[!0-9]*) usage ;; esac
-done
-COUNT=$((10#$COUNT)) TLS_COUNT=$((10#$TLS_COUNT)) ROUNDS=$((10#$ROUNDS))
-PORT=$((10#$PORT))
+numbers COUNT TLS_COUNT ROUNDS PORT
 [ "$COUNT" -ge 1 ] && [ "$ROUNDS" -ge 1 ] && [ "$PORT" -lt 65534 ] || usage
 
-die() {
-	echo "lmtp.sh: $*" >&2
-	exit 1
-}
-
-if [ -n "$BUILDDIR" ]; then
-	SLIMRELAY=$BUILDDIR/transport/slimrelay
-fi
-: "${SLIMRELAY:=../transport/slimrelay}"
-[ -x "$SLIMRELAY" ] || die "no program at $SLIMRELAY (use -b BUILDDIR)"
-SLIMRELAY=$(cd "$(dirname "$SLIMRELAY")" && pwd)/$(basename "$SLIMRELAY")
-EXAMPLES=$(cd "$(dirname "$0")/.." && pwd)/postfix-example
+find_slimrelay
+EXAMPLES=$BENCH_TOP/postfix-example
 [ -r "$EXAMPLES/master-lmtp.cf" ] || die "cannot read $EXAMPLES/master-lmtp.cf"
 [ "$(id -u)" = 0 ] || die "needs root (private Postfix instances)"
-for tool in postfix postconf postsuper postqueue smtp-source smtp-sink runuser \
-    openssl saslpasswd2 pgrep awk sort; do
-	command -v "$tool" >/dev/null 2>&1 || die "$tool is not installed"
-done
+need postfix postconf postsuper postqueue smtp-source smtp-sink runuser \
+    openssl saslpasswd2 pgrep awk sort
 id "$RUN_USER" >/dev/null 2>&1 ||
     die "no user $RUN_USER: create it (useradd -r -U -M -d /nonexistent" \
 	"-s /usr/sbin/nologin $RUN_USER) or name another with -u"
 [ "$RUN_USER" != root ] && [ "$RUN_USER" != postfix ] ||
     die "-u: pipe(8) and spawn(8) refuse root and mail_owner"
-[ "$TLS_COUNT" -eq 0 ] || [ -n "$(ls /usr/lib/*/sasl2/libsasldb.so* \
-    /usr/lib/sasl2/libsasldb.so* 2>/dev/null)" ] ||
-    die "Cyrus SASL sasldb plugin missing (Debian: libsasl2-modules-db)," \
-	"or skip the TLS part with -t 0"
+[ "$TLS_COUNT" -eq 0 ] || need_sasldb
 
 FRONT=$PORT
 SINK=$((PORT + 1))
 RXPORT=$((PORT + 2))
-for p in $FRONT $SINK $RXPORT; do
-	(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null &&
-	    die "port $p is in use (choose others with -p)"
-done
+ports_free "$FRONT" "$SINK" "$RXPORT"
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/slimrelay-bench-lmtp.XXXXXX")
-chmod 755 "$T"
+bench_tmpdir lmtp
 PF=$T/front
 RX=$T/rx
-SINK_PID=
-# halt DIR - stop the Postfix instance of DIR, its master by PID if it lingers
-halt() {
-	local pid i
-	[ -f "$1/spool/pid/master.pid" ] || return 0
-	pid=$(tr -dc 0-9 <"$1/spool/pid/master.pid")
-	postfix -c "$1/etc" stop >/dev/null 2>&1
-	for ((i = 0; i < 50; i++)); do
-		[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+# stop_ours - (at exit, lib.sh's cleanup) slimrelay processes of this run
+#	that outlived their Postfix
+stop_ours() {
+	pkill -TERM -f -- "^$BIN " 2>/dev/null
 }
-cleanup() {
-	local g
-	halt "$PF"
-	halt "$RX"
-	[ -z "$SINK_PID" ] || kill "$SINK_PID" 2>/dev/null
-	# slimrelay processes of this run that outlived their Postfix
-	pkill -TERM -f -- "^$T/bin/slimrelay " 2>/dev/null
-	for g in "${CGROUPS[@]}"; do
-		rmdir "$g" 2>/dev/null || { sleep 1; rmdir "$g" 2>/dev/null; }
-	done
-	if [ -n "$KEEP" ]; then
-		echo "kept $T"
-	else
-		rm -rf "$T"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 
 # CPU time: each of front (the front Postfix and every slimrelay it
 # starts), sink and rx (the receiving Postfix) runs in a cgroup of its
 # own, whose CPU usage counts exited processes too: cgroup v2, or v1's
 # cpuacct; without either, no CPU figures.
-CGROUPS=()
-CG_BASE='' CG_FILE=''
-if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
-	CG_BASE=/sys/fs/cgroup CG_FILE=cpu.stat
-elif [ -f /sys/fs/cgroup/cpuacct/cpuacct.usage ]; then
-	CG_BASE=/sys/fs/cgroup/cpuacct CG_FILE=cpuacct.usage
-fi
-if [ -n "$CG_BASE" ]; then
-	for g in front sink rx; do
-		if mkdir "$CG_BASE/${T##*/}-$g" 2>/dev/null; then
-			CGROUPS+=("$CG_BASE/${T##*/}-$g")
-		else
-			CG_BASE=
-			break
-		fi
-	done
-fi
-# enter_cg GROUP - move this (sub)shell into the cgroup GROUP (if any)
-enter_cg() {
-	[ -z "$CG_BASE" ] ||
-	    echo "$BASHPID" >"$CG_BASE/${T##*/}-$1/cgroup.procs"
-}
-# cpu_us GROUP - CPU microseconds used in GROUP so far (0 without cgroups)
-cpu_us() {
-	local f=$CG_BASE/${T##*/}-$1/$CG_FILE k v
-	if [ -z "$CG_BASE" ]; then
-		echo 0
-	elif [ "$CG_FILE" = cpu.stat ]; then
-		while read -r k v; do
-			[ "$k" = usage_usec ] && { echo "$v"; return; }
-		done <"$f"
-	else
-		read -r v <"$f"
-		echo $((v / 1000))
-	fi
-}
-
-# A sleep without a fork: read from a pipe that nobody writes.
-exec {NAPFD}<> <(:)
-nap() { read -r -t "$1" -u "$NAPFD" _ || :; }
-now_us() { local t=$EPOCHREALTIME; echo "${t/./}"; }
+cg_init front sink rx
 
 # ---- the programs and slimrelay.conf ----------------------------------------
 
-mkdir -p "$T/bin" "$T/var"
-BIN=$T/bin/slimrelay
+mkdir -p "$T/var"
 CONF=$T/bin/slimrelay.conf
 RLOG=$T/var/slimrelay.log
-cp "$SLIMRELAY" "$BIN" || die "cannot copy $SLIMRELAY"
-chmod 755 "$T/bin" "$BIN"
+copy_slimrelay
 chown "$RUN_USER:" "$T/var"
 chmod 700 "$T/var"
-USER_NAME=alice@bench.test
-PASS='bench pass'
-install -o "$RUN_USER" -m 600 /dev/null "$T/var/secrets"
-printf '[127.0.0.1]:%s %s %s\n' "$RXPORT" "$USER_NAME" "$PASS" >"$T/var/secrets"
+rx_secrets "$T/var/secrets" "$RXPORT" "$RUN_USER"
 cat >"$CONF" <<EOF
 # slimrelay.conf of bench/lmtp.sh
 log = $RLOG
@@ -233,76 +129,17 @@ runuser -u "$RUN_USER" -- test -x "$BIN" ||
 
 # ---- Postfix instances ----------------------------------------------------------
 
-# instance_conf DIR HOSTNAME - main.cf lines of a private instance
-instance_conf() {
-	cat <<-EOF
-	compatibility_level = 3.6
-	queue_directory = $1/spool
-	data_directory = $1/data
-	mail_owner = postfix
-	setgid_group = postdrop
-	myhostname = $2
-	inet_interfaces = loopback-only
-	inet_protocols = ipv4
-	mydestination =
-	local_recipient_maps =
-	alias_maps =
-	alias_database =
-	mynetworks = 127.0.0.0/8
-	maillog_file = $1/maillog
-	maillog_file_prefixes = $1
-	smtputf8_enable = no
-	biff = no
-	EOF
-}
-services() {
-	cat <<-'EOF'
-	pickup    unix  n       -       n       60      1       pickup
-	cleanup   unix  n       -       n       -       0       cleanup
-	qmgr      unix  n       -       n       300     1       qmgr
-	tlsmgr    unix  -       -       n       1000?   1       tlsmgr
-	rewrite   unix  -       -       n       -       -       trivial-rewrite
-	bounce    unix  -       -       n       -       0       bounce
-	defer     unix  -       -       n       -       0       bounce
-	trace     unix  -       -       n       -       0       bounce
-	verify    unix  -       -       n       -       1       verify
-	flush     unix  n       -       n       1000?   0       flush
-	proxymap  unix  -       -       n       -       -       proxymap
-	showq     unix  n       -       n       -       -       showq
-	error     unix  -       -       n       -       -       error
-	retry     unix  -       -       n       -       -       error
-	discard   unix  -       -       n       -       -       discard
-	anvil     unix  -       -       n       -       1       anvil
-	scache    unix  -       -       n       -       1       scache
-	postlog   unix-dgram n  -       n       -       1       postlogd
-	smtp      unix  -       -       n       -       -       smtp
-	EOF
-}
 # subst FILE - a postfix-example file with the placeholders replaced
 subst() {
 	sed -e "s|@SLIMRELAY@|$BIN|g" -e "s|@CONF@|$CONF|g" \
 	    -e "s|user=slimrelay|user=$RUN_USER|g" "$1"
 }
-# start DIR GROUP PORT - start the instance of DIR in cgroup GROUP, wait
-#	for its smtpd on PORT
-start() {
-	(enter_cg "$2" && exec postfix -c "$1/etc" start) >"$1/start.out" 2>&1 ||
-	    die "postfix -c $1/etc start: $(cat "$1/start.out")"
-	for _ in $(seq 1 100); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$3") 2>/dev/null && return 0
-		sleep 0.1
-	done
-	die "no Postfix smtpd on 127.0.0.1:$3"
-}
 
-for d in "$PF" "$RX"; do
-	mkdir -p "$d/etc" "$d/spool" "$d/data"
-	chown postfix "$d/data"
-done
 # The front Postfix: what it receives waits in the hold queue.
+postfix_instance_dirs "$PF"
 {
 	echo "# front Postfix of bench/lmtp.sh"
-	instance_conf "$PF" front.bench.test
+	postfix_instance_conf "$PF" front.bench.test
 	cat <<-EOF
 	relay_domains = a.plain.bench b.plain.bench c.plain.bench
 	    b.tls.bench c.tls.bench
@@ -320,7 +157,7 @@ done
 } >"$PF/etc/main.cf"
 {
 	echo "127.0.0.1:$FRONT inet n - n - - smtpd"
-	services
+	bench_services
 	echo "# ---- postfix-example/master.cf ----"
 	subst "$EXAMPLES/master.cf"
 	echo "# ---- postfix-example/master-lmtp.cf ----"
@@ -334,60 +171,20 @@ b.tls.bench	slimrelay:[127.0.0.1]:$RXPORT
 c.tls.bench	slimlmtp:unix:private/slimrelay-lmtp
 EOF
 
-# (a subshell that execs: $! is smtp-sink itself)
-(enter_cg sink && exec smtp-sink -u nobody "127.0.0.1:$SINK" 256) \
-    >"$T/sink.out" 2>&1 &
-SINK_PID=$!
+start_sink sink "$T/sink.out" 127.0.0.1 "$SINK"
 
 if [ "$TLS_COUNT" -gt 0 ]; then
 	# The receiving Postfix: STARTTLS, AUTH required to relay, mail
 	# discarded.
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$T/key.pem" -out "$T/cert.pem" -subj "/CN=rx.bench.test" \
-	    -addext "subjectAltName=IP:127.0.0.1" -days 2 2>/dev/null ||
-	    die "openssl failed"
-	chmod 644 "$T"/*.pem
-	{
-		echo "# receiving Postfix of bench/lmtp.sh"
-		instance_conf "$RX" rx.bench.test
-		cat <<-EOF
-		relay_domains = b.tls.bench c.tls.bench
-		default_transport = discard
-		relay_transport = discard
-		smtpd_relay_restrictions = permit_sasl_authenticated, reject
-		smtpd_tls_chain_files = $T/key.pem, $T/cert.pem
-		smtpd_tls_security_level = may
-		smtpd_tls_loglevel = 1
-		smtpd_tls_auth_only = yes
-		smtpd_sasl_auth_enable = yes
-		smtpd_sasl_type = cyrus
-		smtpd_sasl_path = smtpd
-		cyrus_sasl_config_path = $RX/etc/sasl
-		smtpd_sasl_security_options = noanonymous
-		EOF
-	} >"$RX/etc/main.cf"
-	mkdir -p "$RX/etc/sasl"
-	echo "$PASS" | saslpasswd2 -p -f "$RX/etc/sasl/sasldb2" -c \
-	    -u bench.test alice || die "saslpasswd2 failed"
-	chown postfix "$RX/etc/sasl/sasldb2"
-	chmod 600 "$RX/etc/sasl/sasldb2"
-	cat >"$RX/etc/sasl/smtpd.conf" <<-EOF
-	pwcheck_method: auxprop
-	auxprop_plugin: sasldb
-	mech_list: PLAIN LOGIN
-	sasldb_path: $RX/etc/sasl/sasldb2
-	EOF
+	rx_conf "$RX" b.tls.bench c.tls.bench
+	rx_tls "$RX"
 	{
 		echo "127.0.0.1:$RXPORT inet n - n - - smtpd"
-		services
+		bench_services
 	} >"$RX/etc/master.cf"
-	start "$RX" rx "$RXPORT"
+	postfix_up "$RX" rx "$RXPORT"
 fi
-start "$PF" front "$FRONT"
-for _ in $(seq 1 100); do
-	(exec 3<>"/dev/tcp/127.0.0.1/$SINK") 2>/dev/null && break
-	sleep 0.05
-done
+postfix_up "$PF" front "$FRONT"
 
 # ---- one drain ----------------------------------------------------------------
 
@@ -427,19 +224,6 @@ rx_closed() {
 	    [ "$(grep -c ': connect from ' "$RX/maillog")" = \
 	    "$(grep -c ': disconnect from ' "$RX/maillog")" ]
 }
-# wait_for SECONDS COMMAND... - poll COMMAND every 0.1 s
-wait_for() {
-	local i
-	for ((i = 0; i < $1 * 10; i++)); do
-		"${@:2}" && return 0
-		nap 0.1
-	done
-	"${@:2}"
-}
-# lines FILE - how many lines FILE has (0 if it does not exist)
-lines() {
-	if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi
-}
 # front_count FROM DOMAIN [AGENT] - delivery records to DOMAIN from line
 #	FROM of the front Postfix's log: "SENT OPENED OTHER", OPENED the sent
 #	ones without conn_use= (AGENT: only those of smtp or lmtp), OTHER
@@ -467,20 +251,11 @@ rlog_opened() {
 	END { print o + 0 }'
 }
 # rx_count FROM - from line FROM of the receiving smtpd's log:
-#	"CONNECTIONS HANDSHAKES AUTHS" (AUTH exchanges from the auth= of
-#	the "disconnect from" lines)
+#	"CONNECTIONS HANDSHAKES AUTHS MAILS QUITS" (mtalib.sh's
+#	postfix_rx_counts: AUTH exchanges from the auth= of the "disconnect
+#	from" lines)
 rx_count() {
-	tail -n "+$1" "$RX/maillog" | awk '
-	/ postfix\/smtpd\[[0-9]+\]: connect from / { c++ }
-	/ TLS connection established from / { t++ }
-	/ postfix\/smtpd\[[0-9]+\]: disconnect from / {
-		for (i = 1; i <= NF; i++)
-			if ($i ~ /^auth=/) {
-				split(substr($i, 6), n, "/")
-				a += n[1]
-			}
-	}
-	END { printf "%d %d %d\n", c, t, a }'
+	postfix_rx_counts <(tail -n "+$1" "$RX/maillog")
 }
 
 declare -A DOM=([postfix]=a.plain.bench [pipe]=b.plain.bench
@@ -537,7 +312,7 @@ drain() {
 		# LMTP mode's after connection_idle_timeout.
 		wait_for 30 rx_closed ||
 		    die "sessions to the receiving smtpd stay open"
-		read -r conns tls auth < <(rx_count "$xl")
+		read -r conns tls auth _ < <(rx_count "$xl")
 	fi
 	echo "$kind $n $((t1 - t0)) $((f1 - f0)) $((h1 - h0)) $conns" \
 	    "$lmtp_conns $tls $auth $srcpu" >>"$T/times"
@@ -589,7 +364,7 @@ done
 # rate KIND - median messages/s over the rounds
 rate() {
 	awk -v k="$1" '$1 == k { printf "%.1f\n", $2 * 1e6 / $3 }' "$T/times" |
-	    sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+	    median %.1f
 }
 # row KIND - one line of the table: median rate, every round's rate,
 #	CPU ms per message (front, slimrelay's share in LMTP mode, next
@@ -642,9 +417,6 @@ echo "  (front: the front Postfix with every slimrelay it ran; slim: LMTP mode's
 echo "  slimrelay processes alone; hop: smtp-sink or the receiving Postfix)"
 [ -n "$CG_BASE" ] || echo "  (no CPU figures: no cgroup v2 or v1 cpuacct to count them in)"
 echo
-verdict() {
-	if awk "BEGIN { exit !($1) }"; then echo PASS; else echo MISS; fi
-}
 ratio() {
 	awk -v a="$(rate "$1")" -v b="$(rate "$2")" 'BEGIN { printf "%.2f", a / b }'
 }

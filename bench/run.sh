@@ -48,9 +48,6 @@
 # starting, a delivery that did not exit 0), 2 on a usage error. See
 # bench/README.md.
 
-set -u
-export LC_ALL=C
-
 COUNT=200
 ROUNDS=10
 MX_COUNT=100
@@ -58,16 +55,8 @@ PORT=
 KEEP=
 BUILDDIR=
 OTHER=
-
-# usage [STATUS] - the comment above, on stderr unless STATUS is 0
-usage() {
-	if [ "${1:-2}" -eq 0 ]; then
-		sed -n '2,24s/^# \{0,1\}//p' "$0"
-	else
-		sed -n '2,24s/^# \{0,1\}//p' "$0" >&2
-	fi
-	exit "${1:-2}"
-}
+USAGE_LINES=2,24
+. "$(dirname "$0")/lib.sh"
 
 while getopts "b:B:n:r:m:p:kh" opt; do
 	case $opt in
@@ -84,39 +73,17 @@ while getopts "b:B:n:r:m:p:kh" opt; do
 done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || usage
-case $COUNT in '' | *[!0-9]*) usage ;; esac
-case $ROUNDS in '' | *[!0-9]*) usage ;; esac
-case $MX_COUNT in '' | *[!0-9]*) usage ;; esac
-# "010" is not octal
-COUNT=$((10#$COUNT)) ROUNDS=$((10#$ROUNDS)) MX_COUNT=$((10#$MX_COUNT))
+numbers COUNT ROUNDS MX_COUNT
 if [ "$COUNT" -lt 1 ] || [ "$ROUNDS" -lt 1 ] || [ "$ROUNDS" -gt "$COUNT" ]
 then
 	usage
 fi
 
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
-
 # --- the programs -----------------------------------------------------------
-if [ -n "$BUILDDIR" ]; then
-	SLIMRELAY=$BUILDDIR/transport/slimrelay
-elif [ -z "${SLIMRELAY:-}" ]; then
-	SLIMRELAY=../transport/slimrelay
-fi
-[ -x "$SLIMRELAY" ] || die "no slimrelay program at $SLIMRELAY (use -b BUILDDIR or set SLIMRELAY)"
-SLIMRELAY=$(cd "$(dirname "$SLIMRELAY")" && pwd)/$(basename "$SLIMRELAY")
+find_slimrelay
 # The runs are started by bench-exec, which execs without a PATH search:
 # every program it starts has an absolute path.
-if [ -z "$BUILDDIR" ]; then
-	BUILDDIR=$(dirname "$(dirname "$SLIMRELAY")")
-fi
-if [ -z "${BENCH_EXEC:-}" ]; then
-	BENCH_EXEC=$BUILDDIR/bench/bench-exec
-	[ -x "$BENCH_EXEC" ] || die "no bench-exec at $BENCH_EXEC: run make in $BUILDDIR"
-fi
-[ -x "$BENCH_EXEC" ] || die "BENCH_EXEC=$BENCH_EXEC is not an executable"
+find_bench_exec
 if [ -n "$OTHER" ]; then
 	case $OTHER in
 	/*) ;;
@@ -124,9 +91,7 @@ if [ -n "$OTHER" ]; then
 	esac
 	[ -x "$OTHER" ] || die "-B $OTHER: not an executable"
 fi
-for tool in smtp-sink msmtp /usr/bin/time base64 sort awk; do
-	command -v "$tool" >/dev/null 2>&1 || die "$tool is not installed"
-done
+need smtp-sink msmtp /usr/bin/time base64 sort awk
 SINK=$(command -v smtp-sink)
 MSMTP=$(command -v msmtp)
 case $MSMTP in
@@ -135,37 +100,7 @@ case $MSMTP in
 esac
 
 # --- temporary directory and the sink ---------------------------------------
-T=$(mktemp -d "${TMPDIR:-/tmp}/slimrelay-bench.XXXXXX") || die "mktemp failed"
-SINK_PID=
-MX_SINK_PID=
-DNS_PID=
-
-# stop PID - end a server this script started, and wait for it
-stop() {
-	if [ -n "$1" ]; then
-		kill "$1" 2>/dev/null
-		wait "$1" 2>/dev/null
-	fi
-}
-
-cleanup() {
-	stop "$SINK_PID"
-	stop "$MX_SINK_PID"
-	stop "$DNS_PID"
-	if [ -n "$KEEP" ]; then
-		echo "bench: kept $T" >&2
-	else
-		rm -rf "$T"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-# port_busy PORT [ADDRESS] - whether something listens on ADDRESS:PORT
-# (default 127.0.0.1)
-port_busy() {
-	(exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null
-}
+bench_tmpdir run
 
 if [ -z "$PORT" ]; then
 	PORT=2750
@@ -173,20 +108,12 @@ if [ -z "$PORT" ]; then
 		PORT=$((PORT + 1))
 		[ "$PORT" -lt 2800 ] || die "no free port in 2750-2799"
 	done
-elif port_busy "$PORT"; then
-	die "port $PORT is in use"
+else
+	ports_free "$PORT"
 fi
 
-SINK_USER=()
-[ "$(id -u)" -eq 0 ] && SINK_USER=(-u nobody)
-"$SINK" "${SINK_USER[@]}" 127.0.0.1:"$PORT" 256 >"$T/sink.out" 2>&1 &
-SINK_PID=$!
-for _ in $(seq 1 100); do
-	port_busy "$PORT" && break
-	kill -0 "$SINK_PID" 2>/dev/null || die "smtp-sink exited: $(cat "$T/sink.out")"
-	sleep 0.05
-done
-port_busy "$PORT" || die "smtp-sink did not start on 127.0.0.1:$PORT"
+start_sink "" "$T/sink.out" 127.0.0.1 "$PORT"
+RATE_SINK_PID=$SINK_PID		# (test 4 starts a sink of its own)
 
 # --- messages ---------------------------------------------------------------
 # make_message FILE BYTES - headers plus base64 text lines, exactly BYTES
@@ -240,27 +167,6 @@ must() {
 	[ "$2" -eq 0 ] || die "$1 exited $2: $(head -c 300 "$T/last.out")"
 }
 
-# timed NAME N FILE - run CMD N times one after the other, each with
-# FILE as standard input and $T/last.out as standard output and error,
-# started by bench-exec as pipe(8) starts a delivery: fork and exec, no
-# shell. Sets US and CPU to the wall-clock and the CPU (user + system)
-# microseconds of the N runs together; stops the script when a run did
-# not exit 0 (NAME is the program, for the message).
-timed() {
-	local output
-	US='' CPU=''
-	if ! "$BENCH_EXEC" -n "$2" -i "$3" -o "$T/last.out" -- "${CMD[@]}" \
-	    >"$T/timed.out" 2>"$T/timed.err"; then
-		output=$(head -c 300 "$T/last.out" 2>/dev/null)
-		die "$1: $(cat "$T/timed.err")${output:+: $output}"
-	fi
-	read -r US CPU <"$T/timed.out"
-	case $US:$CPU in
-	:* | *: | *[!0-9:]*)
-		die "bench-exec printed no times: $(cat "$T/timed.out")" ;;
-	esac
-}
-
 # batch KIND N FILE - run KIND N times (see cmd; mxhit is an MX delivery
 # with the warm cache, mxmiss one with an empty cache, each of its own);
 # sets B_US and B_CPU to the microseconds of wall clock and of CPU
@@ -282,26 +188,19 @@ batch() {
 			else
 				cmd mx "$T/mx-hit"
 			fi
-			timed "slimrelay (MX)" 1 "$file"
+			timed "slimrelay (MX)" 1 "$file" "${CMD[@]}"
 			B_US=$((B_US + US)) B_CPU=$((B_CPU + CPU))
 		done ;;
 	*)
 		cmd "$kind"
-		timed "$kind" "$n" "$file"
+		timed "$kind" "$n" "$file" "${CMD[@]}"
 		B_US=$US B_CPU=$CPU ;;
 	esac
 }
 
 # sink_ticks - CPU time (clock ticks) the sink has used so far, or nothing
 sink_ticks() {
-	awk '{ print $14 + $15 }' "/proc/$SINK_PID/stat" 2>/dev/null
-}
-
-# median - the median of numbers on stdin
-median() {
-	sort -n | awk '{ v[NR] = $1 } END {
-		if (NR % 2) print v[(NR + 1) / 2];
-		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+	awk '{ print $14 + $15 }' "/proc/$RATE_SINK_PID/stat" 2>/dev/null
 }
 
 echo "slimrelay benchmark: $(uname -srm), $(nproc) CPU(s)"
@@ -434,7 +333,7 @@ echo
 # In mxrelay.data, mx.test has two MX hosts: mx1.hosts.test (preference
 # 10, 127.0.0.11) and mx2.hosts.test (20, 127.0.0.12). Every delivery
 # here must go to mx1, where this script's own sink listens.
-MX_DATA=$(cd "$(dirname "$0")/.." && pwd)/tests/data/dns/mxrelay.data
+MX_DATA=$BENCH_TOP/tests/data/dns/mxrelay.data
 MX_ADDR=127.0.0.11
 MX_LOG=$T/mx.log
 
@@ -467,12 +366,12 @@ dns_start() {
 			    drill -p "$port" probe.test @127.0.0.1 A 2>/dev/null |
 			    grep -q 'rcode: NOERROR'; then
 				DNS_PORT=$port
+				track "$DNS_PID"
 				return 0
 			fi
 			sleep 0.05
 		done
-		stop "$DNS_PID"
-		DNS_PID=
+		stop_pid "$DNS_PID"
 	done
 	return 1
 }
@@ -489,15 +388,7 @@ dns_count() {
 
 mx_skip=$(mx_skip_reason)
 if [ -z "$mx_skip" ]; then
-	"$SINK" "${SINK_USER[@]}" "$MX_ADDR:25" 256 >"$T/mxsink.out" 2>&1 &
-	MX_SINK_PID=$!
-	for _ in $(seq 1 100); do
-		port_busy 25 "$MX_ADDR" && break
-		kill -0 "$MX_SINK_PID" 2>/dev/null ||
-		    die "smtp-sink exited: $(cat "$T/mxsink.out")"
-		sleep 0.05
-	done
-	port_busy 25 "$MX_ADDR" || die "smtp-sink did not start on $MX_ADDR:25"
+	start_sink "" "$T/mxsink.out" "$MX_ADDR" 25
 	dns_start || die "ldns-testns did not start (see $T/dns.log)"
 
 	dirs=()
@@ -512,7 +403,7 @@ if [ -z "$mx_skip" ]; then
 	# Warm up (misses), then fill the cache of the hit runs.
 	for i in 1 2 3; do
 		cmd mx "$T/mx-warm/$i"
-		timed "slimrelay (MX)" 1 "$T/1k.eml"
+		timed "slimrelay (MX)" 1 "$T/1k.eml" "${CMD[@]}"
 	done
 	batch mxhit 1 "$T/1k.eml"
 	[ -s "$T/mx-hit/mx/mx.test" ] ||
@@ -579,9 +470,6 @@ fi
 echo
 
 # --- summary ----------------------------------------------------------------
-verdict() {
-	if awk "BEGIN { exit !($1) }"; then echo PASS; else echo MISS; fi
-}
 echo "summary"
 printf '  %-34s %-16s %-14s %s\n' goal target measured result
 printf '  %-34s %-16s %-14s %s\n' "1 KiB msgs/s, slimrelay/msmtp" ">= 10x" \

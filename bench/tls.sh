@@ -25,20 +25,14 @@
 # and slimrelay-full/slimrelay-resume (goal: > 1, resumption visibly
 # cheaper). Exits 0 whatever the numbers; 1 when something failed.
 
-set -u
-export LC_ALL=C
-PATH=$PATH:/usr/sbin:/sbin
-
 COUNT=20
 ROUNDS=5
 PORT=2760
 KEEP=
 BUILDDIR=
+USAGE_LINES=2,20
+. "$(dirname "$0")/lib.sh"
 
-usage() {
-	sed -n '2,20s/^# \{0,1\}//p' "$0" >&2
-	exit 2
-}
 while getopts b:n:r:p:kh opt; do
 	case $opt in
 	b) BUILDDIR=$OPTARG ;;
@@ -49,85 +43,30 @@ while getopts b:n:r:p:kh opt; do
 	*) usage ;;
 	esac
 done
-if [ -n "$BUILDDIR" ]; then
-	SLIMRELAY=$BUILDDIR/transport/slimrelay
-fi
-: "${SLIMRELAY:=../transport/slimrelay}"
-SLIMRELAY=$(cd "$(dirname "$SLIMRELAY")" && pwd)/$(basename "$SLIMRELAY")
-[ -x "$SLIMRELAY" ] || { echo "tls.sh: no program at $SLIMRELAY" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || { echo "tls.sh: needs root (private Postfix)" >&2; exit 1; }
-for tool in postfix msmtp openssl awk sort; do
-	command -v "$tool" >/dev/null 2>&1 ||
-	    { echo "tls.sh: $tool is not installed" >&2; exit 1; }
-done
+find_slimrelay
+[ "$(id -u)" = 0 ] || die "needs root (private Postfix)"
+need postfix msmtp openssl awk sort
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/slimrelay-bench-tls.XXXXXX")
-chmod 755 "$T"
+bench_tmpdir tls
 PF=$T/postfix
-stop() {
-	local pid
-	if [ -f "$PF/spool/pid/master.pid" ]; then
-		pid=$(tr -dc 0-9 <"$PF/spool/pid/master.pid")
-		postfix -c "$PF/etc" stop >/dev/null 2>&1
-		sleep 1
-		[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
-	fi
-	[ -n "$KEEP" ] && echo "kept $T" || rm -rf "$T"
-}
-trap stop EXIT
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$T/key.pem" -out "$T/cert.pem" -subj "/CN=bench.test" \
-    -addext "subjectAltName=IP:127.0.0.1" -days 2 2>/dev/null ||
-    { echo "tls.sh: openssl failed" >&2; exit 1; }
-chmod 644 "$T"/*.pem
-mkdir -p "$PF/etc" "$PF/spool" "$PF/data"
-chown postfix "$PF/data"
-cat >"$PF/etc/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $PF/spool
-data_directory = $PF/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = bench.test
-inet_interfaces = loopback-only
-inet_protocols = ipv4
-mydestination =
-local_recipient_maps =
-relay_domains = bench.test
-mynetworks = 127.0.0.0/8
-default_transport = discard
-relay_transport = discard
-smtpd_tls_chain_files = $T/key.pem, $T/cert.pem
-smtpd_tls_security_level = may
-maillog_file = $PF/maillog
-maillog_file_prefixes = $PF
-smtputf8_enable = no
-biff = no
-EOF
-cat >"$PF/etc/master.cf" <<EOF
-127.0.0.1:$PORT inet n - n - 20 smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-tlsmgr    unix  -       -       n       1000?   1       tlsmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-discard   unix  -       -       n       -       -       discard
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-EOF
-postfix -c "$PF/etc" start >/dev/null 2>&1 ||
-    { echo "tls.sh: postfix start failed" >&2; exit 1; }
-for i in $(seq 1 100); do
-	(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-	sleep 0.1
-done
+make_cert bench.test
+postfix_instance_dirs "$PF"
+{
+	postfix_instance_conf "$PF" bench.test
+	cat <<-EOF
+	relay_domains = bench.test
+	default_transport = discard
+	relay_transport = discard
+	smtpd_tls_chain_files = $T/key.pem, $T/cert.pem
+	smtpd_tls_security_level = may
+	EOF
+} >"$PF/etc/main.cf"
+{
+	echo "127.0.0.1:$PORT inet n - n - 20 smtpd"
+	bench_services
+} >"$PF/etc/master.cf"
+postfix_up "$PF" "" "$PORT"
 
 awk 'BEGIN { printf "Subject: bench\n\n"; for (i = 0; i < 16; i++)
     printf "%063d\n", i }' >"$T/msg"
@@ -155,29 +94,29 @@ run() {
 
 # Warm up: caches, the first session ticket.
 for k in slimrelay-resume slimrelay-full msmtp; do
-	run $k || { echo "tls.sh: $k failed (exit $?)" >&2; exit 1; }
+	run $k || die "$k failed (exit $?)"
 done
 for r in $(seq 1 "$ROUNDS"); do
 	for k in slimrelay-resume slimrelay-full msmtp; do
 		t0=$(date +%s%N)
 		for i in $(seq 1 "$COUNT"); do
-			run $k || { echo "tls.sh: $k failed" >&2; exit 1; }
+			run $k || die "$k failed"
 		done
 		t1=$(date +%s%N)
 		echo "$k $(( (t1 - t0) / COUNT / 1000 ))" >>"$T/times"
 	done
 done
-median() {
-	awk -v k="$1" '$1 == k { print $2 }' "$T/times" | sort -n |
-	    awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+# us KIND - the median microseconds per message of KIND over the rounds
+us() {
+	awk -v k="$1" '$1 == k { print $2 }' "$T/times" | median
 }
-RES=$(median slimrelay-resume)
-FULL=$(median slimrelay-full)
-MSMTP=$(median msmtp)
+RES=$(us slimrelay-resume)
+FULL=$(us slimrelay-full)
+MSMTP=$(us msmtp)
 REUSED=$(grep -c "TLS connection reused" "$T/slimrelay.log")
 printf '%-18s %10s\n' kind "ms/message"
 for k in slimrelay-resume slimrelay-full msmtp; do
-	printf '%-18s %10.2f\n' "$k" "$(median $k | awk '{ print $1 / 1000 }')"
+	printf '%-18s %10.2f\n' "$k" "$(us $k | awk '{ print $1 / 1000 }')"
 done
 echo "sessions resumed by slimrelay: $REUSED"
 awk -v r="$RES" -v f="$FULL" -v m="$MSMTP" 'BEGIN {

@@ -64,6 +64,12 @@
 #	users they need (slimrelay, and Debian-exim for Exim) when they
 #	are missing.
 #
+#	The benchmarks source this file too (bench/lib.sh), without
+#	lib.sh, for postfix_instance_dirs, postfix_instance_conf,
+#	postfix_services, postfix_rx_counts and mta_postfix_halt (with
+#	mta_wait and mta_gone): those must keep needing nothing of lib.sh
+#	and nothing that make check sets.
+#
 # ENVIRONMENT
 #	SLIMRELAY	the transport (make check sets it)
 #	EXIM_ROOT	where exim-unpack.sh unpacked Exim
