@@ -61,16 +61,9 @@ USAGE_LINES=2,22
 
 while getopts b:n:s:t:r:p:kvh opt; do
 	case $opt in
-	b) BUILDDIR=$OPTARG ;;
-	n) COUNT=$OPTARG ;;
 	s) SMTPD_COUNT=$OPTARG ;;
 	t) TLS_COUNT=$OPTARG ;;
-	r) ROUNDS=$OPTARG ;;
-	p) PORT=$OPTARG ;;
-	k) KEEP=1 ;;
-	v) VERBOSE=1 ;;
-	h) usage 0 ;;
-	*) usage ;;
+	*) bench_opt "$opt" ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -371,8 +364,7 @@ done
 : >"$T/times"
 for ((r = 0; r < ROUNDS; r++)); do
 	[ -z "$VERBOSE" ] || echo "round $((r + 1))"
-	order=$SIDES
-	((r % 2 == 0)) || order="keeper no-keeper"
+	order=$(round_order "$r" $SIDES)
 	for part in $PARTS; do
 		case $part in
 		plain) n=$COUNT ;;

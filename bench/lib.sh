@@ -2,8 +2,9 @@
 # bench/keeper.sh, bench/lmtp.sh, bench/tls.sh and bench/run.sh).
 #
 # The script sets USAGE_LINES (the lines of its top comment that -h
-# prints, e.g. 2,22) and sources this file; the functions below see its
-# BUILDDIR, KEEP and T. For its private Postfix instances it sources
+# prints, e.g. 2,22) and sources this file; bench_opt sets its variables
+# of the shared options (BUILDDIR, COUNT, ROUNDS, PORT, KEEP, VERBOSE),
+# bench_tmpdir T and BIN. For its private Postfix instances it sources
 # tests/integration/mtalib.sh of the same source tree, found relative to
 # this file (as the benchmarks find postfix-example/ and tests/data/),
 # and uses only its functions that need nothing of the tests' lib.sh:
@@ -13,13 +14,17 @@
 # environment of make check.
 #
 # Options and programs
+#   bench_opt OPT         in the script's getopts loop, the options all
+#                         share: -b BUILDDIR, -n COUNT, -r ROUNDS, -p PORT,
+#                         -k (KEEP), -v (VERBOSE), -h (usage 0); any
+#                         other: usage
 #   usage [STATUS]        lines USAGE_LINES of the script's top comment,
 #                         on stderr unless STATUS is 0; exit STATUS (2)
 #   numbers NAME...       each variable NAME must hold a decimal number
 #                         (else usage); "010" becomes 10, not octal 8
 #   die MESSAGE...        "SCRIPT: MESSAGE" on stderr, exit 1
 #   need TOOL...          die unless every TOOL is installed
-#   need_sasldb           die unless Cyrus SASL's sasldb plugin is
+#   need_sasldb           die without Cyrus SASL's sasldb plugin
 #   find_slimrelay        set SLIMRELAY (absolute): BUILDDIR/transport/
 #                         slimrelay (-b), else $SLIMRELAY, else
 #                         ../transport/slimrelay; die if not executable
@@ -47,6 +52,7 @@
 #   now_us                the wall clock in microseconds
 #   lines FILE            how many lines FILE has (0 if it does not exist)
 #   median [FORMAT]       the median of the numbers on standard input
+#   round_order R WORD... the WORDs, reversed when round R is odd
 #   verdict CONDITION     PASS if the awk CONDITION holds, else MISS
 # CPU time in cgroups (v2, or v1's cpuacct: counting exited processes too)
 #   cg_init GROUP...      a cgroup for each GROUP; CG_BASE empty if none
@@ -97,6 +103,20 @@ T=''
 BIN=''
 
 # ---- options and programs -----------------------------------------------
+
+# (the script's getopts string names the ones it takes)
+bench_opt() {
+	case $1 in
+	b) BUILDDIR=$OPTARG ;;
+	n) COUNT=$OPTARG ;;
+	r) ROUNDS=$OPTARG ;;
+	p) PORT=$OPTARG ;;
+	k) KEEP=1 ;;
+	v) VERBOSE=1 ;;
+	h) usage 0 ;;
+	*) usage ;;
+	esac
+}
 
 usage() {
 	if [ "${1:-2}" -eq 0 ]; then
@@ -248,6 +268,18 @@ median() {
 			print (v[NR / 2] + v[NR / 2 + 1]) / 2
 		else
 			printf f "\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+round_order() {
+	local i
+	if (($1 % 2 == 0)); then
+		echo "${@:2}"
+	else
+		for ((i = $#; i > 1; i--)); do
+			printf '%s ' "${!i}"
+		done
+		echo
+	fi
 }
 
 verdict() {

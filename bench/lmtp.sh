@@ -55,16 +55,9 @@ shopt -s nullglob
 
 while getopts b:n:t:r:u:p:kvh opt; do
 	case $opt in
-	b) BUILDDIR=$OPTARG ;;
-	n) COUNT=$OPTARG ;;
 	t) TLS_COUNT=$OPTARG ;;
-	r) ROUNDS=$OPTARG ;;
 	u) RUN_USER=$OPTARG ;;
-	p) PORT=$OPTARG ;;
-	k) KEEP=1 ;;
-	v) VERBOSE=1 ;;
-	h) usage 0 ;;
-	*) usage ;;
+	*) bench_opt "$opt" ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -341,20 +334,10 @@ done
 : >"$T/times"
 for ((r = 0; r < ROUNDS; r++)); do
 	[ -z "$VERBOSE" ] || echo "round $((r + 1))"
-	if ((r % 2 == 0)); then
-		kinds="$PLAIN_KINDS"
-	else
-		kinds=$(echo "$PLAIN_KINDS" | awk '{ for (i = NF; i > 0; i--) printf "%s ", $i }')
-	fi
-	for k in $kinds; do
+	for k in $(round_order "$r" $PLAIN_KINDS); do
 		drain "$k" "$COUNT"
 	done
-	if ((r % 2 == 0)); then
-		kinds="$TLS_KINDS"
-	else
-		kinds=$(echo "$TLS_KINDS" | awk '{ for (i = NF; i > 0; i--) printf "%s ", $i }')
-	fi
-	for k in $kinds; do
+	for k in $(round_order "$r" $TLS_KINDS); do
 		drain "$k" "$TLS_COUNT"
 	done
 done

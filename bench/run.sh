@@ -60,15 +60,9 @@ USAGE_LINES=2,24
 
 while getopts "b:B:n:r:m:p:kh" opt; do
 	case $opt in
-	b) BUILDDIR=$OPTARG ;;
 	B) OTHER=$OPTARG ;;
-	n) COUNT=$OPTARG ;;
-	r) ROUNDS=$OPTARG ;;
 	m) MX_COUNT=$OPTARG ;;
-	p) PORT=$OPTARG ;;
-	k) KEEP=1 ;;
-	h) usage 0 ;;
-	*) usage ;;
+	*) bench_opt "$opt" ;;
 	esac
 done
 shift $((OPTIND - 1))

@@ -34,14 +34,7 @@ USAGE_LINES=2,20
 . "$(dirname "$0")/lib.sh"
 
 while getopts b:n:r:p:kh opt; do
-	case $opt in
-	b) BUILDDIR=$OPTARG ;;
-	n) COUNT=$OPTARG ;;
-	r) ROUNDS=$OPTARG ;;
-	p) PORT=$OPTARG ;;
-	k) KEEP=1 ;;
-	*) usage ;;
-	esac
+	bench_opt "$opt"
 done
 find_slimrelay
 [ "$(id -u)" = 0 ] || die "needs root (private Postfix)"
