@@ -111,6 +111,9 @@ cat >"$CONF" <<EOF
 # slimrelay.conf of bench/lmtp.sh
 log = $RLOG
 state_directory = $T/var
+# Pipe mode as issue 13 measured it, one connection per message (the
+# keeper has its own benchmark, bench/keeper.sh).
+connection_keeper = no
 ehlo_name = client.bench.test
 route = .plain.bench smtp:[127.0.0.1]:$SINK
 route = .tls.bench smtp:[127.0.0.1]:$RXPORT tls=encrypt

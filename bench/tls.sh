@@ -72,6 +72,7 @@ run() {
 	slimrelay-resume|slimrelay-full)
 		"$SLIMRELAY" -c "$T/slimrelay.conf" -o log="$T/slimrelay.log" \
 		    -o state_directory="$T/state" \
+		    -o connection_keeper=no \
 		    -o smarthost_tls_level=encrypt \
 		    -o tls_session_cache="$([ "$1" = slimrelay-resume ] &&
 		    echo yes || echo no)" -n "[127.0.0.1]:$PORT" \
